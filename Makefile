@@ -1,0 +1,35 @@
+# HERA: `make run` sets up and runs the main job; `make test` sets up and runs the tests.
+# Users with an NVIDIA GPU: `make setup TORCH_SPEC=torch` installs the CUDA build of torch.
+
+VENV       ?= .venv
+PY         := $(VENV)/bin/python
+TORCH_SPEC ?= torch==2.13.0
+export HERA_DATA_DIR ?= $(abspath ../shared/data)
+# llama.cpp is compiled on install; a native build uses instructions (AMX) some VMs refuse.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+
+.PHONY: setup run test test-slow lint bench-train
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "$(TORCH_SPEC)"
+	$(PY) -m pip install -q -e '.[train,dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+run: setup
+	$(VENV)/bin/hera train configs/tiny-cpu.toml
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+test: setup lint
+	$(PY) -m pytest -q
+
+test-slow: setup
+	$(PY) -m pytest -q -m slow
+
+bench-train: setup
+	$(PY) bench/train_throughput.py

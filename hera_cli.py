@@ -1,0 +1,85 @@
+"""The ``hera`` command: one entry point, a subcommand per capability.
+
+Subcommands import their implementation only when run, so ``hera --help`` is instant and
+chat-only installs never need torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hera_train.cli import add_doctor_parser, add_train_parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hera",
+        description="HERA: an offline medical assistant. Train it, export it, chat with it.",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", help="show full tracebacks instead of one-line errors"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_train_parser(sub)
+    add_doctor_parser(sub)
+    return parser
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    """Errors that carry a user-facing message: printed as one line, no traceback."""
+    from hera_train.config import ConfigError
+    from hera_train.data_paths import DataNotFoundError
+    from hera_train.examples import DataError
+    from hera_train.formats import FormatError
+    from hera_train.pubmedqa import PubMedQAError
+
+    errors: list[type[BaseException]] = [
+        ConfigError, DataNotFoundError, DataError, FormatError, PubMedQAError,
+    ]
+    if "hera_train.model_loading" in sys.modules:
+        errors.append(sys.modules["hera_train.model_loading"].ModelLoadError)
+    return tuple(errors)
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    torch = sys.modules.get("torch")
+    return (bool(torch) and isinstance(exc, torch.OutOfMemoryError)) or (
+        isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("hera: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        if _out_of_memory(exc):
+            print(
+                "hera: error: out of memory; lower stages.N.train.batch_size or "
+                "model.max_seq_len, enable quantization.load_in_4bit or "
+                "model.gradient_checkpointing (rerun resumes from the last checkpoint)",
+                file=sys.stderr,
+            )
+            return 3
+        if isinstance(exc, _known_errors()):
+            print(f"hera: error: {exc}", file=sys.stderr)
+            return 2
+        print(
+            f"hera: error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

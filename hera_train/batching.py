@@ -1,0 +1,166 @@
+"""From conversations to padded batches, and the loss on the assistant's tokens only.
+
+Batching without waste: examples of similar length are batched together (a seeded,
+per-epoch shuffle of length-sorted "mega-batches", so order still varies), and each batch
+is padded only to its own longest example. Examples never attend to each other.
+
+The loss is computed only where there are labels: the model is asked for logits at the
+positions that predict a trained token (``logits_to_keep``), so the vocabulary projection
+(256k entries for Gemma, more compute than the rest of a 270M model) is not spent on the
+prompt.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from hera_train.examples import Example
+from hera_train.formats import PromptFormat, encode_segments
+
+IGNORE_INDEX = -100
+
+
+@dataclass(frozen=True)
+class TokenizedExample:
+    """Token ids with labels (``IGNORE_INDEX`` outside the assistant's reply)."""
+
+    id: str
+    input_ids: list[int]
+    labels: list[int]
+
+
+def hf_encoder(tokenizer: Any) -> tuple[Any, Any]:
+    """``encode_text`` and ``token_id`` callables for :func:`encode_segments` on an HF tokenizer.
+
+    Text is tokenized without special-token parsing, so user text can never forge a turn.
+    """
+
+    def encode_text(text: str) -> list[int]:
+        return tokenizer(text, add_special_tokens=False, split_special_tokens=True)["input_ids"]
+
+    def token_id(token: str) -> int:
+        tid = tokenizer.convert_tokens_to_ids(token)
+        if tid is None or tid == tokenizer.unk_token_id:
+            raise ValueError(f"the tokenizer has no {token!r} token; wrong prompt_format?")
+        return tid
+
+    return encode_text, token_id
+
+
+def tokenize_examples(
+    examples: Sequence[Example], tokenizer: Any, fmt: PromptFormat, max_len: int
+) -> tuple[list[TokenizedExample], int]:
+    """Tokenize with labels on trainable tokens; returns the examples and how many were
+    dropped because the prompt alone leaves no room for the reply within ``max_len``.
+
+    A reply longer than the room left is cut at ``max_len`` (the prompt is never cut).
+    """
+    encode_text, token_id = hf_encoder(tokenizer)
+    out: list[TokenizedExample] = []
+    dropped = 0
+    for ex in examples:
+        ids, mask = encode_segments(fmt.segments(ex.messages), encode_text, token_id)
+        first_trained = mask.index(True) if True in mask else len(mask)
+        if first_trained >= max_len - 1:
+            dropped += 1
+            continue
+        ids, mask = ids[:max_len], mask[:max_len]
+        labels = [tid if m else IGNORE_INDEX for tid, m in zip(ids, mask, strict=True)]
+        out.append(TokenizedExample(ex.id, ids, labels))
+    return out, dropped
+
+
+class LengthGroupedBatchSampler(torch.utils.data.Sampler[list[int]]):
+    """Batches of similar-length examples; the order depends only on (seed, epoch).
+
+    Set :attr:`epoch` before iterating. The same (seed, epoch) always gives the same
+    batches, which is what makes a resumed run replay exactly the batches it missed.
+    """
+
+    def __init__(
+        self, lengths: Sequence[int], batch_size: int, seed: int, group_by_length: bool = True
+    ) -> None:
+        self.lengths = list(lengths)
+        self.batch_size = batch_size
+        self.seed = seed
+        self.group_by_length = group_by_length
+        self.epoch = 0
+
+    def batches(self) -> list[list[int]]:
+        rng = random.Random(self.seed * 1_000_003 + self.epoch)
+        order = list(range(len(self.lengths)))
+        rng.shuffle(order)
+        if self.group_by_length:
+            mega = self.batch_size * 32
+            order = [
+                i
+                for start in range(0, len(order), mega)
+                for i in sorted(order[start : start + mega], key=lambda j: -self.lengths[j])
+            ]
+        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        rng.shuffle(batches)
+        return batches
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return iter(self.batches())
+
+    def __len__(self) -> int:
+        return -(-len(self.lengths) // self.batch_size)
+
+
+class Collator:
+    """Right-pads a batch to its longest example."""
+
+    def __init__(self, pad_token_id: int) -> None:
+        self.pad_token_id = pad_token_id
+
+    def __call__(self, batch: Sequence[TokenizedExample]) -> dict[str, torch.Tensor]:
+        width = max(len(ex.input_ids) for ex in batch)
+        input_ids = torch.full((len(batch), width), self.pad_token_id, dtype=torch.long)
+        labels = torch.full((len(batch), width), IGNORE_INDEX, dtype=torch.long)
+        attention = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, ex in enumerate(batch):
+            n = len(ex.input_ids)
+            input_ids[row, :n] = torch.tensor(ex.input_ids)
+            labels[row, :n] = torch.tensor(ex.labels)
+            attention[row, :n] = 1
+        return {"input_ids": input_ids, "labels": labels, "attention_mask": attention}
+
+
+def label_positions(labels: torch.Tensor) -> torch.Tensor:
+    """Positions whose logits predict a trained token (any row of the batch)."""
+    predicts_label = labels[:, 1:] != IGNORE_INDEX
+    return predicts_label.any(dim=0).nonzero().flatten()
+
+
+def masked_lm_loss(model: Any, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
+    """Summed cross-entropy over trained tokens, and their count.
+
+    Logits are computed only at :func:`label_positions`; the result equals the usual
+    shifted loss over the full logits (tested).
+    """
+    labels = batch["labels"]
+    positions = label_positions(labels)
+    if positions.numel() == 0:
+        zero = next(p for p in model.parameters() if p.requires_grad).sum() * 0.0
+        return zero, 0
+    out = model(
+        input_ids=batch["input_ids"],
+        attention_mask=batch["attention_mask"],
+        logits_to_keep=positions,
+        use_cache=False,
+    )
+    targets = labels[:, positions + 1]
+    logits = out.logits.float()
+    loss = torch.nn.functional.cross_entropy(
+        logits.reshape(-1, logits.size(-1)),
+        targets.reshape(-1),
+        ignore_index=IGNORE_INDEX,
+        reduction="sum",
+    )
+    return loss, int((targets != IGNORE_INDEX).sum())

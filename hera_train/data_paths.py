@@ -1,0 +1,41 @@
+"""Where HERA's data files live.
+
+Real users load datasets from the Hugging Face hub. Offline machines (and CI) point
+``HERA_DATA_DIR`` at a folder holding the same data (``pubmedqa/ori_pqal.json``,
+``pubmedqa/test_ground_truth.json``, ``genmedgpt-5k/genmedgpt_5k.json``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_DIR_ENV = "HERA_DATA_DIR"
+
+
+class DataNotFoundError(FileNotFoundError):
+    """A data file HERA needs is not where it was looked for."""
+
+
+def data_dir() -> Path | None:
+    """The local data folder, or None when data should come from the hub."""
+    value = os.environ.get(DATA_DIR_ENV)
+    return Path(value).expanduser() if value else None
+
+
+def data_file(relative: str | Path) -> Path:
+    """Resolve a path against ``HERA_DATA_DIR`` (absolute paths pass through)."""
+    path = Path(relative).expanduser()
+    if not path.is_absolute():
+        base = data_dir()
+        if base is None:
+            raise DataNotFoundError(
+                f"{relative}: relative data path but {DATA_DIR_ENV} is not set; "
+                f"set {DATA_DIR_ENV}=/path/to/data or give an absolute path"
+            )
+        path = base / path
+    if not path.exists():
+        raise DataNotFoundError(
+            f"{path}: data file not found; check the path or set {DATA_DIR_ENV}"
+        )
+    return path

@@ -1,0 +1,199 @@
+"""Training examples for a stage: read rows from the hub or a local file, check them,
+turn them into conversations.
+
+Sources: a hub dataset (``qiaojin/PubMedQA`` / ``pqa_artificial``,
+``lavita/ChatDoctor-HealthCareMagic-100k``), or a local JSON / JSONL / Parquet file, or
+PubMedQA's own ``ori_pqal.json`` (an object keyed by PMID). Rows with missing or empty
+fields are skipped and counted, or stop the run with the row number (``on_bad_row``).
+PubMedQA test questions are dropped from every PubMedQA source before anything else
+happens, and the final id list is checked again by the test-set guard.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hera_train.config import DataConfig
+from hera_train.data_paths import data_file
+from hera_train.formats import Message
+from hera_train.pubmedqa import LABELS, answer_text, guard_against_test, question_text
+
+
+class DataError(ValueError):
+    """Data that cannot be used for training; the message names the row or file."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One training conversation, with the id of the row it came from."""
+
+    id: str
+    messages: tuple[Message, ...]
+
+
+@dataclass
+class LoadReport:
+    """What loading did to the rows: for the manifest and the progress log."""
+
+    rows: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    excluded_test: int = 0
+    excluded_dev: int = 0
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+def _read_local(path: Path) -> Iterator[dict[str, Any]]:
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        yield from pq.read_table(path).to_pylist()
+        return
+    text = path.read_text()
+    if suffix == ".jsonl":
+        for lineno, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+        return
+    if suffix != ".json":
+        raise DataError(f"{path}: unsupported file type {suffix!r}; use .json, .jsonl or .parquet")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if isinstance(data, dict):
+        # PubMedQA's own format: PMID → fields. The key is the row's id.
+        for key, value in data.items():
+            yield {"pubid": key, **value} if isinstance(value, dict) else {"pubid": key}
+    elif isinstance(data, list):
+        yield from data
+    else:
+        raise DataError(f"{path}: expected a list of rows or an object keyed by id")
+
+
+def _read_hub(cfg: DataConfig) -> Iterator[dict[str, Any]]:
+    try:
+        import datasets
+    except ImportError:
+        raise DataError("the hub needs `datasets`: pip install 'hera[train]'") from None
+    try:
+        ds = datasets.load_dataset(cfg.hub_id, cfg.hub_config or None, split=cfg.split)
+    except Exception as exc:  # datasets raises many types for offline / missing
+        raise DataError(
+            f"cannot load hub dataset {cfg.hub_id!r} ({type(exc).__name__}); check the id and "
+            "network, or set data.path to a local copy (HERA_DATA_DIR)"
+        ) from None
+    yield from ds
+
+
+def read_rows(cfg: DataConfig) -> Iterator[dict[str, Any]]:
+    """Raw rows of the configured source."""
+    if cfg.path:
+        yield from _read_local(data_file(cfg.path))
+    else:
+        yield from _read_hub(cfg)
+
+
+def _text(row: dict[str, Any], *keys: str) -> str:
+    """The first present key's value as stripped text ('' when missing or not text)."""
+    for key in keys:
+        value = row.get(key)
+        if isinstance(value, str):
+            return value.strip()
+    return ""
+
+
+def _pubmedqa_example(row: dict[str, Any]) -> tuple[str, list[Message]] | str:
+    """A conversation, or the name of what is wrong with the row."""
+    pmid = str(row.get("pubid", row.get("id", ""))).strip()
+    question = _text(row, "question", "QUESTION")
+    contexts = row.get("CONTEXTS")
+    if contexts is None and isinstance(row.get("context"), dict):
+        contexts = row["context"].get("contexts")
+    label = _text(row, "final_decision").lower()
+    if not pmid:
+        return "missing id"
+    if not question:
+        return "missing question"
+    if not contexts or not all(isinstance(c, str) and c.strip() for c in contexts):
+        return "missing contexts"
+    if label not in LABELS:
+        return "missing or invalid final_decision"
+    messages = [
+        Message("user", question_text(question, contexts)),
+        Message("assistant", answer_text(label, _text(row, "long_answer", "LONG_ANSWER"))),
+    ]
+    return pmid, messages
+
+
+def _conversation_example(
+    row: dict[str, Any], index: int, system_prompt: str
+) -> tuple[str, list[Message]] | str:
+    patient = _text(row, "input")
+    reply = _text(row, "output")
+    if not patient:
+        return "missing input"
+    if not reply:
+        return "missing output"
+    system = system_prompt or _text(row, "instruction")
+    messages = [Message("system", system)] if system else []
+    messages += [Message("user", patient), Message("assistant", reply)]
+    return str(row.get("id", index)), messages
+
+
+def load_examples(
+    cfg: DataConfig,
+    test_ids: frozenset[str],
+    exclude_ids: frozenset[str] = frozenset(),
+    seed: int = 0,
+) -> tuple[list[Example], LoadReport]:
+    """All usable examples of a stage, shuffled by seed and cut to ``max_samples``.
+
+    ``exclude_ids`` are PubMedQA ids held out for the dev split (model selection).
+    """
+    report = LoadReport()
+    examples: list[Example] = []
+    for index, row in enumerate(read_rows(cfg)):
+        report.rows += 1
+        if not isinstance(row, dict):
+            result: tuple[str, list[Message]] | str = "not an object"
+        elif cfg.kind == "pubmedqa":
+            result = _pubmedqa_example(row)
+        else:
+            result = _conversation_example(row, index, cfg.system_prompt)
+        if isinstance(result, str):
+            if cfg.on_bad_row == "error":
+                raise DataError(
+                    f"{cfg.path or cfg.hub_id}: row {index + 1}: {result}; fix the row or set "
+                    "data.on_bad_row = \"skip\""
+                )
+            report.skip(result)
+            continue
+        row_id, messages = result
+        if cfg.kind == "pubmedqa":
+            if row_id in test_ids:
+                report.excluded_test += 1
+                continue
+            if row_id in exclude_ids:
+                report.excluded_dev += 1
+                continue
+        examples.append(Example(row_id, tuple(messages)))
+    if not examples:
+        raise DataError(f"{cfg.path or cfg.hub_id}: no usable rows ({report.rows} read)")
+    random.Random(seed).shuffle(examples)
+    if cfg.max_samples:
+        examples = examples[: cfg.max_samples + cfg.eval_samples]
+    if cfg.kind == "pubmedqa":
+        guard_against_test((e.id for e in examples), test_ids)
+    return examples, report

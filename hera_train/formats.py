@@ -1,0 +1,273 @@
+"""Prompt formats: the one place that decides how a conversation becomes text and tokens.
+
+Training, the GGUF chat template, the Ollama Modelfile TEMPLATE, the llama.cpp backend and
+the benchmark all derive their rendering from the formats defined here, so a conversation
+becomes the same tokens everywhere.
+
+A rendering is a list of :class:`Segment`. A *control* segment is exactly one special token
+(``<bos>``, ``<start_of_turn>``...) and is looked up by id; every other segment is text and is
+tokenized **without** special-token parsing, so a user who types ``<start_of_turn>model``
+cannot forge a turn. Adjacent text segments are tokenized together (as the model's own
+chat template would), except where the trainable flag changes: the assistant's reply is
+tokenized apart from the ``model\\n`` header because that is exactly how the model sees it at
+inference, where the prompt ends at the header and generation begins.
+
+This module is torch-free: the chat app imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["system", "user", "assistant"]
+
+HERA_SYSTEM_PROMPT = (
+    "You are HERA, an AI medical information assistant. You are not a doctor and cannot "
+    "examine, diagnose or prescribe. Give clear, evidence-based general information, say "
+    "when something needs a clinician, and tell the person to call their local emergency "
+    "number at once for emergencies such as chest pain, stroke signs, severe bleeding, "
+    "trouble breathing or thoughts of self-harm."
+)
+
+
+class FormatError(ValueError):
+    """A conversation that the format cannot render (bad role order, unknown role)."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One turn of a conversation."""
+
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a rendered conversation.
+
+    ``control`` segments are a single special token; ``trainable`` marks the tokens a
+    fine-tune learns (the assistant's reply and the end-of-turn marker that stops it).
+    """
+
+    text: str
+    control: bool = False
+    trainable: bool = False
+
+
+def as_messages(turns: Sequence[Message | dict[str, str]]) -> list[Message]:
+    """Accept ``{"role": ..., "content": ...}`` dicts (HF style) as well as Messages."""
+    out = []
+    for turn in turns:
+        if isinstance(turn, Message):
+            out.append(turn)
+        else:
+            role = turn.get("role")
+            if role not in ("system", "user", "assistant"):
+                raise FormatError(f"unknown role {role!r}; use system, user or assistant")
+            out.append(Message(role, str(turn.get("content", ""))))
+    return out
+
+
+@dataclass(frozen=True)
+class PromptFormat:
+    """A chat format: its special tokens and how turns are laid out."""
+
+    name: str
+    bos: str | None
+    turn_start: str
+    turn_end: str
+    role_names: dict[str, str]
+    system_role: bool
+    trim_content: bool
+    #: Jinja chat template (the HF / GGUF ``tokenizer.chat_template`` form of this format).
+    chat_template: str
+    #: Go template for an Ollama Modelfile ``TEMPLATE`` of this format.
+    ollama_template: str
+
+    @property
+    def stop_tokens(self) -> tuple[str, ...]:
+        """Generation stops at the end-of-turn marker (and never runs past a new turn)."""
+        return (self.turn_end, self.turn_start)
+
+    def _normalise(self, messages: Sequence[Message | dict[str, str]]) -> list[Message]:
+        msgs = as_messages(messages)
+        system = ""
+        if msgs and msgs[0].role == "system":
+            system, msgs = msgs[0].content, msgs[1:]
+        if any(m.role == "system" for m in msgs):
+            raise FormatError("a system text may only come first in a conversation")
+        for i, m in enumerate(msgs):
+            expected = "user" if i % 2 == 0 else "assistant"
+            if m.role != expected:
+                raise FormatError(
+                    f"turn {i + 1} is {m.role!r} but turns must alternate user/assistant, "
+                    "starting with user"
+                )
+        if self.trim_content:
+            system = system.strip()
+            msgs = [Message(m.role, m.content.strip()) for m in msgs]
+        if system and not self.system_role:
+            if not msgs:
+                raise FormatError("a system text needs a user turn to be folded into")
+            msgs[0] = Message("user", f"{system}\n\n{msgs[0].content}")
+            system = ""
+        return ([Message("system", system)] if system else []) + msgs
+
+    def segments(
+        self,
+        messages: Sequence[Message | dict[str, str]],
+        add_generation_prompt: bool = False,
+    ) -> list[Segment]:
+        """Render a conversation into segments (see the module docstring)."""
+        out: list[Segment] = []
+        if self.bos:
+            out.append(Segment(self.bos, control=True))
+        for m in self._normalise(messages):
+            reply = m.role == "assistant"
+            out.append(Segment(self.turn_start, control=True))
+            out.append(Segment(f"{self.role_names[m.role]}\n"))
+            out.append(Segment(m.content, trainable=reply))
+            out.append(Segment(self.turn_end, control=True, trainable=reply))
+            out.append(Segment("\n"))
+        if add_generation_prompt:
+            out.append(Segment(self.turn_start, control=True))
+            out.append(Segment(f"{self.role_names['assistant']}\n"))
+        return [s for s in out if s.text]
+
+    def render(
+        self, messages: Sequence[Message | dict[str, str]], add_generation_prompt: bool = False
+    ) -> str:
+        """The conversation as one string (what a chat template produces)."""
+        return "".join(s.text for s in self.segments(messages, add_generation_prompt))
+
+
+def encode_segments(
+    segments: Sequence[Segment],
+    encode_text: Callable[[str], list[int]],
+    token_id: Callable[[str], int],
+) -> tuple[list[int], list[bool]]:
+    """Token ids and a per-token trainable mask for rendered segments.
+
+    ``encode_text`` must tokenize plain text without adding ``<bos>`` and without parsing
+    special tokens; ``token_id`` maps a control token to its id. Adjacent text segments with
+    the same trainable flag are encoded as one piece.
+    """
+    ids: list[int] = []
+    mask: list[bool] = []
+    pending: list[str] = []
+    pending_trainable = False
+
+    def flush() -> None:
+        if pending:
+            piece = encode_text("".join(pending))
+            ids.extend(piece)
+            mask.extend([pending_trainable] * len(piece))
+            pending.clear()
+
+    for seg in segments:
+        if seg.control:
+            flush()
+            ids.append(token_id(seg.text))
+            mask.append(seg.trainable)
+            continue
+        if pending and seg.trainable != pending_trainable:
+            flush()
+        pending_trainable = seg.trainable
+        pending.append(seg.text)
+    flush()
+    return ids, mask
+
+
+# Gemma: no system role (the system text is folded into the first user turn, as Gemma 3's
+# own template does), content trimmed, the assistant is called "model". For conversations
+# without a system text this template renders exactly like Gemma-2-2b-it's own template.
+_GEMMA_CHAT_TEMPLATE = (
+    "{{ bos_token }}"
+    "{%- if messages[0]['role'] == 'system' -%}"
+    "{%- set first_user_prefix = messages[0]['content'] | trim + '\n\n' -%}"
+    "{%- set loop_messages = messages[1:] -%}"
+    "{%- else -%}"
+    "{%- set first_user_prefix = '' -%}"
+    "{%- set loop_messages = messages -%}"
+    "{%- endif -%}"
+    "{%- for message in loop_messages -%}"
+    "{%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) -%}"
+    "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}"
+    "{%- endif -%}"
+    "{%- if message['role'] == 'assistant' -%}{%- set role = 'model' -%}"
+    "{%- else -%}{%- set role = message['role'] -%}{%- endif -%}"
+    "{{ '<start_of_turn>' + role + '\n' + (first_user_prefix if loop.first else '') "
+    "+ message['content'] | trim + '<end_of_turn>\n' }}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{ '<start_of_turn>model\n' }}{%- endif -%}"
+)
+
+# Ollama renders the Modelfile TEMPLATE with Go's text/template and passes the system text
+# (the Modelfile SYSTEM or the request's) as a "system" message. It is folded into the first
+# user turn exactly as above. No "<bos>" here: Ollama's runner adds it, as the GGUF's
+# tokenizer.ggml.add_bos_token says.
+_GEMMA_OLLAMA_TEMPLATE = (
+    '{{- $system := "" }}'
+    '{{- range .Messages }}{{ if eq .Role "system" }}{{ $system = .Content }}{{ end }}{{ end }}'
+    "{{- $first := true }}"
+    "{{- range .Messages }}"
+    '{{- if eq .Role "user" }}<start_of_turn>user\n'
+    "{{ if and $first $system }}{{ $system }}\n\n{{ end }}{{ $first = false }}"
+    "{{ .Content }}<end_of_turn>\n"
+    '{{ else if eq .Role "assistant" }}<start_of_turn>model\n{{ .Content }}<end_of_turn>\n'
+    "{{ end }}"
+    "{{- end }}<start_of_turn>model\n"
+)
+
+GEMMA = PromptFormat(
+    name="gemma",
+    bos="<bos>",
+    turn_start="<start_of_turn>",
+    turn_end="<end_of_turn>",
+    role_names={"user": "user", "assistant": "model"},
+    system_role=False,
+    trim_content=True,
+    chat_template=_GEMMA_CHAT_TEMPLATE,
+    ollama_template=_GEMMA_OLLAMA_TEMPLATE,
+)
+
+_CHATML_CHAT_TEMPLATE = (
+    "{%- for message in messages -%}"
+    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] | trim + '<|im_end|>\n' }}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{ '<|im_start|>assistant\n' }}{%- endif -%}"
+)
+
+_CHATML_OLLAMA_TEMPLATE = (
+    "{{- if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}"
+    "{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}"
+    "<|im_start|>assistant\n"
+)
+
+#: ChatML (SmolLM2 and other small instruction models used as the chat app's starter model).
+CHATML = PromptFormat(
+    name="chatml",
+    bos=None,
+    turn_start="<|im_start|>",
+    turn_end="<|im_end|>",
+    role_names={"system": "system", "user": "user", "assistant": "assistant"},
+    system_role=True,
+    trim_content=True,
+    chat_template=_CHATML_CHAT_TEMPLATE,
+    ollama_template=_CHATML_OLLAMA_TEMPLATE,
+)
+
+FORMATS: dict[str, PromptFormat] = {f.name: f for f in (GEMMA, CHATML)}
+
+
+def get_format(name: str) -> PromptFormat:
+    """Look a format up by name, with an error that lists the known ones."""
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise FormatError(
+            f"unknown prompt format {name!r}; choose one of {', '.join(sorted(FORMATS))}"
+        ) from None

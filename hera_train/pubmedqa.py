@@ -1,0 +1,201 @@
+"""PubMedQA: the standard split, the one question format, and the test-set guard.
+
+The standard test set is the 500 PQA-L questions whose ids are in ``test_ground_truth.json``
+(selected by id, never by position). The other 500 PQA-L questions are the train/dev pool.
+Test questions must never reach training, eval-during-training or model selection:
+:func:`guard_against_test` is called on every id that enters those paths.
+
+The question format is shared by training stage 1 and the benchmark, in the
+reasoning-required setting (contexts and question, no long answer): the user turn carries
+the abstract and question, and the model's reply begins ``Answer: <yes|no|maybe>``.
+Log-likelihood scoring compares the three continuations of the reply prefix ``Answer:``.
+
+Torch-free: the chat app's benchmark screen imports it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from hera_train.formats import Message
+
+LABELS = ("yes", "no", "maybe")
+ANSWER_PREFIX = "Answer:"
+#: Continuations scored after ANSWER_PREFIX (leading space: one word after "Answer:").
+CHOICES = tuple(f" {label}" for label in LABELS)
+INSTRUCTION = "Answer the question about the abstract with yes, no or maybe."
+
+
+class PubMedQAError(ValueError):
+    """Malformed PubMedQA data or a forbidden use of the test set."""
+
+
+class TestSetLeakError(PubMedQAError):
+    """A PubMedQA test question was about to enter training or model selection."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One PubMedQA question."""
+
+    id: str
+    question: str
+    contexts: tuple[str, ...]
+    label: str
+    long_answer: str = ""
+
+
+def load_pqal(path: Path) -> dict[str, Question]:
+    """Read PQA-L's ``ori_pqal.json`` (PMID → fields)."""
+    try:
+        raw = json.loads(Path(path).read_text())
+    except json.JSONDecodeError as exc:
+        raise PubMedQAError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(raw, dict):
+        raise PubMedQAError(f"{path}: expected an object keyed by PMID")
+    out = {}
+    for pmid, item in raw.items():
+        try:
+            label = item["final_decision"]
+            if label not in LABELS:
+                raise PubMedQAError(f"{path}: question {pmid} has label {label!r}")
+            out[str(pmid)] = Question(
+                id=str(pmid),
+                question=item["QUESTION"],
+                contexts=tuple(item["CONTEXTS"]),
+                label=label,
+                long_answer=item.get("LONG_ANSWER", ""),
+            )
+        except (KeyError, TypeError) as exc:
+            raise PubMedQAError(f"{path}: question {pmid} lacks field {exc}") from None
+    return out
+
+
+def load_test_ids(path: Path) -> dict[str, str]:
+    """Read ``test_ground_truth.json`` (PMID → label)."""
+    try:
+        raw = json.loads(Path(path).read_text())
+    except json.JSONDecodeError as exc:
+        raise PubMedQAError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(raw, dict) or not all(v in LABELS for v in raw.values()):
+        raise PubMedQAError(f"{path}: expected an object PMID → yes/no/maybe")
+    return {str(k): v for k, v in raw.items()}
+
+
+@dataclass(frozen=True)
+class Split:
+    """PQA-L divided into the standard test set and the non-test pool."""
+
+    test: list[Question]
+    pool: list[Question]
+    test_ids: frozenset[str]
+
+    def guard(self, ids: Iterable[str]) -> None:
+        """Raise if any id belongs to the test set."""
+        guard_against_test(ids, self.test_ids)
+
+    def dev(self, n: int, seed: int = 0) -> list[Question]:
+        """A label-stratified sample of the non-test pool, reproducible by seed."""
+        return stratified_sample(self.pool, n, seed)
+
+
+def split_pqal(questions: Mapping[str, Question], test_ids: Mapping[str, str]) -> Split:
+    """Select the test set by id; everything else is the pool."""
+    unknown = sorted(set(test_ids) - set(questions))
+    if unknown:
+        raise PubMedQAError(
+            f"{len(unknown)} test ids are not in PQA-L (first: {unknown[0]}); "
+            "use the ori_pqal.json that matches test_ground_truth.json"
+        )
+    for pmid, label in test_ids.items():
+        if questions[pmid].label != label:
+            raise PubMedQAError(f"test id {pmid}: label {label!r} disagrees with PQA-L")
+    test = [questions[pmid] for pmid in test_ids]
+    pool = [q for pmid, q in questions.items() if pmid not in test_ids]
+    return Split(test=test, pool=pool, test_ids=frozenset(test_ids))
+
+
+def load_split(pqal_path: Path, test_ids_path: Path) -> Split:
+    """Load PQA-L and its standard test ids."""
+    return split_pqal(load_pqal(pqal_path), load_test_ids(test_ids_path))
+
+
+def guard_against_test(ids: Iterable[str], test_ids: frozenset[str] | set[str]) -> None:
+    """Refuse any PubMedQA test id: they never enter training or model selection."""
+    leaked = sorted({str(i) for i in ids} & set(test_ids))
+    if leaked:
+        raise TestSetLeakError(
+            f"{len(leaked)} PubMedQA test question(s) (first: {leaked[0]}) would enter "
+            "training or model selection; remove them from the training data"
+        )
+
+
+def stratified_sample(questions: list[Question], n: int, seed: int = 0) -> list[Question]:
+    """``n`` questions with the label proportions of ``questions`` (largest remainder)."""
+    if n <= 0 or n >= len(questions):
+        return list(questions)
+    by_label: dict[str, list[Question]] = {}
+    for q in questions:
+        by_label.setdefault(q.label, []).append(q)
+    rng = random.Random(seed)
+    quotas = {lab: n * len(qs) / len(questions) for lab, qs in by_label.items()}
+    counts = {lab: int(quota) for lab, quota in quotas.items()}
+    remainder = sorted(by_label, key=lambda lab: quotas[lab] - counts[lab], reverse=True)
+    for lab in remainder[: n - sum(counts.values())]:
+        counts[lab] += 1
+    picked = []
+    for lab in sorted(by_label):
+        picked.extend(rng.sample(by_label[lab], counts[lab]))
+    rng.shuffle(picked)
+    return picked
+
+
+def question_text(question: str, contexts: Iterable[str]) -> str:
+    """The user turn: abstract (contexts) and question, reasoning-required setting."""
+    abstract = " ".join(c.strip() for c in contexts)
+    return f"{INSTRUCTION}\n\nAbstract: {abstract}\nQuestion: {question.strip()}"
+
+
+def answer_text(label: str, long_answer: str = "") -> str:
+    """The training reply: the decision first (where the benchmark scores it), then why.
+
+    A line break follows the label so that no tokenizer merges the label with what comes
+    after it: the tokens of "Answer: yes" are then the same in training and in scoring.
+    """
+    reply = f"{ANSWER_PREFIX} {label}"
+    return f"{reply}\n\n{long_answer.strip()}" if long_answer.strip() else reply
+
+
+def training_messages(q: Question) -> list[Message]:
+    """A stage-1 training conversation for one question."""
+    return [
+        Message("user", question_text(q.question, q.contexts)),
+        Message("assistant", answer_text(q.label, q.long_answer)),
+    ]
+
+
+def raw_prompt(q: Question) -> str:
+    """The plain-text prompt used for base models that have no chat format."""
+    return f"{question_text(q.question, q.contexts)}\n{ANSWER_PREFIX}"
+
+
+def accuracy(gold: list[str], predicted: list[str]) -> float:
+    """Fraction of exact matches."""
+    if not gold:
+        return 0.0
+    return sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold)
+
+
+def macro_f1(gold: list[str], predicted: list[str]) -> float:
+    """Unweighted mean F1 over the three labels (labels never predicted nor gold score 0)."""
+    scores = []
+    for label in LABELS:
+        tp = sum(g == label and p == label for g, p in zip(gold, predicted, strict=True))
+        fp = sum(g != label and p == label for g, p in zip(gold, predicted, strict=True))
+        fn = sum(g == label and p != label for g, p in zip(gold, predicted, strict=True))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(scores) / len(scores)
