@@ -15,40 +15,20 @@ from typing import Any
 import torch
 
 from hera_train.batching import hf_encoder
-from hera_train.formats import Message, PromptFormat, encode_segments
+from hera_train.choices import choice_pairs, reply_prefix
+from hera_train.formats import PromptFormat
 from hera_train.pubmedqa import ANSWER_PREFIX, CHOICES, LABELS, Question, question_text
 
 
 def choice_token_ids(
     tokenizer: Any, fmt: PromptFormat | None, prompt: str, prefix: str, choices: Sequence[str]
 ) -> list[tuple[list[int], list[int]]]:
-    """(context ids, continuation ids) for each choice.
-
-    With a chat format the prompt is a user turn and ``prefix`` starts the model's reply;
-    without one (base models) the text is ``prompt`` + ``prefix`` after ``<bos>``.
-    """
+    """(context ids, continuation ids) for each choice, laid out by
+    :func:`hera_train.choices.choice_pairs` (shared with the benchmark's backends)."""
     encode_text, token_id = hf_encoder(tokenizer)
-    if fmt is not None:
-        head, _ = encode_segments(
-            fmt.segments([Message("user", prompt)], add_generation_prompt=True),
-            encode_text,
-            token_id,
-        )
-        tail_text = prefix
-    else:
-        head = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
-        tail_text = f"{prompt}{prefix}"
-    base = encode_text(tail_text)
-    out = []
-    for choice in choices:
-        full = encode_text(tail_text + choice)
-        common = 0
-        while common < min(len(base), len(full)) and base[common] == full[common]:
-            common += 1
-        if common == len(full):
-            raise ValueError(f"choice {choice!r} adds no tokens after {tail_text[-20:]!r}")
-        out.append((head + full[:common], full[common:]))
-    return out
+    return choice_pairs(
+        encode_text, token_id, tokenizer.bos_token_id, fmt, prompt, prefix, choices
+    )
 
 
 @torch.no_grad()
@@ -80,7 +60,7 @@ def predict_pubmedqa(
     """The label with the highest log-likelihood, and the three scores."""
     pairs = choice_token_ids(
         tokenizer, fmt, question_text(question.question, question.contexts),
-        ANSWER_PREFIX if fmt is not None else f"\n{ANSWER_PREFIX}", CHOICES,
+        reply_prefix(fmt, ANSWER_PREFIX), CHOICES,
     )
     scores = score_choices(model, pairs)
     return LABELS[max(range(len(LABELS)), key=scores.__getitem__)], scores
