@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,10 +190,13 @@ def accuracy(gold: list[str], predicted: list[str]) -> float:
     return sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold)
 
 
-def macro_f1(gold: list[str], predicted: list[str]) -> float:
-    """Unweighted mean F1 over the three labels (labels never predicted nor gold score 0)."""
+def macro_f1(
+    gold: list[str], predicted: list[str], labels: Sequence[str] = LABELS
+) -> float:
+    """Unweighted mean F1 over ``labels`` (PubMedQA's three by default; the benchmark passes
+    a multiple-choice question's letters). Labels never predicted nor gold score 0."""
     scores = []
-    for label in LABELS:
+    for label in labels:
         tp = sum(g == label and p == label for g, p in zip(gold, predicted, strict=True))
         fp = sum(g != label and p == label for g, p in zip(gold, predicted, strict=True))
         fn = sum(g == label and p != label for g, p in zip(gold, predicted, strict=True))
