@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from hera_train.cli import add_doctor_parser, add_train_parser
+from hera_tui.benchmark.cli import add_bench_parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_train_parser(sub)
     add_doctor_parser(sub)
+    add_bench_parser(sub)
     return parser
 
 
@@ -33,9 +35,13 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from hera_train.examples import DataError
     from hera_train.formats import FormatError
     from hera_train.pubmedqa import PubMedQAError
+    from hera_tui.benchmark.items import BenchmarkInputError
+    from hera_tui.benchmark.runner import RunCancelled
+    from hera_tui.benchmark.scorers import ScorerError
 
     errors: list[type[BaseException]] = [
         ConfigError, DataNotFoundError, DataError, FormatError, PubMedQAError,
+        BenchmarkInputError, RunCancelled, ScorerError,
     ]
     if "hera_train.model_loading" in sys.modules:
         errors.append(sys.modules["hera_train.model_loading"].ModelLoadError)

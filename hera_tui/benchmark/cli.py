@@ -1,0 +1,190 @@
+"""``hera bench``: PubMedQA and generic multiple-choice benchmarks from the command line.
+
+Argument parsing only at import; models and data are loaded by the handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from hera_tui.benchmark.scorers import AUTO, FORMAT_CHOICES
+
+DEFAULT_OUT = Path("results")
+
+_MODEL_HELP = (
+    "a .gguf file (llama.cpp), ollama:NAME (an Ollama server) or hf:PATH_OR_ID "
+    "(transformers, needs the train extra); repeat to compare models"
+)
+_FORMAT_HELP = (
+    "prompt format: auto (the model's own chat template; raw when it has none, as base "
+    "models), gemma, chatml, or raw (plain text, for base models)"
+)
+
+
+def _common_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", action="append", required=True, metavar="M", help=_MODEL_HELP)
+    p.add_argument("--format", choices=FORMAT_CHOICES, default=AUTO, help=_FORMAT_HELP)
+    p.add_argument("--limit", type=int, default=0, metavar="N", help="score only N questions")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sample and bootstrap")
+    p.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+        help="results folder: runs, per-question cache, history (default: results)",
+    )
+    p.add_argument("--ollama-host", help="Ollama server (default: $OLLAMA_HOST or local)")
+    p.add_argument(
+        "--no-prefix-reuse", action="store_true",
+        help="llama.cpp: evaluate every prompt from an empty KV cache (slower; for comparison)",
+    )
+
+
+def add_bench_parser(subparsers: argparse._SubParsersAction) -> None:
+    bench = subparsers.add_parser(
+        "bench",
+        help="benchmark models: PubMedQA or any lettered multiple-choice JSONL",
+        description=(
+            "Score models by the log-likelihood of each answer (the standard method), "
+            "through llama.cpp, Ollama or transformers. Prints accuracy with a 95%% bootstrap "
+            "interval, macro-F1, the majority baseline and the confusion matrix; saves every "
+            "prediction under the results folder and appends the run to its history. An "
+            "interrupted run resumes when started again."
+        ),
+    )
+    sub = bench.add_subparsers(dest="benchmark", metavar="BENCHMARK", required=True)
+    pqa = sub.add_parser(
+        "pubmedqa",
+        help="PubMedQA: the standard 500-question PQA-L test set",
+        description=(
+            "PubMedQA test set (the 500 ids of test_ground_truth.json), reasoning-required "
+            "setting, the prompt of training stage 1; scores ' yes', ' no', ' maybe' after "
+            "'Answer:'. --limit N draws a label-stratified sample."
+        ),
+        epilog=(
+            "examples:\n"
+            "  hera bench pubmedqa --model gemma-3-270m-q4_k_m.gguf\n"
+            "  hera bench pubmedqa --model ollama:hera --limit 100\n"
+            "  hera bench pubmedqa --model hf:google/gemma-2-2b-it --model hera-q4_k_m.gguf"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common_options(pqa)
+    pqa.add_argument("--pqal", type=Path, help="ori_pqal.json (default: $HERA_DATA_DIR/pubmedqa)")
+    pqa.add_argument(
+        "--test-ids", type=Path,
+        help="test_ground_truth.json (default: $HERA_DATA_DIR/pubmedqa)",
+    )
+    pqa.set_defaults(handler=_bench_pubmedqa)
+
+    mcq = sub.add_parser(
+        "mcq",
+        help="multiple choice from a JSONL file (MedQA / MedMCQA / MMLU style)",
+        description=(
+            'One JSON object per line: {"id": "q1", "question": "...", "options": '
+            '{"A": "...", "B": "...", ...}, "answer": "B"}. The options are listed under the '
+            "question and the letters are scored after 'Answer:'. --limit N takes the first "
+            "N questions."
+        ),
+    )
+    mcq.add_argument("file", type=Path, help="questions, JSONL")
+    _common_options(mcq)
+    mcq.set_defaults(handler=_bench_mcq)
+
+
+class TerminalProgress:
+    """A one-line progress bar with ETA on a terminal; periodic lines in a log file."""
+
+    def __init__(self, label: str, stream: TextIO = sys.stderr) -> None:
+        self.label = label
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last_line = 0.0
+
+    def __call__(self, state: Any) -> None:
+        eta = state.eta_seconds
+        eta_text = str(timedelta(seconds=round(eta))) if eta is not None else "?"
+        width = 30
+        filled = width * state.done // max(1, state.total)
+        rate = state.scored_now / state.seconds if state.seconds else 0.0
+        line = (
+            f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {state.done}/{state.total} "
+            f"acc {state.correct / state.done:.1%} | {rate:.2f} q/s | ETA {eta_text}"
+        )
+        final = state.done == state.total
+        if self.tty:
+            self.stream.write(f"\r{line}" + ("\n" if final else ""))
+            self.stream.flush()
+        elif final or time.monotonic() - self.last_line > 10:
+            self.last_line = time.monotonic()
+            print(line, file=self.stream, flush=True)
+
+
+def format_report(report: Any) -> str:
+    """The printed summary of a run."""
+    s, m = report.settings, report.metrics
+    lo, hi = m["accuracy_ci95"]
+    labels = list(m["confusion"])
+    width = max(6, *(len(lab) for lab in labels)) + 1
+    lines = [
+        f"{s['benchmark']} | {s['model']} | format {s['format']} | {m['n']} questions | "
+        f"{report.seconds:.0f} s ({report.from_cache} from cache)",
+        f"  accuracy  {m['accuracy']:.1%}  (95% CI {lo:.1%}-{hi:.1%})",
+        f"  majority  {m['majority_accuracy']:.1%}  (always {m['majority_label']!r})",
+        f"  macro-F1  {m['macro_f1']:.3f}",
+        "  confusion (rows: gold, columns: predicted)",
+        "    " + " " * width + "".join(f"{lab:>{width}}" for lab in labels),
+    ]
+    for gold in labels:
+        row = "".join(f"{m['confusion'][gold][p]:>{width}}" for p in labels)
+        lines.append(f"    {gold:<{width}}{row}")
+    lines.append(f"  saved {report.run_file}")
+    return "\n".join(lines)
+
+
+def _run_models(args: argparse.Namespace, benchmark: str, items: list, extra: dict) -> int:
+    from hera_tui.benchmark.runner import run_benchmark
+    from hera_tui.benchmark.scorers import open_scorer
+
+    for spec in args.model:
+        scorer = open_scorer(
+            spec, args.format, args.ollama_host, reuse_prefix=not args.no_prefix_reuse
+        )
+        try:
+            report = run_benchmark(
+                benchmark, items, scorer, args.out,
+                settings={"limit": args.limit, "seed": args.seed, **extra},
+                progress=TerminalProgress(f"{benchmark} {Path(spec).name}"),
+                seed=args.seed,
+            )
+        finally:
+            scorer.close()
+        print(format_report(report))
+    return 0
+
+
+def _check_limit(limit: int) -> None:
+    from hera_tui.benchmark.items import BenchmarkInputError
+
+    if limit < 0:
+        raise BenchmarkInputError("--limit must be 0 (all questions) or a positive number")
+
+
+def _bench_pubmedqa(args: argparse.Namespace) -> int:
+    from hera_tui.benchmark.items import pubmedqa_items
+
+    _check_limit(args.limit)
+    items = pubmedqa_items(args.limit, args.seed, args.pqal, args.test_ids)
+    return _run_models(args, "pubmedqa", items, {"split": "pqal-test"})
+
+
+def _bench_mcq(args: argparse.Namespace) -> int:
+    from hera_tui.benchmark.items import load_mcq
+
+    _check_limit(args.limit)
+    items = load_mcq(args.file)
+    if args.limit:
+        items = items[: args.limit]
+    return _run_models(args, f"mcq-{args.file.stem}", items, {"file": str(args.file)})

@@ -1,0 +1,75 @@
+"""Benchmark metrics, honest about uncertainty.
+
+Accuracy and macro-F1 come from ``hera_train.pubmedqa`` (the same functions training's
+eval uses). Beside them: the confusion matrix, a seeded 95% bootstrap interval for the
+accuracy (questions resampled with replacement), and the majority baseline (always answer
+the most common gold label: 55.2% "yes" on the PubMedQA test set), which a model must beat
+to have learned anything.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from hera_train.pubmedqa import accuracy, macro_f1
+
+BOOTSTRAP_SAMPLES = 2000
+
+
+def confusion_matrix(
+    gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """``matrix[gold][predicted]`` counts."""
+    matrix = {g: dict.fromkeys(labels, 0) for g in labels}
+    for g, p in zip(gold, predicted, strict=True):
+        matrix[g][p] += 1
+    return matrix
+
+
+def bootstrap_ci(
+    correct: Sequence[bool],
+    samples: int = BOOTSTRAP_SAMPLES,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the accuracy, reproducible by seed."""
+    n = len(correct)
+    if n == 0:
+        return (0.0, 0.0)
+    rng = random.Random(seed)
+    hits = [1 if c else 0 for c in correct]
+    means = sorted(sum(rng.choices(hits, k=n)) / n for _ in range(samples))
+    tail = (1 - level) / 2
+    lo = means[int(tail * samples)]
+    hi = means[min(samples - 1, int((1 - tail) * samples))]
+    return (lo, hi)
+
+
+def majority_baseline(gold: Sequence[str]) -> tuple[str, float]:
+    """The most common gold label and the accuracy of always answering it."""
+    if not gold:
+        return ("", 0.0)
+    label, count = Counter(gold).most_common(1)[0]
+    return (label, count / len(gold))
+
+
+def summarize(
+    gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str], seed: int = 0
+) -> dict[str, Any]:
+    """Every number a run reports."""
+    gold, predicted = list(gold), list(predicted)
+    lo, hi = bootstrap_ci([g == p for g, p in zip(gold, predicted, strict=True)], seed=seed)
+    majority_label, majority_acc = majority_baseline(gold)
+    return {
+        "n": len(gold),
+        "accuracy": accuracy(gold, predicted),
+        "accuracy_ci95": [lo, hi],
+        "macro_f1": macro_f1(gold, predicted, labels),
+        "majority_label": majority_label,
+        "majority_accuracy": majority_acc,
+        "confusion": confusion_matrix(gold, predicted, labels),
+        "predicted_counts": {lab: predicted.count(lab) for lab in labels},
+    }
