@@ -109,7 +109,7 @@ class OllamaScorer:
     def _choice_logprob(top: dict[str, float], choice: str) -> float:
         if choice in top:
             return top[choice]
-        prefixes = [t for t in top if t and choice.startswith(t)]
+        prefixes = [t for t in top if t.strip() and choice.startswith(t)]
         return top[max(prefixes, key=len)] if prefixes else -math.inf
 
     def close(self) -> None:
