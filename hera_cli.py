@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from export.cli import add_export_parser
 from hera_train.cli import add_doctor_parser, add_train_parser
 from hera_tui.benchmark.cli import add_bench_parser
+from hera_tui.cli import add_chat_parser, run_chat
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,11 +27,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_parser(sub)
     add_doctor_parser(sub)
     add_bench_parser(sub)
+    add_chat_parser(sub)
+    add_export_parser(sub)
     return parser
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
     """Errors that carry a user-facing message: printed as one line, no traceback."""
+    from export.errors import ExportError
     from hera_train.config import ConfigError
     from hera_train.data_paths import DataNotFoundError
     from hera_train.examples import DataError
@@ -38,10 +43,14 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from hera_tui.benchmark.items import BenchmarkInputError
     from hera_tui.benchmark.runner import RunCancelled
     from hera_tui.benchmark.scorers import ScorerError
+    from hera_tui.models import ModelNotFoundError
+    from hera_tui.settings import ChatConfigError
+    from hera_tui.store import StoreError
 
     errors: list[type[BaseException]] = [
         ConfigError, DataNotFoundError, DataError, FormatError, PubMedQAError,
-        BenchmarkInputError, RunCancelled, ScorerError,
+        BenchmarkInputError, RunCancelled, ScorerError, ExportError,
+        ModelNotFoundError, ChatConfigError, StoreError,
     ]
     if "hera_train.model_loading" in sys.modules:
         errors.append(sys.modules["hera_train.model_loading"].ModelLoadError)
@@ -59,8 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
-        parser.print_help()
-        return 0
+        args.handler = run_chat  # `hera` alone opens the chat app
     try:
         return args.handler(args)
     except KeyboardInterrupt:

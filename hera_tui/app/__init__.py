@@ -1,0 +1,1 @@
+"""The Textual application: the chat screen, modal screens, and the screen registry."""

@@ -1,0 +1,1 @@
+"""The chat app's widgets: messages, the prompt input, banners and notices."""
