@@ -1,0 +1,273 @@
+"""Parity gates: the exported GGUF must behave like the HF model it came from.
+
+Three checks, run by ``hera export`` and by the tests:
+
+* logits: the HF model and the GGUF in llama.cpp, on fixed medical conversations,
+  position by position (relative max difference, top-1 agreement, mean KL);
+* tokenization: the training format, HF's chat template and the GGUF's embedded template
+  rendered through llama.cpp's chat path give identical ids (one ``<bos>``, ending with the
+  model-turn header);
+* generation: a reply generated from the GGUF stops at ``<end_of_turn>`` and contains no
+  template tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from export.errors import ParityError
+from hera_train.formats import HERA_SYSTEM_PROMPT, Message, PromptFormat, encode_segments
+
+#: Fixed conversations: with and without a system text, one to three user turns.
+PARITY_CONVERSATIONS: tuple[tuple[Message, ...], ...] = (
+    (Message("user", "What are the early signs of type 2 diabetes?"),),
+    (
+        Message("system", HERA_SYSTEM_PROMPT),
+        Message("user", "I have had a headache and a stiff neck for two days. Should I worry?"),
+    ),
+    (
+        Message("user", "Can I take ibuprofen while on lisinopril for blood pressure?"),
+        Message("assistant", "NSAIDs such as ibuprofen can raise blood pressure and strain "
+                             "the kidneys when combined with ACE inhibitors."),
+        Message("user", "What can I use for knee pain instead?"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Thresholds one GGUF type must meet (None: reported, not gated)."""
+
+    max_rel_diff: float | None
+    min_top1: float
+    max_mean_kl: float | None
+
+
+#: F32 must match to rounding; F16/BF16 may flip near-ties only; quantized types may lose
+#: some agreement, but a broken export (wrong norms, swapped tensors, a bad vocabulary)
+#: scores near chance on top-1 and a KL of several nats, far outside these bounds.
+GATES: dict[str, Gate] = {
+    "f32": Gate(1e-3, 1.0, None),
+    "f16": Gate(None, 0.99, None),
+    "bf16": Gate(None, 0.95, None),
+    "q8_0": Gate(None, 0.90, 0.05),
+    "q6_k": Gate(None, 0.85, 0.10),
+    "q5_k_m": Gate(None, 0.80, 0.15),
+    "q4_k_m": Gate(None, 0.75, 0.25),
+}
+
+
+@dataclass(frozen=True)
+class LogitParity:
+    """How closely a GGUF's logits follow the HF model's."""
+
+    gguf_type: str
+    positions: int
+    rel_max_diff: float
+    top1_agreement: float
+    mean_kl: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_llama(path: Path, n_ctx: int = 512) -> Any:
+    import llama_cpp
+
+    return llama_cpp.Llama(str(path), logits_all=True, n_ctx=n_ctx, verbose=False, seed=0)
+
+
+def llama_encoder(llm: Any) -> tuple[Any, Any]:
+    """``encode_text``/``token_id`` for :func:`encode_segments` on a llama.cpp model."""
+
+    def encode_text(text: str) -> list[int]:
+        return llm.tokenize(text.encode(), add_bos=False, special=False)
+
+    def token_id(token: str) -> int:
+        ids = llm.tokenize(token.encode(), add_bos=False, special=True)
+        if len(ids) != 1:
+            raise ParityError(f"{token!r} is not one special token in the GGUF ({ids})")
+        return ids[0]
+
+    return encode_text, token_id
+
+
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    x = x.astype(np.float64)
+    x = x - x.max(-1, keepdims=True)
+    return x - np.log(np.exp(x).sum(-1, keepdims=True))
+
+
+def compare_logits(
+    gguf_type: str, reference: Sequence[np.ndarray], exported: Sequence[np.ndarray]
+) -> LogitParity:
+    ref, got = np.concatenate(reference), np.concatenate(exported)
+    rel = float(np.abs(ref - got).max() / (ref.max() - ref.min()))
+    top1 = float((ref.argmax(-1) == got.argmax(-1)).mean())
+    lp, lq = _log_softmax(ref), _log_softmax(got)
+    kl = float((np.exp(lp) * (lp - lq)).sum(-1).mean())
+    return LogitParity(gguf_type, len(ref), rel, top1, kl)
+
+
+def check_gate(result: LogitParity) -> None:
+    gate = GATES.get(result.gguf_type)
+    if gate is None:
+        return
+    failures = []
+    if gate.max_rel_diff is not None and result.rel_max_diff >= gate.max_rel_diff:
+        failures.append(f"max|diff|/range {result.rel_max_diff:.2e} >= {gate.max_rel_diff:.0e}")
+    if result.top1_agreement < gate.min_top1:
+        failures.append(f"top-1 agreement {result.top1_agreement:.1%} < {gate.min_top1:.0%}")
+    if gate.max_mean_kl is not None and result.mean_kl > gate.max_mean_kl:
+        failures.append(f"mean KL {result.mean_kl:.3f} > {gate.max_mean_kl}")
+    if failures:
+        raise ParityError(
+            f"{result.gguf_type} GGUF fails parity with the HF model: {'; '.join(failures)}; "
+            "the export is broken, do not use it"
+        )
+
+
+def prompt_ids(fmt: PromptFormat, encoder: tuple[Any, Any]) -> list[list[int]]:
+    """The parity conversations as the training format tokenizes them."""
+    encode_text, token_id = encoder
+    return [
+        encode_segments(fmt.segments(conv, add_generation_prompt=True), encode_text, token_id)[0]
+        for conv in PARITY_CONVERSATIONS
+    ]
+
+
+def gguf_logits(llm: Any, prompts: Sequence[Sequence[int]]) -> list[np.ndarray]:
+    out = []
+    for ids in prompts:
+        llm.reset()
+        llm.eval(list(ids))
+        out.append(np.array(llm.scores[: len(ids)], dtype=np.float32))
+    return out
+
+
+def logit_parity(
+    gguf_path: Path, gguf_type: str, prompts: Sequence[Sequence[int]],
+    reference: Sequence[np.ndarray],
+) -> LogitParity:
+    """Compare a GGUF against precomputed HF logits and enforce its gate."""
+    llm = load_llama(gguf_path, n_ctx=max(len(p) for p in prompts) + 8)
+    try:
+        result = compare_logits(gguf_type, reference, gguf_logits(llm, prompts))
+    finally:
+        llm.close()
+    check_gate(result)
+    return result
+
+
+def _gguf_template_ids(llm: Any, conv: Sequence[Message]) -> list[int]:
+    """What llama-cpp-python's chat path feeds the model for the GGUF's own template."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = llm.metadata.get("tokenizer.chat_template")
+    if not template:
+        raise ParityError("the GGUF has no tokenizer.chat_template")
+    vocab = llm._model
+    formatter = Jinja2ChatFormatter(
+        template,
+        eos_token=vocab.token_get_text(vocab.token_eos()),
+        bos_token=vocab.token_get_text(vocab.token_bos()),
+    )
+    result = formatter(messages=[{"role": m.role, "content": m.content} for m in conv])
+    return llm.tokenize(result.prompt.encode(), add_bos=not result.added_special, special=True)
+
+
+def tokenization_parity(llm: Any, hf_tokenizer: Any, fmt: PromptFormat) -> int:
+    """Training format == HF chat template == GGUF template via llama.cpp, per conversation.
+
+    HF's own template is used where the tokenizer has one and the conversation has no
+    system text (Gemma-2's template rejects system turns); otherwise the format's template.
+    Returns the number of conversations checked.
+    """
+    from hera_train.batching import hf_encoder
+
+    header = llama_encoder(llm)[1](fmt.turn_start)
+    for n, conv in enumerate(PARITY_CONVERSATIONS, 1):
+        training = prompt_ids(fmt, hf_encoder(hf_tokenizer))[n - 1]
+        has_system = conv[0].role == "system"
+        own = getattr(hf_tokenizer, "chat_template", None)
+        hf_ids = hf_tokenizer.apply_chat_template(
+            [{"role": m.role, "content": m.content} for m in conv],
+            add_generation_prompt=True,
+            tokenize=True,
+            return_dict=False,
+            chat_template=own if own and not has_system else fmt.chat_template,
+        )
+        gguf_ids = _gguf_template_ids(llm, conv)
+        if not (training == list(hf_ids) == gguf_ids):
+            raise ParityError(
+                f"conversation {n}: token ids differ between the training format, HF's chat "
+                "template and the GGUF's template in llama.cpp"
+            )
+        bos = llm.token_bos()
+        if gguf_ids.count(bos) != 1 or gguf_ids[0] != bos:
+            raise ParityError(f"conversation {n}: the prompt must start with exactly one <bos>")
+        tail = [header, *llama_encoder(llm)[0](f"{fmt.role_names['assistant']}\n")]
+        if gguf_ids[-len(tail):] != tail:
+            raise ParityError(f"conversation {n}: the prompt does not end with the model header")
+    return len(PARITY_CONVERSATIONS)
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    stopped: bool  # ended at the turn marker (not cut off at max_tokens)
+
+
+def generate_reply(llm: Any, fmt: PromptFormat, max_tokens: int = 96) -> Reply:
+    """A greedy reply through llama-cpp-python's chat path (the GGUF's own template).
+
+    llama.cpp must treat the turn marker as end-of-generation (that is what the GGUF's
+    token types and ``eot`` id are for) and the reply must contain no template tokens;
+    either failure raises. Whether the model *chose* to end its turn is returned, for the
+    caller to gate on.
+    """
+    import llama_cpp
+
+    end = llama_encoder(llm)[1](fmt.turn_end)
+    if not llama_cpp.llama_vocab_is_eog(llm._model.vocab, end):
+        raise ParityError(f"llama.cpp does not stop generating at {fmt.turn_end}")
+    out = llm.create_chat_completion(
+        messages=[{"role": m.role, "content": m.content} for m in PARITY_CONVERSATIONS[0]],
+        max_tokens=max_tokens,
+        temperature=0.0,
+        seed=0,
+    )
+    choice = out["choices"][0]
+    text = choice["message"]["content"] or ""
+    for marker in (fmt.turn_start, fmt.turn_end, fmt.bos or ""):
+        if marker and marker in text:
+            raise ParityError(f"the generated reply contains the template token {marker}")
+    return Reply(text, choice["finish_reason"] == "stop")
+
+
+def hf_reference(
+    model_dir: Path, fmt: PromptFormat
+) -> tuple[Any, list[list[int]], list[np.ndarray]]:
+    """The HF model's tokenizer, the parity prompts' ids and its float32 logits on them.
+
+    Eager attention: SDPA drops Gemma-2's attention soft-capping.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from hera_train.batching import hf_encoder
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    prompts = prompt_ids(fmt, hf_encoder(tokenizer))
+    model = AutoModelForCausalLM.from_pretrained(
+        model_dir, dtype=torch.float32, attn_implementation="eager", use_safetensors=True
+    ).eval()
+    with torch.no_grad():
+        logits = [model(torch.tensor([ids])).logits[0].float().numpy() for ids in prompts]
+    del model
+    return tokenizer, prompts, logits
