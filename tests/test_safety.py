@@ -1,0 +1,67 @@
+"""The emergency red-flag check: measured on the labelled set, and its key behaviours."""
+
+from __future__ import annotations
+
+import pytest
+
+from hera_tui.safety import DISCLAIMER, check_message
+from hera_tui.safety.evaluate import evaluate, load_cases
+from hera_tui.safety.redflags import _RULES
+
+
+def test_labelled_set_is_large_and_covers_every_category() -> None:
+    cases = load_cases()
+    assert len(cases) >= 40
+    positives = {c.category for c in cases if c.emergency}
+    assert positives == {rule.category for rule in _RULES}
+    assert sum(not c.emergency for c in cases) >= 20
+
+
+def test_recall_and_false_alarm_rate_on_the_labelled_set() -> None:
+    result = evaluate(load_cases())
+    assert result.recall >= 0.95, [c.text for c in result.missed]
+    assert result.false_alarm_rate <= 0.10, [c.text for c in result.false_alarms]
+
+
+def test_positives_are_flagged_with_their_category() -> None:
+    for case in load_cases():
+        if case.emergency:
+            assert case.category in {f.category for f in check_message(case.text)}, case.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my ECG was normal last year",
+        "no chest pain at all",
+        "I don't have chest pain, just a cough",
+        "denies any chest pressure",
+        "what are the signs of a stroke?",
+        "I had a seizure as a kid",
+        "my doctor ruled out a heart attack",
+        "my 8 year old has a fever",
+    ],
+)
+def test_negated_past_general_or_out_of_scope_does_not_fire(text: str) -> None:
+    assert check_message(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("chest pain going into my jaw", "heart"),
+        ("No fever. But my chest hurts and it goes down my left arm", "heart"),
+        ("what are the signs of a stroke, my dad suddenly can't lift his arm", "stroke"),
+        ("my 3 week old has a temp of 38.4", "infant_fever"),
+        ("I want to kill myself", "suicide"),
+    ],
+)
+def test_fires_despite_negation_elsewhere_or_a_question(text: str, category: str) -> None:
+    assert category in {f.category for f in check_message(text)}
+
+
+def test_guidance_tells_what_to_do_now() -> None:
+    [flag] = check_message("my husband's face is drooping and his speech is slurred")
+    assert flag.category == "stroke"
+    assert "emergency number" in flag.guidance
+    assert "not a doctor" in DISCLAIMER
