@@ -1,0 +1,386 @@
+"""The chat app driven by Textual's Pilot, with real llama.cpp on the SmolLM2 starter model.
+
+Each test waits for the app's workers to finish instead of sleeping, so nothing depends on
+how fast the machine is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from support.chat_env import chat_env, starter_gguf  # noqa: F401 - fixtures
+
+from hera_tui.app.chat_app import HeraApp
+from hera_tui.app.screens.conversations import ConversationsScreen
+from hera_tui.app.screens.help import HelpScreen
+from hera_tui.app.screens.parameters import ParametersScreen
+from hera_tui.backends.base import GenerationParams
+from hera_tui.models import ModelChoice
+from hera_tui.settings import data_dir
+from hera_tui.store import ChatStore
+from hera_tui.widgets.messages import MessageView
+from hera_tui.widgets.notices import EmergencyNotice, ErrorNotice, ModelBanner
+from hera_tui.widgets.prompt_input import PromptInput
+
+SIZE = (100, 40)
+FAST = GenerationParams(temperature=0.0, max_tokens=8, context_length=1024)
+
+
+def make_app(choice: ModelChoice | None, store: ChatStore | None = None) -> HeraApp:
+    store = store or ChatStore(data_dir() / "chats.db")
+    app = HeraApp(choice, store)
+    app.chat._draft_settings = ("Answer briefly.", FAST)
+    return app
+
+
+def starter(path: Path) -> ModelChoice:
+    return ModelChoice("gguf", str(path), "starter", is_starter=True)
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    for _ in range(3):
+        await pilot.pause()
+
+
+async def send(pilot, text: str) -> None:
+    prompt = pilot.app.chat.query_one(PromptInput)
+    prompt.focus()
+    prompt.load_text(text)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def views(app: HeraApp) -> list[MessageView]:
+    return list(app.chat.log_view.query(MessageView))
+
+
+def run(scenario, app: HeraApp) -> None:
+    async def main() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await scenario(pilot)
+
+    asyncio.run(main())
+
+
+def test_send_streams_a_reply_and_stores_both(chat_env: Path, starter_gguf: Path) -> None:
+    app = make_app(starter(starter_gguf))
+
+    async def scenario(pilot) -> None:
+        banner = str(app.chat.query_one(ModelBanner).render())
+        assert "NOT the HERA model" in banner and "hera export" in banner
+        await send(pilot, "What is a fever?\nPlease be short.")
+        user, reply = views(app)
+        assert user.content == "What is a fever?\nPlease be short."
+        assert reply.content.strip()
+        [conv] = app.store.list_conversations()
+        stored = app.store.messages(conv.id)
+        assert [(m.role, m.state) for m in stored] == [("user", "complete"),
+                                                      ("assistant", "complete")]
+        assert stored[1].content == reply.content
+        assert 1 <= stored[1].stats["tokens"] <= FAST.max_tokens
+        status = str(app.chat.query_one("#status").render())
+        assert "tokens" in status and "first token" in status
+
+    run(scenario, app)
+
+
+def test_red_flag_guidance_comes_before_the_reply(chat_env: Path, starter_gguf: Path) -> None:
+    app = make_app(starter(starter_gguf))
+
+    async def scenario(pilot) -> None:
+        await send(pilot, "crushing pain in my chest going down my left arm")
+        kinds = [type(w).__name__ for w in app.chat.log_view.children]
+        assert kinds == ["MessageView", "EmergencyNotice", "MessageView"]
+        notice = app.chat.log_view.query_one(EmergencyNotice)
+        assert notice.flags[0].category == "heart"
+        await send(pilot, "no chest pain anymore, thanks")
+        assert len(app.chat.log_view.query(EmergencyNotice)) == 1
+
+    run(scenario, app)
+
+
+class _GatedBackend:
+    """Wraps the real backend; holds the first token until the test has pressed Esc."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.label = inner, inner.label
+        self.first_token = threading.Event()
+        self.release = threading.Event()
+
+    def generate(self, messages, params, stop, emit):
+        def gated(text: str) -> None:
+            emit(text)
+            if not self.first_token.is_set():
+                self.first_token.set()
+                self.release.wait(60)
+
+        return self.inner.generate(messages, params, stop, gated)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_esc_stops_generation_and_keeps_the_partial_reply(
+    chat_env: Path, starter_gguf: Path
+) -> None:
+    app = make_app(starter(starter_gguf))
+    app.chat._draft_settings = ("", GenerationParams(temperature=0.0, max_tokens=300,
+                                                     context_length=1024))
+
+    async def scenario(pilot) -> None:
+        gated = _GatedBackend(app.backend)
+        app.backend = gated
+        prompt = app.chat.query_one(PromptInput)
+        prompt.load_text("Write a very long story about a lighthouse keeper.")
+        await pilot.press("enter")
+        await asyncio.to_thread(gated.first_token.wait, 60)
+        await pilot.press("escape")
+        gated.release.set()
+        await settle(pilot)
+        [conv] = app.store.list_conversations()
+        reply = app.store.messages(conv.id)[1]
+        assert reply.state == "stopped" and reply.content
+        assert reply.stats["finish"] == "stopped" and reply.stats["tokens"] < 300
+        assert "stopped by you" in str(views(app)[1].query_one(".note").render())
+
+    run(scenario, app)
+
+
+def test_switch_conversations_and_find_history_after_restart(
+    chat_env: Path, starter_gguf: Path
+) -> None:
+    first = make_app(starter(starter_gguf))
+
+    async def chat_twice(pilot) -> None:
+        await send(pilot, "Tell me about sleep hygiene")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert views(first) == []
+        await send(pilot, "What helps a sore throat?")
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(first.screen, ConversationsScreen)
+        await pilot.press(*"sleep")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert views(first)[0].content == "Tell me about sleep hygiene"
+
+    run(chat_twice, first)
+    first.store.close()
+
+    second = make_app(starter(starter_gguf))  # a fresh process would see the same file
+
+    async def find_history(pilot) -> None:
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        titles = [str(second.screen.query_one("#conversations").get_option_at_index(i).prompt)
+                  for i in range(2)]
+        assert titles[0].startswith("What helps a sore throat?")
+        assert titles[1].startswith("Tell me about sleep hygiene")
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert [v.role for v in views(second)] == ["user", "assistant"]
+        assert views(second)[0].content == "Tell me about sleep hygiene"
+
+    run(find_history, second)
+
+
+def test_rename_and_delete_from_the_list(chat_env: Path, starter_gguf: Path) -> None:
+    app = make_app(starter(starter_gguf))
+
+    async def scenario(pilot) -> None:
+        await send(pilot, "hello")
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        app.screen.query_one("#text-prompt").value = "Greeting"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.store.list_conversations()[0].title == "Greeting"
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert len(app.store.list_conversations()) == 1  # needs a second press
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert app.store.list_conversations() == []
+        assert views(app) == []  # the open conversation was left
+
+    run(scenario, app)
+
+
+def test_parameters_are_validated_and_saved_per_conversation(
+    chat_env: Path, starter_gguf: Path
+) -> None:
+    app = make_app(starter(starter_gguf))
+
+    async def scenario(pilot) -> None:
+        await send(pilot, "hi")
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ParametersScreen)
+        screen.query_one("#temperature").value = "hot"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Temperature must be a float" in str(screen.query_one("#param-error").render())
+        screen.query_one("#temperature").value = "0.2"
+        screen.query_one("#max_tokens").value = "3"
+        screen.query_one("#system").load_text("Answer in one word.")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        conv = app.store.list_conversations()[0]
+        assert conv.params.temperature == 0.2 and conv.params.max_tokens == 3
+        assert conv.system == "Answer in one word."
+        await send(pilot, "and again?")
+        assert app.store.messages(conv.id)[-1].stats["tokens"] <= 3
+
+    run(scenario, app)
+
+
+def test_export_copy_edit_and_regenerate(chat_env: Path, starter_gguf: Path) -> None:
+    app = make_app(starter(starter_gguf))
+
+    async def scenario(pilot) -> None:
+        await send(pilot, "What is a normal heart rate?")
+        conv = app.store.list_conversations()[0]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        [exported] = (data_dir() / "markdown").glob("*.md")
+        assert "What is a normal heart rate?" in exported.read_text()
+        reply = views(app)[1].content
+        await pilot.press("f2")
+        await pilot.pause()
+        assert (data_dir() / "copied.md").read_text() == reply
+        old_reply_id = app.store.messages(conv.id)[1].id
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        messages = app.store.messages(conv.id)
+        assert [m.role for m in messages] == ["user", "assistant"]
+        assert messages[1].id != old_reply_id
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert app.chat.query_one(PromptInput).text == "What is a normal heart rate?"
+        assert app.store.messages(conv.id) == [] and views(app) == []
+        app.chat.query_one(PromptInput).load_text("What is a normal resting heart rate?")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.store.messages(conv.id)[0].content == "What is a normal resting heart rate?"
+
+    run(scenario, app)
+
+
+def test_help_lists_the_keys(chat_env: Path, starter_gguf: Path) -> None:
+    app = make_app(starter(starter_gguf))
+
+    async def scenario(pilot) -> None:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#keys")
+        rows = [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+        assert ("chat", "escape", "Stop reply") in rows
+        assert ("chat", "ctrl+o", "Choose model") in rows
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.chat
+
+    run(scenario, app)
+
+
+def test_a_reply_cut_short_by_a_crash_is_shown_as_such(chat_env: Path, starter_gguf: Path) -> None:
+    store = ChatStore(data_dir() / "chats.db")
+    conv = store.create_conversation("crashed")
+    store.add_message(conv.id, "user", "question")
+    store.add_message(conv.id, "assistant", "half an ans", state="incomplete")
+    app = make_app(starter(starter_gguf), store)
+    app._initial_conversation = conv.id
+
+    async def scenario(pilot) -> None:
+        note = str(views(app)[1].query_one(".note").render())
+        assert "cut short" in note
+
+    run(scenario, app)
+
+
+def test_no_model_anywhere_keeps_the_app_running(chat_env: Path) -> None:
+    app = make_app(None)
+
+    async def scenario(pilot) -> None:
+        assert "No model found" in str(app.chat.query_one(ErrorNotice).render())
+        await send(pilot, "hello?")
+        [conv] = app.store.list_conversations()
+        assert [m.content for m in app.store.messages(conv.id)] == ["hello?"]
+        assert len(app.chat.log_view.query(ErrorNotice)) == 2
+
+    run(scenario, app)
+
+
+def test_corrupt_gguf_and_unreachable_ollama_are_shown(chat_env: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"not a model")
+    app = make_app(ModelChoice("gguf", str(bad), "--model"))
+
+    async def corrupt(pilot) -> None:
+        assert "not a GGUF file" in str(app.chat.query_one(ErrorNotice).render())
+        await send(pilot, "still there?")
+        [conv] = app.store.list_conversations()
+        assert app.store.messages(conv.id)[0].content == "still there?"
+
+    run(corrupt, app)
+    app.store.close()
+
+    offline = make_app(ModelChoice("ollama", "hera", "--model"))
+
+    async def unreachable(pilot) -> None:
+        assert "not reachable" in str(offline.chat.query_one(ErrorNotice).render())
+        await send(pilot, "anyone?")
+        assert len(offline.chat.log_view.query(ErrorNotice)) == 2
+
+    run(unreachable, offline)
+
+
+def test_context_overflow_is_explained(chat_env: Path, starter_gguf: Path) -> None:
+    app = make_app(starter(starter_gguf))
+    app.chat._draft_settings = ("", GenerationParams(temperature=0.0, max_tokens=8,
+                                                     context_length=256))
+
+    async def scenario(pilot) -> None:
+        await send(pilot, "word " * 400)
+        errors = app.chat.log_view.query(ErrorNotice)
+        assert "raise the context length" in str(errors.last().render())
+        [conv] = app.store.list_conversations()
+        assert [m.role for m in app.store.messages(conv.id)] == ["user"]
+
+    run(scenario, app)
+
+
+def test_importing_hera_tui_does_not_import_torch() -> None:
+    code = (
+        "import sys, hera_tui, hera_tui.app.chat_app, hera_tui.cli, hera_tui.models; "
+        "assert 'torch' not in sys.modules, 'torch imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_cli_errors_and_list(chat_env: Path, starter_gguf: Path) -> None:
+    env = dict(os.environ)
+    missing = subprocess.run(
+        [sys.executable, "-m", "hera_cli", "chat", "--model", "nope.gguf"],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.strip().startswith("hera: error: model file not found: nope.gguf")
+    listed = subprocess.run(
+        [sys.executable, "-m", "hera_cli", "chat", "--list"],
+        capture_output=True, text=True, env=env, check=True,
+    )
+    assert f"model: {starter_gguf} (starter)" in listed.stdout
