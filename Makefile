@@ -8,7 +8,7 @@ export HERA_DATA_DIR ?= $(abspath ../shared/data)
 # llama.cpp is compiled on install; a native build uses instructions (AMX) some VMs refuse.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
-.PHONY: setup run test test-slow lint bench-train
+.PHONY: setup run train-demo test test-slow lint bench-train bench-chat
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -19,7 +19,12 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# The main job: open the chat app (newest HERA export, else Ollama's hera, else the starter).
 run: setup
+	$(VENV)/bin/hera chat
+
+# The quick CPU training demo (tiny Gemma-2, two stages, about a minute on 2 cores).
+train-demo: setup
 	$(VENV)/bin/hera train configs/tiny-cpu.toml
 
 lint: setup
@@ -33,3 +38,6 @@ test-slow: setup
 
 bench-train: setup
 	$(PY) bench/train_throughput.py
+
+bench-chat: setup
+	$(PY) bench/chat_overhead.py

@@ -1,0 +1,70 @@
+"""Snapshots of the main screens (pytest-textual-snapshot): chat with a saved conversation
+(including emergency guidance and a stopped reply), help, parameters and conversations.
+
+Screens show stored conversations, not live generation, so each picture is deterministic;
+the model is loaded for real (its label and "ready" status are part of the picture).
+Update after an intended change with ``pytest tests/test_tui_snapshots.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.chat_env import chat_env, starter_gguf  # noqa: F401 - fixtures
+
+from hera_tui.app.chat_app import HeraApp
+from hera_tui.models import ModelChoice
+from hera_tui.settings import data_dir
+from hera_tui.store import ChatStore
+
+SIZE = (110, 36)
+
+
+def _clock():
+    t = [1_700_000_000.0]
+
+    def tick() -> float:
+        t[0] += 60
+        return t[0]
+
+    return tick
+
+
+@pytest.fixture
+def app(chat_env: Path, starter_gguf: Path) -> HeraApp:
+    store = ChatStore(data_dir() / "chats.db", clock=_clock())
+    other = store.create_conversation("Knee pain after running")
+    store.add_message(other.id, "user", "My knee hurts after running")
+    conv = store.create_conversation("Chest pain question")
+    store.add_message(conv.id, "user", "I have crushing chest pain going down my left arm")
+    reply = store.add_message(conv.id, "assistant", "", state="incomplete")
+    store.update_message(
+        reply.id,
+        "Please call **emergency services** now.\n\n- Sit down\n- Chew an aspirin",
+        "stopped",
+        {"tokens": 19, "ttft_s": 0.12, "tokens_per_s": 48.0, "finish": "stopped"},
+    )
+    choice = ModelChoice("gguf", str(starter_gguf), "starter", is_starter=True)
+    application = HeraApp(choice, store, conversation_id=conv.id)
+    yield application
+    store.close()
+
+
+async def _loaded(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_chat_screen(app: HeraApp, snap_compare) -> None:
+    assert snap_compare(app, terminal_size=SIZE, run_before=_loaded)
+
+
+@pytest.mark.parametrize("key", ["f1", "ctrl+t", "ctrl+l"], ids=["help", "parameters", "list"])
+def test_modal_screens(app: HeraApp, snap_compare, key: str) -> None:
+    async def open_screen(pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press(key)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_screen)
