@@ -2,6 +2,7 @@
 
 from hera_tui.app.registry import ScreenEntry, register_screen
 
+from . import benchmark  # noqa: F401 - registers the benchmark screen (F5)
 from .chat import ChatScreen
 from .conversations import ConversationsScreen
 from .help import HelpScreen

@@ -1,0 +1,175 @@
+"""The benchmark screen driven by Textual's Pilot.
+
+Scorers are fakes behind the real runner (the llama.cpp path is covered by
+test_bench_llamacpp.py), so the tests check the screen: background run with progress, cancel
+and resume, the side-by-side table and bars, the wrong-answers view, and that the chat app
+opens the screen. Tests wait on events and workers, never on time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.chat_env import chat_env  # noqa: F401 - fixture
+from textual.app import App
+from textual.widgets import DataTable, ProgressBar, Static
+
+from hera_tui.app.screens.benchmark import BenchmarkScreen, WrongAnswersScreen
+from hera_tui.benchmark.bars import bar_text
+from hera_tui.benchmark.items import pubmedqa_items
+from hera_tui.benchmark.runner import load_history
+
+SIZE = (120, 50)
+
+
+class Scorer:
+    """Answers 'yes', or the gold label when ``oracle``; can hold after some questions."""
+
+    fmt = None
+
+    def __init__(self, model: str, oracle: bool, hold_after: int | None = None) -> None:
+        self.model, self.oracle, self.hold_after = model, oracle, hold_after
+        self.calls = 0
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        self.gold = {it.prompt: it.gold for it in pubmedqa_items()}
+
+    def identity(self) -> dict[str, Any]:
+        return {"backend": "fake", "name": self.model}
+
+    def score(self, prompt: str, prefix: str, choices: Sequence[str]) -> list[float]:
+        if self.hold_after is not None and self.calls == self.hold_after:
+            self.holding.set()
+            self.release.wait(timeout=30)
+        self.calls += 1
+        wanted = f" {self.gold[prompt]}" if self.oracle else " yes"
+        return [0.0 if c == wanted else -3.0 for c in choices]
+
+    def close(self) -> None:
+        pass
+
+
+class Host(App):
+    def __init__(self, screen: BenchmarkScreen) -> None:
+        super().__init__()
+        self.bench = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self.bench)
+
+
+def _screen(tmp_path: Path, scorers: dict[str, Scorer]) -> BenchmarkScreen:
+    return BenchmarkScreen(
+        list(scorers), tmp_path / "results", scorer_factory=lambda spec, fmt: scorers[spec]
+    )
+
+
+async def _settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    for _ in range(3):
+        await pilot.pause()
+
+
+def _run(scenario, app: App) -> None:
+    async def main() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await scenario(pilot)
+
+    asyncio.run(main())
+
+
+def test_runs_two_models_and_compares_them(tmp_path):
+    scorers = {"base.gguf": Scorer("base.gguf", False), "hera.gguf": Scorer("hera.gguf", True)}
+    screen = _screen(tmp_path, scorers)
+
+    async def scenario(pilot) -> None:
+        screen.query_one("#bench-limit").value = "12"
+        screen.query_one("#bench-models").select_all()
+        await pilot.click("#bench-run")
+        await _settle(pilot)
+        assert screen.query_one(ProgressBar).progress == 24
+        status = str(screen.query_one("#bench-status", Static).render())
+        assert "base.gguf: accuracy" in status and "hera.gguf: accuracy 100.0%" in status
+        assert screen.query_one("#bench-runs", DataTable).row_count == 2
+        bars = str(screen.query_one("#bench-bars", Static).render())
+        assert "hera.gguf raw n=12" in bars and "base.gguf raw n=12" in bars
+        assert "100.0%" in bars
+        # the base model said "yes" to all 12: it got every "no" and "maybe" wrong
+        screen.query_one("#bench-runs", DataTable).move_cursor(row=1)
+        await pilot.press("w")
+        await pilot.pause()
+        wrong = pilot.app.screen
+        assert isinstance(wrong, WrongAnswersScreen)
+        not_yes = sum(it.gold != "yes" for it in pubmedqa_items(12))
+        assert wrong.query_one(DataTable).row_count == not_yes > 0
+        assert "Abstract:" in str(wrong.query_one("#wrong-question", Static).render())
+
+    _run(scenario, Host(screen))
+    assert [h["model"] for h in load_history(tmp_path / "results")] == ["base.gguf", "hera.gguf"]
+
+
+def test_cancel_stops_the_run_and_a_rerun_resumes(tmp_path):
+    scorer = Scorer("slow.gguf", False, hold_after=3)
+    screen = _screen(tmp_path, {"slow.gguf": scorer})
+
+    async def scenario(pilot) -> None:
+        screen.query_one("#bench-limit").value = "10"
+        await pilot.click("#bench-run")
+        await asyncio.to_thread(scorer.holding.wait, 30)
+        assert screen.running
+        await pilot.press("escape")
+        scorer.release.set()
+        await _settle(pilot)
+        assert not screen.running
+        assert "cancelled" in str(screen.query_one("#bench-status", Static).render())
+        assert load_history(tmp_path / "results") == []
+        scorer.hold_after = None
+        await pilot.press("ctrl+r")
+        await _settle(pilot)
+        assert scorer.calls == 10  # 4 before the cancel, 6 after: none scored twice
+        assert screen.query_one("#bench-runs", DataTable).row_count == 1
+
+    _run(scenario, Host(screen))
+
+
+def test_bad_benchmark_file_is_reported_on_screen(tmp_path):
+    screen = _screen(tmp_path, {"m.gguf": Scorer("m.gguf", False)})
+
+    async def scenario(pilot) -> None:
+        screen.query_one("#bench-file").value = str(tmp_path / "missing.jsonl")
+        await pilot.click("#bench-run")
+        await _settle(pilot)
+        status = str(screen.query_one("#bench-status", Static).render())
+        assert "missing.jsonl: file not found" in status and not screen.running
+
+    _run(scenario, Host(screen))
+
+
+def test_bar_marks_the_baseline():
+    assert bar_text(0.5, 10, baseline=0.8) == "█████···|·"
+    assert bar_text(1.0, 4) == "████"
+
+
+@pytest.mark.usefixtures("chat_env")
+def test_chat_app_opens_the_benchmark_screen(tmp_path):
+    from hera_tui.app.chat_app import HeraApp
+    from hera_tui.store import ChatStore
+
+    app = HeraApp(None, ChatStore(tmp_path / "chats.db"))
+
+    async def scenario(pilot) -> None:
+        await _settle(pilot)
+        await pilot.press("f5")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, BenchmarkScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(pilot.app.screen, BenchmarkScreen)
+
+    _run(scenario, app)
