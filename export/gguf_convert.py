@@ -1,9 +1,9 @@
-"""HF checkpoint -> GGUF with our own writer on the ``gguf`` library, one tensor at a time.
+"""HF checkpoint -> GGUF with our own writer on the ``gguf`` library, streamed.
 
 The header (metadata and every tensor's name, shape and type) is written first from the
-safetensors headers alone; then each tensor is read, transformed and written, and freed
-before the next, so peak memory is about one tensor plus overhead
-(``bench/export_memory.py`` measures it). The file is written under a temporary name,
+safetensors headers alone; then each tensor is read, transformed and written in blocks of
+whole rows, so peak memory is one block plus overhead, less than one tensor and far less
+than the model (``bench/export_memory.py`` measures it). The file is written under a temporary name,
 reopened with ``gguf.GGUFReader`` and checked, and only then renamed into place.
 
 Gemma facts applied here: RMSNorm weights are stored as ``w - 1`` (the layer computes
@@ -18,7 +18,6 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import gguf
 import numpy as np
@@ -138,7 +137,48 @@ def _write_general(writer: gguf.GGUFWriter, info: ModelInfo, ftype: gguf.LlamaFi
     writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
 
 
-def _verify(path: Path, plan: list[_PlannedTensor], arch: Architecture, vocab: Vocab) -> None:
+def _write(
+    tmp: Path, ckpt: Checkpoint, arch: Architecture, plan: list[_PlannedTensor], vocab: Vocab,
+    fmt: PromptFormat, info: ModelInfo, ftype: gguf.LlamaFileType,
+    progress: Callable[[str], None],
+) -> None:
+    """Header first (from safetensors headers alone), then tensor data in row blocks."""
+    writer = gguf.GGUFWriter(tmp, arch.name)
+    write_hparams(writer, arch, ckpt.config)
+    _write_tokenizer(writer, vocab, fmt)
+    _write_general(writer, info, ftype)
+    for p in plan:
+        if p.qtype in (Q.F32, Q.F16):
+            dtype = np.float32 if p.qtype == Q.F32 else np.float16
+            writer.add_tensor_info(p.gguf_name, p.shape, np.dtype(dtype), _nbytes(p.shape, p.qtype))
+        else:
+            byte_shape = gguf.quant_shape_to_byte_shape(p.shape, p.qtype)
+            writer.add_tensor_info(
+                p.gguf_name, byte_shape, np.dtype(np.uint8), _nbytes(p.shape, p.qtype), p.qtype
+            )
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_ti_data_to_file()
+    fout = writer.fout[0]
+    for i, p in enumerate(plan, 1):
+        # gguf's write_tensor_data wants a whole tensor; rows are written in blocks
+        # instead, with the same alignment padding before and after each tensor.
+        writer.write_padding(fout, fout.tell())
+        written = 0
+        for block in ckpt.row_chunks(p.hf_name):
+            encoded = _encode(block + 1.0 if p.add_one else block, p.qtype)
+            encoded.tofile(fout)
+            written += encoded.nbytes
+        if written != _nbytes(p.shape, p.qtype):
+            raise ExportError(
+                f"{p.hf_name}: wrote {written} bytes, expected {_nbytes(p.shape, p.qtype)}"
+            )
+        writer.write_padding(fout, written)
+        progress(f"[{i}/{len(plan)}] {p.gguf_name} {p.qtype.name}")
+    writer.close()
+
+
+def _verify(path: Path, plan: list[_PlannedTensor], arch: Architecture, n_tokens: int) -> None:
     """Reopen the finished file and check what llama.cpp will rely on."""
     try:
         reader = gguf.GGUFReader(path)
@@ -148,7 +188,7 @@ def _verify(path: Path, plan: list[_PlannedTensor], arch: Architecture, vocab: V
     if arch_field is None or arch_field.contents() != arch.name:
         raise ExportError("written GGUF has the wrong general.architecture")
     tokens = reader.get_field(gguf.Keys.Tokenizer.LIST)
-    if tokens is None or len(tokens.data) != len(vocab.tokens):
+    if tokens is None or len(tokens.data) != n_tokens:
         raise ExportError("written GGUF has a wrong token list")
     written = {t.name: t for t in reader.tensors}
     for p in plan:
@@ -184,47 +224,13 @@ def convert_to_gguf(
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        writer = gguf.GGUFWriter(tmp, arch.name)
-        write_hparams(writer, arch, ckpt.config)
-        _write_tokenizer(writer, vocab, fmt)
-        _write_general(writer, info, ftype)
-        for p in plan:
-            if p.qtype in (Q.F32, Q.F16):
-                dtype = np.float32 if p.qtype == Q.F32 else np.float16
-                writer.add_tensor_info(
-                    p.gguf_name, p.shape, np.dtype(dtype), _nbytes(p.shape, p.qtype)
-                )
-            else:
-                byte_shape = gguf.quant_shape_to_byte_shape(p.shape, p.qtype)
-                writer.add_tensor_info(
-                    p.gguf_name, byte_shape, np.dtype(np.uint8), _nbytes(p.shape, p.qtype), p.qtype
-                )
-        writer.write_header_to_file()
-        writer.write_kv_data_to_file()
-        writer.write_ti_data_to_file()
-        for i, p in enumerate(plan, 1):
-            data = ckpt.tensor(p.hf_name)
-            if p.add_one:
-                data = data + 1.0
-            writer.write_tensor_data(_encode(data, p.qtype))
-            del data
-            progress(f"[{i}/{len(plan)}] {p.gguf_name} {p.qtype.name}")
-        writer.close()
-        _verify(tmp, plan, arch, vocab)
+        _write(tmp, ckpt, arch, plan, vocab, fmt, info, ftype, progress)
+        n_tokens = len(vocab.tokens)
+        del vocab  # a 256k vocabulary is hundreds of MB of Python objects; the reader adds more
+        _verify(tmp, plan, arch, n_tokens)
         os.replace(tmp, out_path)
     except OSError as exc:
         raise ExportError(f"cannot write {out_path}: {exc.strerror or exc}") from None
     finally:
         tmp.unlink(missing_ok=True)
     return out_path
-
-
-def read_gguf_metadata(path: Path) -> dict[str, Any]:
-    """Scalar and string metadata of a GGUF (arrays left out), for reports and tests."""
-    reader = gguf.GGUFReader(path)
-    out: dict[str, Any] = {}
-    for key, field in reader.fields.items():
-        if field.types and field.types[0] == gguf.GGUFValueType.ARRAY:
-            continue
-        out[key] = field.contents()
-    return out
