@@ -37,6 +37,9 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--ollama-host", help="Ollama server (default: $OLLAMA_HOST or local)")
     p.add_argument(
+        "--threads", type=int, metavar="N", help="llama.cpp CPU threads (default: all cores)"
+    )
+    p.add_argument(
         "--no-prefix-reuse", action="store_true",
         help="llama.cpp: evaluate every prompt from an empty KV cache (slower; for comparison)",
     )
@@ -150,7 +153,8 @@ def _run_models(args: argparse.Namespace, benchmark: str, items: list, extra: di
 
     for spec in args.model:
         scorer = open_scorer(
-            spec, args.format, args.ollama_host, reuse_prefix=not args.no_prefix_reuse
+            spec, args.format, args.ollama_host,
+            reuse_prefix=not args.no_prefix_reuse, threads=args.threads,
         )
         try:
             report = run_benchmark(

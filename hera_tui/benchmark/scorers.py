@@ -77,7 +77,11 @@ def choose_format(requested: str, chat_template: str | None) -> PromptFormat | N
 
 
 def open_scorer(
-    spec: str, fmt: str = AUTO, ollama_host: str | None = None, reuse_prefix: bool = True
+    spec: str,
+    fmt: str = AUTO,
+    ollama_host: str | None = None,
+    reuse_prefix: bool = True,
+    threads: int | None = None,
 ) -> ChoiceScorer:
     """The scorer for a ``--model`` spec (heavy libraries are imported only here)."""
     if spec.startswith("ollama:"):
@@ -97,4 +101,4 @@ def open_scorer(
         raise ScorerError(f"{path}: GGUF file not found")
     from hera_tui.benchmark.llamacpp_scorer import LlamaCppScorer
 
-    return LlamaCppScorer(spec, path, fmt, reuse_prefix=reuse_prefix)
+    return LlamaCppScorer(spec, path, fmt, reuse_prefix=reuse_prefix, n_threads=threads)
