@@ -287,8 +287,9 @@ def test_help_lists_the_keys(chat_env: Path, starter_gguf: Path) -> None:
         assert isinstance(app.screen, HelpScreen)
         table = app.screen.query_one("#keys")
         rows = [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
-        assert ("chat", "escape", "Stop reply") in rows
-        assert ("chat", "ctrl+o", "Choose model") in rows
+        assert ("chat", "Esc", "Stop reply") in rows
+        assert ("chat", "Ctrl+O", "Choose model") in rows
+        assert ("conversations", "Ctrl+D", "Delete (press twice)") in rows
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is app.chat

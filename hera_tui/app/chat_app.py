@@ -79,8 +79,8 @@ class HeraApp(App):
             if entry.key:
                 self.bind(entry.key, f"open_screen('{entry.name}')", description=entry.title)
 
-    def on_mount(self) -> None:
-        self.push_screen(self.chat)
+    async def on_mount(self) -> None:
+        await self.push_screen(self.chat)
         if self._initial_conversation is not None:
             self.chat.load_conversation(self._initial_conversation)
         self._load_backend(self.choice)

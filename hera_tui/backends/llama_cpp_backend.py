@@ -45,6 +45,17 @@ def check_gguf_file(path: Path) -> None:
         )
 
 
+def prefer_passive_openmp() -> None:
+    """Let llama.cpp's OpenMP threads sleep between tokens instead of spinning.
+
+    Spinning threads starve the UI thread (and anything else on a busy laptop): measured
+    here on 2 shared cores, an 8-token reply took 11 s in the app with the default policy and
+    1 s with PASSIVE. OpenMP reads this once, when llama.cpp's library loads, so it is set
+    just before the first import; a user's own OMP_WAIT_POLICY wins.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def default_threads() -> int:
     """Physical-core-ish thread count: llama.cpp decode is memory-bound, more threads hurt."""
     return max(1, min(8, os.cpu_count() or 1))
@@ -71,6 +82,7 @@ class LlamaCppBackend(Backend):
         if self._llm is not None and self._n_ctx == context_length:
             return
         check_gguf_file(self.path)
+        prefer_passive_openmp()
         from llama_cpp import Llama
 
         self.close_model()

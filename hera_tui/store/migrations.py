@@ -4,7 +4,8 @@ Each entry upgrades the schema by one version inside one transaction, so a datab
 always at a whole version. Never edit a released step: add the next one. Version 1 was the
 first release (conversations and messages); version 2 added per-conversation model, system
 text and parameters, and per-message state ("complete", "incomplete", "stopped", "error")
-and generation stats.
+and generation stats. Ids are AUTOINCREMENT so a deleted message's id is never reused (the
+UI tells replies apart by id when one is regenerated).
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ MIGRATIONS: tuple[str, ...] = (
     # 1: conversations and their messages
     """
     CREATE TABLE conversations (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         title TEXT NOT NULL,
         created_at REAL NOT NULL,
         updated_at REAL NOT NULL
     );
     CREATE TABLE messages (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
         role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
         content TEXT NOT NULL,

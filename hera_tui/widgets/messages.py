@@ -46,17 +46,28 @@ class MessageView(Vertical, can_focus=True):
             super().__init__()
             self.text = text
 
-    def __init__(self, role: str, content: str = "", message_id: int | None = None) -> None:
+    def __init__(
+        self,
+        role: str,
+        content: str = "",
+        message_id: int | None = None,
+        note: str = "",
+        state: str = "complete",
+    ) -> None:
         super().__init__(classes=f"message {role}")
         self.role = role
         self.content = content
         self.message_id = message_id
+        self._initial_note = (note, state)
         self._stream: MarkdownStream | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("You" if self.role == "user" else "HERA", classes="author")
         yield Markdown(self.content, classes="body")
         yield Static("", classes="note")
+
+    def on_mount(self) -> None:
+        self.set_note(*self._initial_note)
 
     async def append(self, text: str) -> None:
         """Add streamed text to the body."""

@@ -42,6 +42,7 @@ import numpy as np
 
 from hera_train.formats import FORMATS, Message, PromptFormat, encode_segments
 from hera_tui.backends.gguf_format import detect_format
+from hera_tui.backends.llama_cpp_backend import prefer_passive_openmp
 
 VERSION = "0.12.6"
 DEFAULT_NUM_CTX = 4096
@@ -88,6 +89,7 @@ class _Runner:
     """One loaded GGUF (per context length) and one generation at a time, like a runner."""
 
     def __init__(self, path: Path, n_ctx: int) -> None:
+        prefer_passive_openmp()
         from llama_cpp import Llama
 
         self.llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=2, verbose=False)

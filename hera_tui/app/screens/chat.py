@@ -150,10 +150,8 @@ class ChatScreen(Screen):
             if m.role == "user":
                 self._mount_user(m.content, m.id)
             else:
-                view = MessageView("assistant", m.content, m.id)
-                self.log_view.mount(view)
-                self.call_after_refresh(view.set_note, stats_line(m.stats) if m.stats.get(
-                    "tokens") else m.stats.get("error", ""), m.state)
+                note = stats_line(m.stats) if m.stats.get("tokens") else m.stats.get("error", "")
+                self.log_view.mount(MessageView("assistant", m.content, m.id, note, m.state))
         self.log_view.scroll_end(animate=False)
         self.set_status(f"opened “{self.conversation.title}”")
 

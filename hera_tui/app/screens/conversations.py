@@ -44,8 +44,11 @@ class ConversationsScreen(ModalScreen[None]):
     app: HeraApp
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
-        Binding("ctrl+r", "rename", "Rename"),
-        Binding("ctrl+d", "delete", "Delete (press twice)"),
+        # priority: the search box would take these keys for editing otherwise
+        Binding("ctrl+r", "rename", "Rename", priority=True),
+        Binding("ctrl+d", "delete", "Delete (press twice)", priority=True),
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
     ]
 
     def __init__(self) -> None:
@@ -96,6 +99,13 @@ class ConversationsScreen(ModalScreen[None]):
         if options.highlighted is None:
             return None
         return int(options.get_option_at_index(options.highlighted).id)
+
+    def action_move(self, step: int) -> None:
+        """Up/Down move through the list while typing in the search box."""
+        options = self.query_one(OptionList)
+        if options.option_count:
+            current = options.highlighted or 0
+            options.highlighted = max(0, min(options.option_count - 1, current + step))
 
     def action_rename(self) -> None:
         selected = self._selected()

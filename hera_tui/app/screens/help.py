@@ -20,6 +20,12 @@ def _bindings(bindings: list[BindingType]) -> list[Binding]:
     return [b for b in bindings if isinstance(b, Binding) and b.description]
 
 
+def key_label(key: str) -> str:
+    """``ctrl+n`` -> ``Ctrl+N``, ``escape`` -> ``Esc``, ``f2`` -> ``F2`` (as people write keys)."""
+    names = {"escape": "Esc", "ctrl": "Ctrl", "shift": "Shift", "alt": "Alt", "enter": "Enter"}
+    return "+".join(names.get(part, part.upper()) for part in key.split("+"))
+
+
 def key_rows() -> list[tuple[str, str, str]]:
     """(where, keys, what) for every described binding of the chat app."""
     from hera_tui.app.registry import SCREENS
@@ -41,6 +47,7 @@ def key_rows() -> list[tuple[str, str, str]]:
 
 
 class HelpScreen(ModalScreen[None]):
+    DEFAULT_CLASSES = "dialog"
     app: HeraApp
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
@@ -56,8 +63,8 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("where", "key", "does")
-        for row in key_rows():
-            table.add_row(*row)
+        for where, key, does in key_rows():
+            table.add_row(where, key_label(key), does)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -26,6 +26,8 @@ _FIELDS = (
 class ParametersScreen(ModalScreen[None]):
     """Edit, then Ctrl+S to save (for this conversation) or Esc to cancel."""
 
+    DEFAULT_CLASSES = "dialog"
+
     app: HeraApp
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save"),
