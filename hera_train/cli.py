@@ -44,8 +44,7 @@ def _train(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.overrides)
     from hera_train.runner import run_training
 
-    run_dir = run_training(config, args.output_dir)
-    print(f"done: adapters and manifest in {run_dir}")
+    run_training(config, args.output_dir)
     return 0
 
 

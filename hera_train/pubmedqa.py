@@ -34,7 +34,7 @@ class PubMedQAError(ValueError):
     """Malformed PubMedQA data or a forbidden use of the test set."""
 
 
-class TestSetLeakError(PubMedQAError):
+class LeakedTestQuestionError(PubMedQAError):
     """A PubMedQA test question was about to enter training or model selection."""
 
 
@@ -128,7 +128,7 @@ def guard_against_test(ids: Iterable[str], test_ids: frozenset[str] | set[str]) 
     """Refuse any PubMedQA test id: they never enter training or model selection."""
     leaked = sorted({str(i) for i in ids} & set(test_ids))
     if leaked:
-        raise TestSetLeakError(
+        raise LeakedTestQuestionError(
             f"{len(leaked)} PubMedQA test question(s) (first: {leaked[0]}) would enter "
             "training or model selection; remove them from the training data"
         )

@@ -254,8 +254,9 @@ class StageTrainer:
 
         if not state.history:
             # The starting point, so the manifest shows what each stage changed.
-            state.history.append({"step": 0, **self.evaluate(model, tokenizer, eval_set)})
-            log.eval(0, state.history[0])
+            start = self.evaluate(model, tokenizer, eval_set)
+            state.history.append({"step": 0, **start})
+            log.eval(0, start)
         model.train()
         while state.step < total_steps and state.epoch < tcfg.epochs:
             sampler.epoch = state.epoch
@@ -339,11 +340,23 @@ class StageTrainer:
         return total / max(1, tokens)
 
 
+def _quiet_libraries() -> None:
+    """HERA prints its own progress; silence library progress bars and notices."""
+    import logging
+
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
+
+
 def run_training(config: RunConfig, output_dir: Path | None = None) -> Path:
     """Run (or resume) every stage of ``config``; returns the run directory."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
 
+    _quiet_libraries()
     accelerator = Accelerator(cpu=config.model.device == "cpu")
     set_seed(config.seed)
     run_dir = Path(output_dir or config.output_dir) / config.name
@@ -369,5 +382,6 @@ def run_training(config: RunConfig, output_dir: Path | None = None) -> Path:
             previous = stage_dir / ADAPTER_DIR
     finally:
         log.close()
+    log.message(f"done: adapters and manifest in {run_dir}")
     accelerator.end_training()
     return run_dir
