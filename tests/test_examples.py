@@ -111,3 +111,20 @@ def test_max_samples_is_reproducible(data_dir):
     b, _ = load_examples(cfg, frozenset(), seed=1)
     c, _ = load_examples(cfg, frozenset(), seed=2)
     assert len(a) == 40 and a == b and a != c
+
+
+def test_hub_code_path_loads_a_local_dataset_dir(tmp_path):
+    """`hub_id` goes through datasets.load_dataset, as for real users; a local dataset
+    folder stands in for lavita/ChatDoctor-HealthCareMagic-100k here."""
+    folder = tmp_path / "HealthCareMagic-100k"
+    folder.mkdir()
+    (folder / "train.jsonl").write_text("\n".join(json.dumps(r) for r in ROWS))
+    cfg = DataConfig(kind="conversation", hub_id=str(folder), split="train", eval_samples=0)
+    examples, report = load_examples(cfg, frozenset())
+    assert report.rows == 4 and len(examples) == 2
+
+
+def test_unreachable_hub_dataset_is_a_clear_error():
+    cfg = DataConfig(kind="conversation", hub_id="lavita/ChatDoctor-HealthCareMagic-100k")
+    with pytest.raises(DataError, match="cannot load hub dataset .*set data.path"):
+        load_examples(cfg, frozenset())
