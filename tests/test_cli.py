@@ -1,0 +1,84 @@
+"""The `hera` command: help, doctor, and one-line errors for known failures."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import hera_cli
+from tests.support.ollama_standin import OllamaStandIn
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_help_lists_subcommands_and_imports_no_torch():
+    code = ("import sys, hera_cli\n"
+            "try:\n    hera_cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "assert 'torch' not in sys.modules, 'hera --help imported torch'")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    for command in ("train", "doctor"):
+        assert command in result.stdout
+
+
+def _doctor(capsys, host: str) -> dict[str, str]:
+    code = hera_cli.main(["doctor", "--ollama-host", host])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    return {line.split()[1]: line for line in lines}
+
+
+def test_doctor_reports_what_is_usable(capsys):
+    report = _doctor(capsys, f"http://127.0.0.1:{_free_port()}")
+    assert report["python"].startswith("ok")
+    assert report["torch"].startswith("ok")
+    assert report["bitsandbytes"].startswith("ok") and "nf4 works on cpu" in report["bitsandbytes"]
+    assert report["llama.cpp"].startswith("ok")
+    assert report["GPU"].startswith("--") and "CPU training only" in report["GPU"]
+    assert report["Ollama"].startswith("--") and "not reachable" in report["Ollama"]
+    assert all(v.startswith("ok") for k, v in report.items() if k == "data")
+
+
+def test_doctor_finds_a_running_ollama(capsys):
+    with OllamaStandIn() as server:
+        report = _doctor(capsys, server.url)
+    assert report["Ollama"].startswith("ok")
+
+
+def test_out_of_memory_gets_a_hint(monkeypatch, capsys):
+    import torch
+
+    import hera_train.cli
+
+    def boom(args):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(hera_train.cli, "_train", boom)
+    assert hera_cli.main(["train", "x.toml"]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("hera: error: out of memory;") and "batch_size" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_unexpected_errors_point_to_debug(monkeypatch, capsys):
+    import hera_train.cli
+
+    def boom(args):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(hera_train.cli, "_train", boom)
+    assert hera_cli.main(["train", "x.toml"]) == 1
+    assert "--debug" in capsys.readouterr().err
+    with pytest.raises(KeyError):
+        hera_cli.main(["--debug", "train", "x.toml"])
