@@ -5,26 +5,29 @@ from __future__ import annotations
 import pytest
 
 from hera_tui.safety import DISCLAIMER, check_message
-from hera_tui.safety.evaluate import evaluate, load_cases
+from hera_tui.safety.evaluate import SETS, evaluate, load_cases
 from hera_tui.safety.redflags import _RULES
 
 
-def test_labelled_set_is_large_and_covers_every_category() -> None:
-    cases = load_cases()
-    assert len(cases) >= 40
+@pytest.mark.parametrize("name", SETS)
+def test_labelled_sets_are_large_and_cover_every_category(name: str) -> None:
+    cases = load_cases(name)
+    assert len(cases) >= 30
     positives = {c.category for c in cases if c.emergency}
     assert positives == {rule.category for rule in _RULES}
-    assert sum(not c.emergency for c in cases) >= 20
+    assert sum(not c.emergency for c in cases) >= 14
 
 
-def test_recall_and_false_alarm_rate_on_the_labelled_set() -> None:
-    result = evaluate(load_cases())
+@pytest.mark.parametrize("name", SETS)
+def test_recall_and_false_alarm_rate(name: str) -> None:
+    result = evaluate(load_cases(name))
     assert result.recall >= 0.95, [c.text for c in result.missed]
     assert result.false_alarm_rate <= 0.10, [c.text for c in result.false_alarms]
 
 
-def test_positives_are_flagged_with_their_category() -> None:
-    for case in load_cases():
+@pytest.mark.parametrize("name", SETS)
+def test_positives_are_flagged_with_their_category(name: str) -> None:
+    for case in load_cases(name):
         if case.emergency:
             assert case.category in {f.category for f in check_message(case.text)}, case.text
 
