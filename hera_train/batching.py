@@ -20,7 +20,7 @@ from typing import Any
 import torch
 
 from hera_train.examples import Example
-from hera_train.formats import PromptFormat, encode_segments
+from hera_train.formats import FormatError, PromptFormat, encode_segments
 
 IGNORE_INDEX = -100
 
@@ -50,6 +50,31 @@ def hf_encoder(tokenizer: Any) -> tuple[Any, Any]:
         return tid
 
     return encode_text, token_id
+
+
+_PROBE = [
+    {"role": "user", "content": "What is a normal resting heart rate?"},
+    {"role": "assistant", "content": "Usually 60 to 100 beats per minute."},
+    {"role": "user", "content": "And for children?"},
+]
+
+
+def check_chat_template(tokenizer: Any, fmt: PromptFormat) -> None:
+    """Refuse a model whose own chat template disagrees with HERA's format.
+
+    Training renders with :mod:`hera_train.formats`; if the base model ships a template,
+    both must give the same tokens, or the fine-tune would learn a format the model's
+    other users (and its GGUF) do not speak. Base models without a template pass.
+    """
+    if not getattr(tokenizer, "chat_template", None):
+        return
+    expected = tokenizer.apply_chat_template(_PROBE, tokenize=False, add_generation_prompt=True)
+    ours = fmt.render(_PROBE, add_generation_prompt=True)
+    if expected != ours:
+        raise FormatError(
+            f"the model's chat template does not match HERA's {fmt.name!r} format "
+            f"(model renders {expected[:60]!r}...); set model.prompt_format to the right format"
+        )
 
 
 def tokenize_examples(

@@ -31,12 +31,13 @@ from hera_train.batching import (
     Collator,
     LengthGroupedBatchSampler,
     TokenizedExample,
+    check_chat_template,
     masked_lm_loss,
     tokenize_examples,
 )
 from hera_train.config import RunConfig, StageConfig
 from hera_train.data_paths import data_file
-from hera_train.examples import load_examples
+from hera_train.examples import DataError, load_examples
 from hera_train.formats import get_format
 from hera_train.hf_scoring import predict_pubmedqa
 from hera_train.manifest import RunManifest, atomic_write_json, file_sha256
@@ -135,7 +136,7 @@ class StageTrainer:
             examples, tokenizer, self.fmt, self.config.model.max_seq_len
         )
         if len(tokenized) < 2:
-            raise ValueError(
+            raise DataError(
                 f"stage {self.index}: only {len(tokenized)} examples fit model.max_seq_len="
                 f"{self.config.model.max_seq_len}; raise it or use shorter data"
             )
@@ -220,6 +221,7 @@ class StageTrainer:
         device = _pick_device(cfg, acc)
         model_path = resolve_model_path(cfg.model)
         tokenizer = load_tokenizer(model_path, cfg.model)
+        check_chat_template(tokenizer, self.fmt)
         train_set, eval_set = self.prepare_data(tokenizer)
         base = load_base_model(model_path, cfg.model, cfg.quantization, device)
         model = attach_lora(

@@ -84,3 +84,12 @@ def test_length_grouping_cuts_padding_and_is_deterministic():
     grouped.epoch = 1
     assert list(grouped) != first
     assert sorted(i for b in first for i in b) == list(range(256))
+
+
+def test_chat_template_check(tiny_tokenizer):
+    from hera_train.batching import check_chat_template
+    from hera_train.formats import CHATML
+
+    check_chat_template(tiny_tokenizer, GEMMA)
+    with pytest.raises(ValueError, match="does not match HERA's 'chatml' format"):
+        check_chat_template(tiny_tokenizer, CHATML)
