@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,23 +49,23 @@ class LoadReport:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
 
-def _read_local(path: Path) -> Iterator[dict[str, Any]]:
+def _read_local(path: Path) -> list[Any]:
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        yield from pq.read_table(path).to_pylist()
-        return
+        return pq.read_table(path).to_pylist()
     text = path.read_text()
     if suffix == ".jsonl":
+        rows = []
         for lineno, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             try:
-                yield json.loads(line)
+                rows.append(json.loads(line))
             except json.JSONDecodeError as exc:
                 raise DataError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-        return
+        return rows
     if suffix != ".json":
         raise DataError(f"{path}: unsupported file type {suffix!r}; use .json, .jsonl or .parquet")
     try:
@@ -74,35 +74,32 @@ def _read_local(path: Path) -> Iterator[dict[str, Any]]:
         raise DataError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if isinstance(data, dict):
         # PubMedQA's own format: PMID → fields. The key is the row's id.
-        for key, value in data.items():
-            yield {"pubid": key, **value} if isinstance(value, dict) else {"pubid": key}
-    elif isinstance(data, list):
-        yield from data
-    else:
-        raise DataError(f"{path}: expected a list of rows or an object keyed by id")
+        return [
+            {"pubid": key, **value} if isinstance(value, dict) else {"pubid": key}
+            for key, value in data.items()
+        ]
+    if isinstance(data, list):
+        return data
+    raise DataError(f"{path}: expected a list of rows or an object keyed by id")
 
 
-def _read_hub(cfg: DataConfig) -> Iterator[dict[str, Any]]:
+def _read_hub(cfg: DataConfig) -> Sequence[Any]:
     try:
         import datasets
     except ImportError:
         raise DataError("the hub needs `datasets`: pip install 'hera[train]'") from None
     try:
-        ds = datasets.load_dataset(cfg.hub_id, cfg.hub_config or None, split=cfg.split)
+        return datasets.load_dataset(cfg.hub_id, cfg.hub_config or None, split=cfg.split)
     except Exception as exc:  # datasets raises many types for offline / missing
         raise DataError(
             f"cannot load hub dataset {cfg.hub_id!r} ({type(exc).__name__}); check the id and "
             "network, or set data.path to a local copy (HERA_DATA_DIR)"
         ) from None
-    yield from ds
 
 
-def read_rows(cfg: DataConfig) -> Iterator[dict[str, Any]]:
-    """Raw rows of the configured source."""
-    if cfg.path:
-        yield from _read_local(data_file(cfg.path))
-    else:
-        yield from _read_hub(cfg)
+def read_rows(cfg: DataConfig) -> Sequence[Any]:
+    """Raw rows of the configured source, indexable (a hub dataset stays on disk)."""
+    return _read_local(data_file(cfg.path)) if cfg.path else _read_hub(cfg)
 
 
 def _text(row: dict[str, Any], *keys: str) -> str:
@@ -158,13 +155,24 @@ def load_examples(
     exclude_ids: frozenset[str] = frozenset(),
     seed: int = 0,
 ) -> tuple[list[Example], LoadReport]:
-    """All usable examples of a stage, shuffled by seed and cut to ``max_samples``.
+    """Usable examples of a stage in a seeded random order: all of them, or
+    ``max_samples`` + ``eval_samples`` when ``max_samples`` is set.
 
     ``exclude_ids`` are PubMedQA ids held out for the dev split (model selection).
     """
     report = LoadReport()
     examples: list[Example] = []
-    for index, row in enumerate(read_rows(cfg)):
+    rows = read_rows(cfg)
+    order = list(range(len(rows)))
+    wanted = cfg.max_samples + cfg.eval_samples if cfg.max_samples else len(order)
+    if cfg.max_samples:
+        # Visit rows in a seeded random order and stop once enough are usable: a 200k-row
+        # hub dataset is never converted whole for a 3,000-example stage.
+        random.Random(seed).shuffle(order)
+    for index in order:
+        if len(examples) >= wanted:
+            break
+        row = rows[index]
         report.rows += 1
         if not isinstance(row, dict):
             result: tuple[str, list[Message]] | str = "not an object"
@@ -191,9 +199,8 @@ def load_examples(
         examples.append(Example(row_id, tuple(messages)))
     if not examples:
         raise DataError(f"{cfg.path or cfg.hub_id}: no usable rows ({report.rows} read)")
-    random.Random(seed).shuffle(examples)
-    if cfg.max_samples:
-        examples = examples[: cfg.max_samples + cfg.eval_samples]
+    if not cfg.max_samples:
+        random.Random(seed).shuffle(examples)
     if cfg.kind == "pubmedqa":
         guard_against_test((e.id for e in examples), test_ids)
     return examples, report
