@@ -142,7 +142,9 @@ def merge_adapter(base_dir: Path, adapter: Path, out_dir: Path) -> Path:
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # export prints its own progress lines
     config = _read_json(base_dir / "config.json")
     if config.get("quantization_config"):
         raise ExportError(
@@ -164,7 +166,9 @@ def merge_adapter(base_dir: Path, adapter: Path, out_dir: Path) -> Path:
     try:
         model = PeftModel.from_pretrained(model, adapter).merge_and_unload()
     except (RuntimeError, ValueError, KeyError) as exc:
-        first = str(exc).strip().splitlines()[0][:160]
+        lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+        first = next((ln for ln in lines if "size mismatch" in ln), lines[0] if lines else "")
+        first = first[:200]
         raise ExportError(
             f"{adapter}: does not fit the base model {base_dir} ({first}); "
             "was it trained on another base?"

@@ -77,9 +77,17 @@ class LogitParity:
 
 
 def load_llama(path: Path, n_ctx: int = 512) -> Any:
+    """The GGUF in llama.cpp, with a float32 KV cache.
+
+    llama.cpp's default F16 cache alone moves logits by ~5e-4 of their range; the gates
+    measure the file's weights and tokenizer, not the cache's precision.
+    """
     import llama_cpp
 
-    return llama_cpp.Llama(str(path), logits_all=True, n_ctx=n_ctx, verbose=False, seed=0)
+    return llama_cpp.Llama(
+        str(path), logits_all=True, n_ctx=n_ctx, verbose=False, seed=0,
+        type_k=llama_cpp.GGML_TYPE_F32, type_v=llama_cpp.GGML_TYPE_F32,
+    )
 
 
 def llama_encoder(llm: Any) -> tuple[Any, Any]:
@@ -259,9 +267,11 @@ def hf_reference(
     """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
     from hera_train.batching import hf_encoder
 
+    hf_logging.disable_progress_bar()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     prompts = prompt_ids(fmt, hf_encoder(tokenizer))
     model = AutoModelForCausalLM.from_pretrained(
