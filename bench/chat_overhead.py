@@ -22,7 +22,7 @@ from pathlib import Path
 
 from hera_train.formats import Message
 from hera_tui.backends.base import DecodeRate, GenerationParams, ReplyStats, StopSignal
-from hera_tui.backends.llama_cpp_backend import LlamaCppBackend
+from hera_tui.backends.llama_cpp_backend import LlamaCppBackend, reset_if_prompt_cached
 from hera_tui.models import starter_model_path
 
 CONVERSATION = [
@@ -42,6 +42,7 @@ def run_backend(backend: LlamaCppBackend, tokens: int) -> ReplyStats:
 def run_completion(backend: LlamaCppBackend, prompt: list[int], tokens: int) -> ReplyStats:
     llm = backend._llm
     rate = DecodeRate(time.perf_counter())
+    reset_if_prompt_cached(llm, prompt)  # same prompt every round: same work as the app
     for _chunk in llm.create_completion(prompt, max_tokens=tokens, stream=True,
                                         temperature=0.0, top_p=1.0, top_k=0, min_p=0.0,
                                         repeat_penalty=1.0):
@@ -53,6 +54,7 @@ def run_bare_loop(backend: LlamaCppBackend, prompt: list[int], tokens: int) -> R
     llm = backend._llm
     stop_ids = backend.stop_ids()
     rate = DecodeRate(time.perf_counter())
+    reset_if_prompt_cached(llm, prompt)
     gen = llm.generate(prompt, temp=0.0, top_p=1.0, top_k=0, min_p=0.0, repeat_penalty=1.0,
                        reset=True)
     for token in gen:

@@ -266,6 +266,7 @@ def test_export_copy_edit_and_regenerate(chat_env: Path, starter_gguf: Path) -> 
         messages = app.store.messages(conv.id)
         assert [m.role for m in messages] == ["user", "assistant"]
         assert messages[1].id != old_reply_id
+        assert messages[1].content == reply  # greedy: the same reply again, not cache garbage
         await pilot.press("ctrl+g")
         await pilot.pause()
         assert app.chat.query_one(PromptInput).text == "What is a normal heart rate?"

@@ -51,9 +51,17 @@ def app(chat_env: Path, starter_gguf: Path) -> HeraApp:
     store.close()
 
 
+async def _still(pilot) -> None:
+    """Stop cursors blinking: a picture must not depend on when it is taken."""
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
 async def _loaded(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+    await _still(pilot)
 
 
 def test_chat_screen(app: HeraApp, snap_compare) -> None:
@@ -66,5 +74,6 @@ def test_modal_screens(app: HeraApp, snap_compare, key: str) -> None:
         await _loaded(pilot)
         await pilot.press(key)
         await pilot.pause()
+        await _still(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_screen)

@@ -45,6 +45,19 @@ def check_gguf_file(path: Path) -> None:
         )
 
 
+def reset_if_prompt_cached(llm, prompt: list[int]) -> None:
+    """Start from an empty cache when the whole prompt is already cached.
+
+    llama-cpp-python 0.3.36 reuses the cached prefix of a new prompt. When the *entire* prompt
+    is cached (regenerating a reply sends the same conversation again), its replay path gives
+    a different, wrong continuation (seen with SmolLM2: greedy "I'm glad to hear" became "The
+    phrase \"The Great"). Partial prefixes (a longer conversation) are fine and keep the
+    speed-up; only the exact repeat pays for a fresh prompt pass.
+    """
+    if llm.n_tokens >= len(prompt) and list(llm.input_ids[: len(prompt)]) == prompt:
+        llm.reset()
+
+
 def prefer_passive_openmp() -> None:
     """Let llama.cpp's OpenMP threads sleep between tokens instead of spinning.
 
@@ -169,6 +182,7 @@ class LlamaCppBackend(Backend):
         stop_ids = self.stop_ids()
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         finish = "length"
+        reset_if_prompt_cached(llm, prompt)
         tokens = llm.generate(
             prompt, temp=params.temperature, top_p=params.top_p, top_k=0, min_p=0.0,
             repeat_penalty=1.0, reset=True,

@@ -42,7 +42,7 @@ import numpy as np
 
 from hera_train.formats import FORMATS, Message, PromptFormat, encode_segments
 from hera_tui.backends.gguf_format import detect_format
-from hera_tui.backends.llama_cpp_backend import prefer_passive_openmp
+from hera_tui.backends.llama_cpp_backend import prefer_passive_openmp, reset_if_prompt_cached
 
 VERSION = "0.12.6"
 DEFAULT_NUM_CTX = 4096
@@ -218,6 +218,7 @@ class OllamaStandIn:
             llm.set_seed(int(options["seed"]))
         started = time.perf_counter_ns()
         count, text, reason, first = 0, "", "length", None
+        reset_if_prompt_cached(llm, prompt)
         gen = llm.generate(
             prompt,
             temp=float(options.get("temperature", 0.8)),
