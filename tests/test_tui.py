@@ -34,7 +34,7 @@ FAST = GenerationParams(temperature=0.0, max_tokens=8, context_length=1024)
 def make_app(choice: ModelChoice | None, store: ChatStore | None = None) -> HeraApp:
     store = store or ChatStore(data_dir() / "chats.db")
     app = HeraApp(choice, store)
-    app.chat._draft_settings = ("Answer briefly.", FAST)
+    app.chat.set_defaults("Answer briefly.", FAST)
     return app
 
 
@@ -131,8 +131,8 @@ def test_esc_stops_generation_and_keeps_the_partial_reply(
     chat_env: Path, starter_gguf: Path
 ) -> None:
     app = make_app(starter(starter_gguf))
-    app.chat._draft_settings = ("", GenerationParams(temperature=0.0, max_tokens=300,
-                                                     context_length=1024))
+    app.chat.set_defaults("", GenerationParams(temperature=0.0, max_tokens=300,
+                                               context_length=1024))
 
     async def scenario(pilot) -> None:
         gated = _GatedBackend(app.backend)
@@ -352,8 +352,8 @@ def test_corrupt_gguf_and_unreachable_ollama_are_shown(chat_env: Path, tmp_path:
 
 def test_context_overflow_is_explained(chat_env: Path, starter_gguf: Path) -> None:
     app = make_app(starter(starter_gguf))
-    app.chat._draft_settings = ("", GenerationParams(temperature=0.0, max_tokens=8,
-                                                     context_length=256))
+    app.chat.set_defaults("", GenerationParams(temperature=0.0, max_tokens=8,
+                                               context_length=256))
 
     async def scenario(pilot) -> None:
         await send(pilot, "word " * 400)
@@ -386,3 +386,12 @@ def test_cli_errors_and_list(chat_env: Path, starter_gguf: Path) -> None:
         capture_output=True, text=True, env=env, check=True,
     )
     assert f"model: {starter_gguf} (starter)" in listed.stdout
+
+
+def test_hera_alone_opens_the_chat_app(monkeypatch) -> None:
+    import hera_cli
+
+    opened = []
+    monkeypatch.setattr(hera_cli, "run_chat", lambda args: opened.append(args) or 0)
+    assert hera_cli.main([]) == 0
+    assert len(opened) == 1 and getattr(opened[0], "model", None) is None

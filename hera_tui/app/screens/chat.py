@@ -78,9 +78,7 @@ class ChatScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="chat")
         self.conversation: Conversation | None = None
-        self._draft_settings: tuple[str, GenerationParams] = (
-            HERA_SYSTEM_PROMPT, GenerationParams(),
-        )
+        self.set_defaults(HERA_SYSTEM_PROMPT, GenerationParams())
         self._generation: _Generation | None = None
 
     def compose(self) -> ComposeResult:
@@ -116,6 +114,11 @@ class ChatScreen(Screen):
         self.log_view.mount(ErrorNotice(message))
         self.log_view.scroll_end(animate=False)
         self.set_status(f"error: {message}")
+
+    def set_defaults(self, system: str, params: GenerationParams) -> None:
+        """System text and parameters that each new chat starts with."""
+        self._defaults = (system, params)
+        self._draft_settings = self._defaults
 
     def current_settings(self) -> tuple[str, GenerationParams]:
         if self.conversation is None:
@@ -279,7 +282,7 @@ class ChatScreen(Screen):
         self.action_stop()
         self._generation = None
         self.conversation = None
-        self._draft_settings = (HERA_SYSTEM_PROMPT, GenerationParams())
+        self._draft_settings = self._defaults
         self.log_view.remove_children()
         self.set_status("new chat")
         self.query_one(PromptInput).focus()
