@@ -93,9 +93,10 @@ def _check_llamacpp_assumptions(arch: Architecture, config: dict[str, Any]) -> N
             f"query_pre_attn_scalar={scalar} matches neither head_dim ({head_dim}) nor "
             f"hidden_size/heads ({per_head}); llama.cpp would scale attention differently"
         )
-    if not arch.softcapping and (
-        config.get("attn_logit_softcapping") or config.get("final_logit_softcapping")
-    ):
+    caps = (config.get("attn_logit_softcapping"), config.get("final_logit_softcapping"))
+    if arch.softcapping and None in caps:
+        raise ExportError(f"{arch.name} in llama.cpp always soft-caps logits; the config sets none")
+    if not arch.softcapping and any(caps):
         raise ExportError(
             f"{arch.name} in llama.cpp has no logit soft-capping, but the config sets it"
         )

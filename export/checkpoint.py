@@ -112,13 +112,20 @@ def _read_header(file: Path) -> dict[str, TensorMeta]:
     return tensors
 
 
+def read_json(path: Path) -> Any:
+    """A JSON file of the checkpoint (config, tokenizer, adapter) or a one-line error."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ExportError(f"{path}: missing or not valid JSON ({exc.__class__.__name__})") from None
+
+
 def _weight_files(path: Path) -> list[Path]:
     index = path / "model.safetensors.index.json"
     if index.exists():
-        try:
-            weight_map = json.loads(index.read_text())["weight_map"]
-        except (OSError, ValueError, KeyError):
-            raise ExportError(f"{index}: not a safetensors index") from None
+        weight_map = read_json(index).get("weight_map")
+        if not isinstance(weight_map, dict):
+            raise ExportError(f"{index}: not a safetensors index")
         return sorted({path / f for f in weight_map.values()})
     single = path / "model.safetensors"
     if single.exists():
@@ -134,10 +141,7 @@ def open_checkpoint(path: Path) -> Checkpoint:
     config_path = path / "config.json"
     if not config_path.exists():
         raise ExportError(f"{path}: no config.json; not an HF model directory")
-    try:
-        config = json.loads(config_path.read_text())
-    except (OSError, ValueError):
-        raise ExportError(f"{config_path}: not valid JSON") from None
+    config = read_json(config_path)
     tensors: dict[str, TensorMeta] = {}
     for file in _weight_files(path):
         if not file.exists():

@@ -15,13 +15,12 @@ matrices, and a mismatch is the ``token_embd`` shape error users hit after expor
 from __future__ import annotations
 
 import dataclasses
-import json
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from export.checkpoint import read_json
 from export.errors import ExportError
 
 _VOCAB_MODULES = ("embed_tokens", "lm_head", "wte", "output")
@@ -37,18 +36,11 @@ class ExportSource:
     prompt_format: str
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        raise ExportError(f"{path}: missing or not valid JSON") from None
-
-
 def _from_run_dir(run_dir: Path) -> ExportSource:
     from hera_train.config import ModelConfig
     from hera_train.model_loading import resolve_model_path
 
-    manifest = _read_json(run_dir / "manifest.json")
+    manifest = read_json(run_dir / "manifest.json")
     if not manifest.get("adapter"):
         raise ExportError(f"{run_dir}: the run has no finished stage yet; train it first")
     adapter = run_dir / manifest["adapter"]
@@ -73,7 +65,7 @@ def resolve_source(
         adapter = path
         source = base or ""
     if adapter is not None:
-        adapter_base = _read_json(adapter / "adapter_config.json").get("base_model_name_or_path")
+        adapter_base = read_json(adapter / "adapter_config.json").get("base_model_name_or_path")
         model = base or source or adapter_base
         if not model:
             raise ExportError(f"{adapter}: the adapter names no base model; pass --base")
@@ -101,7 +93,7 @@ def local_model_dir(model: str) -> Path:
 
 def check_adapter(adapter: Path, base_vocab: int) -> None:
     """Refuse adapters that touch the vocabulary (see the module docstring)."""
-    config = _read_json(adapter / "adapter_config.json")
+    config = read_json(adapter / "adapter_config.json")
     trained = list(config.get("modules_to_save") or [])
     targets = config.get("target_modules") or []
     trained += [targets] if isinstance(targets, str) else list(targets)
@@ -128,9 +120,11 @@ def check_adapter(adapter: Path, base_vocab: int) -> None:
         raise ExportError(f"{adapter}: the adapter carries vocabulary weights ({bad[0]}); refusing")
     tok_json = adapter / "tokenizer.json"
     if tok_json.exists():
-        n = len(_read_json(tok_json).get("model", {}).get("vocab", {}))
-        extra = len(_read_json(tok_json).get("added_tokens", []))
-        if max(n, extra) > base_vocab:
+        data = read_json(tok_json)
+        vocab = data.get("model", {}).get("vocab", {})
+        ids = [*(vocab.values() if isinstance(vocab, dict) else range(len(vocab))),
+               *(entry["id"] for entry in data.get("added_tokens", []))]
+        if ids and max(ids) + 1 > base_vocab:
             raise ExportError(
                 f"{adapter}: its tokenizer has more tokens than the base's {base_vocab}; "
                 "tokens were added during training, which HERA's export refuses"
@@ -145,7 +139,7 @@ def merge_adapter(base_dir: Path, adapter: Path, out_dir: Path) -> Path:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # export prints its own progress lines
-    config = _read_json(base_dir / "config.json")
+    config = read_json(base_dir / "config.json")
     if config.get("quantization_config"):
         raise ExportError(
             f"{base_dir}: the base checkpoint is quantized; merge onto the full-precision "

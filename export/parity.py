@@ -14,7 +14,7 @@ Three checks, run by ``hera export`` and by the tests:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +71,6 @@ class LogitParity:
     rel_max_diff: float
     top1_agreement: float
     mean_kl: float
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def load_llama(path: Path, n_ctx: int = 512) -> Any:
@@ -199,8 +196,8 @@ def tokenization_parity(llm: Any, hf_tokenizer: Any, fmt: PromptFormat) -> int:
     from hera_train.batching import hf_encoder
 
     header = llama_encoder(llm)[1](fmt.turn_start)
-    for n, conv in enumerate(PARITY_CONVERSATIONS, 1):
-        training = prompt_ids(fmt, hf_encoder(hf_tokenizer))[n - 1]
+    training_ids = prompt_ids(fmt, hf_encoder(hf_tokenizer))
+    for n, (conv, training) in enumerate(zip(PARITY_CONVERSATIONS, training_ids, strict=True), 1):
         has_system = conv[0].role == "system"
         own = getattr(hf_tokenizer, "chat_template", None)
         hf_ids = hf_tokenizer.apply_chat_template(

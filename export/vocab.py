@@ -10,13 +10,13 @@ written as CONTROL, which llama.cpp only matches when asked to parse special tok
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from gguf import TokenType
 
+from export.checkpoint import read_json
 from export.errors import ExportError
 
 _BYTE_PIECE = re.compile(r"^<0x[0-9A-Fa-f]{2}>$")
@@ -36,18 +36,11 @@ class Vocab:
     eot_id: int | None
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ExportError(f"{path}: unreadable JSON ({exc.__class__.__name__})") from None
-
-
 def _special_pieces(model_dir: Path) -> set[str]:
     """Pieces the HF tokenizer treats as special (they become CONTROL)."""
     special: set[str] = set()
     config_path = model_dir / "tokenizer_config.json"
-    config = _read_json(config_path) if config_path.exists() else {}
+    config = read_json(config_path) if config_path.exists() else {}
     for key in ("bos_token", "eos_token", "unk_token", "pad_token", "mask_token"):
         value = config.get(key)
         if isinstance(value, dict):
@@ -62,7 +55,7 @@ def _special_pieces(model_dir: Path) -> set[str]:
             special.add(entry["content"])
     tok_json = model_dir / "tokenizer.json"
     if tok_json.exists():
-        for entry in _read_json(tok_json).get("added_tokens", []):
+        for entry in read_json(tok_json).get("added_tokens", []):
             if entry.get("special"):
                 special.add(entry["content"])
     special.discard("")
@@ -94,7 +87,7 @@ def _from_tokenizer_json(path: Path) -> tuple[list[str], list[float], list[int]]
     score; HF's BPE applies merges by rank. Scoring each piece by minus the rank of the
     merge that creates it makes the two agree.
     """
-    data = _read_json(path)
+    data = read_json(path)
     model = data.get("model") or {}
     kind = model.get("type")
     if kind == "Unigram":

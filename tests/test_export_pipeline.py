@@ -183,3 +183,24 @@ def test_unknown_quant_type_is_a_one_line_error(trained_run, tmp_path, capsys):
     err = _cli_error(["export", str(trained_run), "--quant", "q3_xs", "--out",
                       str(tmp_path / "out")], capsys)
     assert "unknown --quant q3_xs" in err
+
+
+def test_adapter_with_a_grown_tokenizer_is_refused(trained_run, tiny_model_dir, tmp_path):
+    from export.errors import ExportError
+    from export.merge import check_adapter
+
+    adapter = tmp_path / "adapter"
+    shutil.copytree(trained_run / "stage2" / "adapter", adapter)
+    check_adapter(adapter, 1024)  # the run's own adapter is fine
+    tokenizer = json.loads((tiny_model_dir / "tokenizer.json").read_text())
+    tokenizer["added_tokens"].append({"id": 1024, "content": "<|im_start|>", "special": True})
+    (adapter / "tokenizer.json").write_text(json.dumps(tokenizer))
+    with pytest.raises(ExportError, match="tokens were added during training"):
+        check_adapter(adapter, 1024)
+
+
+def test_unreachable_hub_id_is_a_one_line_error(tmp_path, capsys):
+    err = _cli_error(["export", "Cshavi/Gemma-2-2b-it-ChatDoctor-MedQA", "--out",
+                      str(tmp_path / "out")], capsys)
+    assert "cannot fetch 'Cshavi/Gemma-2-2b-it-ChatDoctor-MedQA'" in err
+    assert not (tmp_path / "out").exists()
