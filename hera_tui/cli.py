@@ -54,6 +54,8 @@ def run_chat(args: argparse.Namespace) -> int:
             for conv in store.list_conversations():
                 print(f"{conv.id:>5}  {conv.title}  ({conv.message_count} messages)")
             return 0
+        if getattr(args, "conversation", None) is not None:
+            store.conversation(args.conversation)  # unknown id: one-line error, no app
         from hera_tui.app.chat_app import HeraApp
 
         HeraApp(choice, store, config, getattr(args, "conversation", None)).run()

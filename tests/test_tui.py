@@ -386,6 +386,14 @@ def test_cli_errors_and_list(chat_env: Path, starter_gguf: Path) -> None:
         capture_output=True, text=True, env=env, check=True,
     )
     assert f"model: {starter_gguf} (starter)" in listed.stdout
+    unknown = subprocess.run(
+        [sys.executable, "-m", "hera_cli", "chat", "--conversation", "99"],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip() == (
+        "hera: error: no conversation 99; `hera chat --list` shows the saved ones"
+    )
 
 
 def test_hera_alone_opens_the_chat_app(monkeypatch) -> None:

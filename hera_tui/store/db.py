@@ -133,7 +133,9 @@ class ChatStore:
                 (conversation_id,),
             ).fetchone()
         if row is None:
-            raise StoreError(f"no conversation {conversation_id}")
+            raise StoreError(
+                f"no conversation {conversation_id}; `hera chat --list` shows the saved ones"
+            )
         return self._conversation(row)
 
     @staticmethod
