@@ -17,7 +17,7 @@ from hera_tui.app.screens.models import ModelPickerScreen
 from hera_tui.backends.base import GenerationParams
 from hera_tui.backends.ollama import OllamaBackend
 from hera_tui.models import ModelNotFoundError, local_ggufs, resolve_model
-from hera_tui.settings import ChatConfigError, data_dir, load_config
+from hera_tui.settings import ChatConfig, ChatConfigError, data_dir, load_config
 from hera_tui.store import ChatStore
 from hera_tui.widgets.prompt_input import PromptInput
 
@@ -138,3 +138,35 @@ def test_command_palette_offers_every_registered_screen(chat_env: Path) -> None:
 
     asyncio.run(scenario())
     app.store.close()
+
+
+def test_ollama_dropping_mid_reply_keeps_the_partial_reply(
+    chat_env: Path, starter_gguf: Path
+) -> None:
+    from hera_tui.models import ModelChoice
+    from hera_tui.widgets.notices import ErrorNotice
+
+    with OllamaStandIn({"smol": starter_gguf}) as server:
+        server.drop_after_chunks = 3
+        store = ChatStore(data_dir() / "chats.db")
+        app = HeraApp(ModelChoice("ollama", "smol", "--model"), store,
+                      ChatConfig(ollama_host=server.url))
+        app.chat.set_defaults("", GenerationParams(temperature=0.0, max_tokens=20,
+                                                   context_length=1024))
+
+        async def scenario() -> None:
+            async with app.run_test(size=(100, 40)) as pilot:
+                await pilot.app.workers.wait_for_complete()
+                app.chat.query_one(PromptInput).load_text("Tell me about fevers.")
+                await pilot.press("enter")
+                await pilot.app.workers.wait_for_complete()
+                await pilot.pause()
+                [conv] = store.list_conversations()
+                question, reply = store.messages(conv.id)
+                assert question.content == "Tell me about fevers."
+                assert reply.state == "error" and reply.content and reply.cut_short
+                notice = str(app.chat.query_one(ErrorNotice).render())
+                assert "dropped the connection" in notice or "closed the connection" in notice
+
+        asyncio.run(scenario())
+        store.close()
