@@ -100,8 +100,13 @@ def test_red_flag_guidance_comes_before_the_reply(chat_env: Path, starter_gguf: 
         assert kinds == ["MessageView", "EmergencyNotice", "MessageView"]
         notice = app.chat.log_view.query_one(EmergencyNotice)
         assert notice.flags[0].category == "heart"
+        bar = app.chat.query_one("#emergency-bar")
+        assert bar.display and "Possible heart attack" in str(bar.render())
         await send(pilot, "no chest pain anymore, thanks")
         assert len(app.chat.log_view.query(EmergencyNotice)) == 1
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert not app.chat.query_one("#emergency-bar").display
 
     run(scenario, app)
 

@@ -40,6 +40,7 @@ CSS = """
 .emergency { background: $error 30%; border: heavy $error; padding: 0 1; margin: 1 0 0 0; }
 .error-notice { background: $warning 20%; border: round $warning; padding: 0 1; margin: 1 0 0 0; }
 #status { height: 1; padding: 0 1; color: $text-muted; }
+#emergency-bar { height: auto; padding: 0 1; background: $error; color: $text; text-style: bold; }
 #prompt { height: 6; }
 .dialog { align: center middle; }
 .panel { width: 70%; height: auto; max-height: 90%; background: $panel; border: round $primary;

@@ -85,11 +85,13 @@ class ChatScreen(Screen):
         yield ModelBanner()
         yield DisclaimerBar()
         yield VerticalScroll(id="log")
+        yield Static("", id="emergency-bar")
         yield Static("", id="status")
         yield PromptInput()
         yield Footer()
 
     def on_mount(self) -> None:
+        self._pin_emergency("")
         self.query_one(PromptInput).focus()
         self.show_model_status("loading…" if self.app.choice else "")
         if self.app.choice is None:
@@ -149,6 +151,7 @@ class ChatScreen(Screen):
         self._generation = None
         self.conversation = self.app.store.conversation(conversation_id)
         self.log_view.remove_children()
+        self._pin_emergency("")
         for m in self.app.store.messages(conversation_id):
             if m.role == "user":
                 self._mount_user(m.content, m.id)
@@ -172,6 +175,14 @@ class ChatScreen(Screen):
         flags = check_message(text)
         if flags:
             self.log_view.mount(EmergencyNotice(flags, message_id))
+            self._pin_emergency(", ".join(f.title for f in flags))
+
+    def _pin_emergency(self, titles: str) -> None:
+        """Keep a one-line reminder on screen while a long reply scrolls the guidance away."""
+        bar = self.query_one("#emergency-bar", Static)
+        bar.update(f"⚠ {titles}: call your local emergency number now (911 / 112 / 999). "
+                   "Guidance is above the reply.")
+        bar.display = bool(titles)
 
     # -- sending -----------------------------------------------------------------------------
     @on(PromptInput.Submitted)
@@ -284,6 +295,7 @@ class ChatScreen(Screen):
         self.conversation = None
         self._draft_settings = self._defaults
         self.log_view.remove_children()
+        self._pin_emergency("")
         self.set_status("new chat")
         self.query_one(PromptInput).focus()
 
