@@ -10,11 +10,21 @@ export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
 .PHONY: setup run train-demo test test-slow lint bench-train bench-chat
 
+# llama-cpp-python has no wheels on PyPI. pip's own wheel cache ignores CMAKE_ARGS, so a
+# native build cached by any earlier install would be reused (and crash with "Illegal
+# instruction"): HERA builds the wheel once into its own wheelhouse, with the flags above.
+LLAMA_CPP_VERSION := 0.3.36
+WHEELHOUSE ?= $(HOME)/.cache/hera/wheels
+
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH_SPEC)"
-	$(PY) -m pip install -q -e '.[train,dev]'
+	ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1 || \
+	  $(PY) -m pip wheel -q --no-cache-dir --no-deps -w $(WHEELHOUSE) \
+	    llama-cpp-python==$(LLAMA_CPP_VERSION)
+	$(PY) -m pip install -q --find-links $(WHEELHOUSE) llama-cpp-python==$(LLAMA_CPP_VERSION)
+	$(PY) -m pip install -q --find-links $(WHEELHOUSE) -e '.[train,dev]'
 	touch $@
 
 setup: $(VENV)/.installed
