@@ -126,5 +126,5 @@ def test_hub_code_path_loads_a_local_dataset_dir(tmp_path):
 
 def test_unreachable_hub_dataset_is_a_clear_error():
     cfg = DataConfig(kind="conversation", hub_id="lavita/ChatDoctor-HealthCareMagic-100k")
-    with pytest.raises(DataError, match="cannot load hub dataset .*set data.path"):
+    with pytest.raises(DataError, match=r"cannot load hub dataset .*set data\.path"):
         load_examples(cfg, frozenset())
