@@ -204,3 +204,12 @@ def test_unreachable_hub_id_is_a_one_line_error(tmp_path, capsys):
                       str(tmp_path / "out")], capsys)
     assert "cannot fetch 'Cshavi/Gemma-2-2b-it-ChatDoctor-MedQA'" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_default_cli_export_writes_the_committed_modelfile(trained_run, tmp_path, monkeypatch,
+                                                           capsys):
+    monkeypatch.chdir(tmp_path)
+    assert hera_main(["export", str(trained_run)]) == 0
+    assert "done: exports/hera" in capsys.readouterr().out
+    assert (tmp_path / "exports" / "hera" / "hera-q4_k_m.gguf").exists()
+    assert (tmp_path / "Modelfile").read_text() == (REPO / "Modelfile").read_text()
