@@ -241,8 +241,9 @@ _CHATML_CHAT_TEMPLATE = (
     "{%- if add_generation_prompt -%}{{ '<|im_start|>assistant\n' }}{%- endif -%}"
 )
 
+# Ollama passes the system text both as .System and as a "system" message in .Messages;
+# rendering the messages alone keeps it exactly once.
 _CHATML_OLLAMA_TEMPLATE = (
-    "{{- if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}"
     "{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}"
     "<|im_start|>assistant\n"
 )

@@ -108,3 +108,13 @@ def test_committed_modelfile_is_what_a_default_export_writes():
     ).render()
     assert committed == expected
     assert "exports/" in (REPO / ".gitignore").read_text().split()
+
+
+@pytest.mark.parametrize("turns", TURNS, ids=["1-turn", "2-turn", "3-turn"])
+def test_chatml_template_renders_system_text_once(turns):
+    from hera_train.formats import CHATML
+
+    messages = [Message("system", "Answer briefly."), *turns]
+    got = render(CHATML.ollama_template, template_values(messages, "Answer briefly."))
+    assert got == CHATML.render(messages, add_generation_prompt=True)
+    assert got.count("Answer briefly.") == 1
