@@ -55,25 +55,27 @@ def test_user_text_cannot_forge_control_tokens(smol):
     assert forged[0][0].count(smol.token_id("<|im_start|>")) == 2
 
 
-def test_prefix_reuse_changes_speed_not_scores(items):
+def test_prefix_reuse_changes_speed_not_scores():
     reuse = LlamaCppScorer(
         str(SMOLLM2), SMOLLM2, n_ctx=2048, reuse_prefix=True, n_threads=THREADS
     )
     fresh = LlamaCppScorer(
         str(SMOLLM2), SMOLLM2, n_ctx=2048, reuse_prefix=False, n_threads=THREADS
     )
+    first = "Answer with yes, no or maybe.\nQuestion: Does aspirin thin the blood?"
+    second = "Answer with yes, no or maybe.\nQuestion: Is a fever above 40 C dangerous?"
+    choices = (" yes", " no", " absolutely not")  # a multi-token choice too
     try:
-        reuse.score(items[1].prompt, items[1].prefix, items[1].choices)  # a previous question
+        reuse.score(first, "Answer:", choices)
         before = reuse.evaluated_tokens
-        choices = (" yes", " no", " absolutely not")  # a multi-token choice too
-        a = reuse.score(items[0].prompt, items[0].prefix, choices)
-        b = fresh.score(items[0].prompt, items[0].prefix, choices)
+        a = reuse.score(second, "Answer:", choices)
+        b = fresh.score(second, "Answer:", choices)
         np.testing.assert_allclose(a, b, atol=2e-3)
-        assert a[2] < max(a[:2])
-        # Reuse evaluates the prompt once, minus the prefix shared with the previous
-        # question, plus the multi-token tail; fresh evaluates the prompt for every token.
-        context = len(reuse.pairs(items[0].prompt, items[0].prefix, choices)[0][0])
-        assert reuse.evaluated_tokens - before < context + 3
+        # Reuse evaluates only what follows the prefix shared with the previous prompt,
+        # plus the multi-token tail; fresh evaluates the whole prompt for every token.
+        context = len(reuse.pairs(second, "Answer:", choices)[0][0])
+        shared = len(reuse.pairs("Answer with yes, no or maybe.", "", (" x",))[0][0]) - 1
+        assert reuse.evaluated_tokens - before <= context - shared + 3
         assert fresh.evaluated_tokens >= 3 * context
     finally:
         reuse.close()
@@ -82,19 +84,19 @@ def test_prefix_reuse_changes_speed_not_scores(items):
 
 def test_cli_runs_resumes_and_records_history(tmp_path, capsys):
     argv = [
-        "bench", "pubmedqa", "--model", str(SMOLLM2), "--limit", "4", "--out", str(tmp_path),
+        "bench", "pubmedqa", "--model", str(SMOLLM2), "--limit", "3", "--out", str(tmp_path),
         "--threads", str(THREADS),
     ]
     assert hera_cli.main(argv) == 0
     out = capsys.readouterr().out
     assert "accuracy" in out and "majority" in out and "(0 from cache)" in out
     assert hera_cli.main(argv) == 0
-    assert "(4 from cache)" in capsys.readouterr().out
+    assert "(3 from cache)" in capsys.readouterr().out
     history = load_history(tmp_path)
     assert len(history) == 2 and history[0]["accuracy"] == history[1]["accuracy"]
     run = json.loads((tmp_path / history[0]["run_file"]).read_text())
-    assert run["settings"]["format"] == "chatml" and run["settings"]["limit"] == 4
-    assert len(run["predictions"]) == 4
+    assert run["settings"]["format"] == "chatml" and run["settings"]["limit"] == 3
+    assert len(run["predictions"]) == 3
     assert all(set(p["scores"]) == {"yes", "no", "maybe"} for p in run["predictions"])
 
 
