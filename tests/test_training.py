@@ -58,7 +58,9 @@ def test_two_stages_produce_adapters_and_a_manifest(demo_run):
         config = json.loads((adapter / "adapter_config.json").read_text())
         assert config["peft_type"] == "LORA" and config["r"] == 16
         assert not (demo_run / f"stage{k}" / "checkpoints").exists()
-    assert manifest["stages"]["1"]["data"]["excluded_pubmedqa_test"] == 500
+    # Rows are visited in random order until enough are usable; test questions met on
+    # the way are dropped and counted.
+    assert manifest["stages"]["1"]["data"]["excluded_pubmedqa_test"] > 0
 
 
 def test_loss_goes_down_in_both_stages(demo_run):
