@@ -66,13 +66,15 @@ class LlamaCppScorer:
         self.model = model
         self.path = Path(path)
         self.reuse_prefix = reuse_prefix
+        threads = n_threads or min(os.cpu_count() or 1, 8)
         try:
             # A full-size sliding-window cache: Gemma 2/3 layers with a window must keep
             # every position so that a kept prefix stays valid after the suffix changes.
             self.llm: Any = Llama(
                 model_path=str(self.path),
                 n_ctx=n_ctx,
-                n_threads=n_threads or min(os.cpu_count() or 1, 8),
+                n_threads=threads,
+                n_threads_batch=threads,
                 logits_all=False,
                 swa_full=True,
                 verbose=False,
