@@ -178,7 +178,15 @@ def test_mcq_file_becomes_lettered_items(tmp_path):
     answers = {items[0].prompt: "B", items[1].prompt: "B"}
     report = run_benchmark("mcq-med", items, FakeScorer(answers), tmp_path)
     assert report.metrics["accuracy"] == 0.5
-    assert report.metrics["confusion"]["A"]["B"] == 1
+    assert report.metrics["confusion"]["A"] == {"A": 0, "B": 1, "C": 0}
+
+
+def test_mcq_letters_beyond_the_first_question_are_reported(tmp_path):
+    items = load_mcq(_write_jsonl(tmp_path / "m.jsonl", [MCQ_ROWS[1], MCQ_ROWS[0]]))
+    assert items[0].labels == ("A", "B")
+    answers = {items[0].prompt: "A", items[1].prompt: "C"}
+    report = run_benchmark("mcq-m", items, FakeScorer(answers), tmp_path)
+    assert report.metrics["confusion"]["B"] == {"A": 0, "B": 0, "C": 1}
 
 
 @pytest.mark.parametrize(

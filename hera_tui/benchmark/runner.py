@@ -166,7 +166,8 @@ def run_benchmark(
                     )
                 )
     seconds = time.perf_counter() - started
-    labels = items[0].labels if items else ()
+    # Multiple-choice questions may differ in their number of options: report every letter.
+    labels = tuple(dict.fromkeys(label for item in items for label in item.labels))
     metrics = summarize(
         [p["gold"] for p in predictions], [p["pred"] for p in predictions], labels, seed
     )
