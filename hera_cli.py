@@ -41,7 +41,6 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from hera_train.formats import FormatError
     from hera_train.pubmedqa import PubMedQAError
     from hera_tui.benchmark.items import BenchmarkInputError
-    from hera_tui.benchmark.runner import RunCancelled
     from hera_tui.benchmark.scorers import ScorerError
     from hera_tui.models import ModelNotFoundError
     from hera_tui.settings import ChatConfigError
@@ -49,7 +48,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
 
     errors: list[type[BaseException]] = [
         ConfigError, DataNotFoundError, DataError, FormatError, PubMedQAError,
-        BenchmarkInputError, RunCancelled, ScorerError, ExportError,
+        BenchmarkInputError, ScorerError, ExportError,
         ModelNotFoundError, ChatConfigError, StoreError,
     ]
     if "hera_train.model_loading" in sys.modules:
