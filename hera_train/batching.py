@@ -4,10 +4,9 @@ Batching without waste: examples of similar length are batched together (a seede
 per-epoch shuffle of length-sorted "mega-batches", so order still varies), and each batch
 is padded only to its own longest example. Examples never attend to each other.
 
-The loss is computed only where there are labels: the model is asked for logits at the
-positions that predict a trained token (``logits_to_keep``), so the vocabulary projection
-(256k entries for Gemma, more compute than the rest of a 270M model) is not spent on the
-prompt.
+The loss is computed only where there are labels: the vocabulary projection (256k entries
+for Gemma, more compute than the rest of a 270M model) is applied only to the hidden
+states that predict a trained token, not to the prompt or the padding.
 """
 
 from __future__ import annotations
@@ -157,35 +156,35 @@ class Collator:
         return {"input_ids": input_ids, "labels": labels, "attention_mask": attention}
 
 
-def label_positions(labels: torch.Tensor) -> torch.Tensor:
-    """Positions whose logits predict a trained token (any row of the batch)."""
-    predicts_label = labels[:, 1:] != IGNORE_INDEX
-    return predicts_label.any(dim=0).nonzero().flatten()
+def _causal_lm(model: Any) -> Any:
+    """The model under DDP / PEFT wrappers (for its output layer and config)."""
+    return model.module if isinstance(model, torch.nn.parallel.DistributedDataParallel) else model
 
 
 def masked_lm_loss(model: Any, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, int]:
     """Summed cross-entropy over trained tokens, and their count.
 
-    Logits are computed only at :func:`label_positions`; the result equals the usual
-    shifted loss over the full logits (tested).
+    The forward pass runs through ``model`` itself (so DDP and PEFT see it) but asks for no
+    logits beyond one position; the vocabulary projection is then applied only to the
+    hidden states that predict a trained token, with the model's final soft-capping. The
+    result equals the usual shifted loss over full logits (tested).
     """
     labels = batch["labels"]
-    positions = label_positions(labels)
-    if positions.numel() == 0:
-        zero = next(p for p in model.parameters() if p.requires_grad).sum() * 0.0
-        return zero, 0
+    targets = labels[:, 1:]
+    predicts = targets != IGNORE_INDEX
+    count = int(predicts.sum())
     out = model(
         input_ids=batch["input_ids"],
         attention_mask=batch["attention_mask"],
-        logits_to_keep=positions,
+        logits_to_keep=1,
+        output_hidden_states=True,
         use_cache=False,
     )
-    targets = labels[:, positions + 1]
-    logits = out.logits.float()
-    loss = torch.nn.functional.cross_entropy(
-        logits.reshape(-1, logits.size(-1)),
-        targets.reshape(-1),
-        ignore_index=IGNORE_INDEX,
-        reduction="sum",
-    )
-    return loss, int((targets != IGNORE_INDEX).sum())
+    hidden = out.hidden_states[-1][:, :-1][predicts]
+    inner = _causal_lm(model)
+    logits = inner.get_output_embeddings()(hidden).float()
+    cap = getattr(inner.config, "final_logit_softcapping", None)
+    if cap:
+        logits = torch.tanh(logits / cap) * cap
+    loss = torch.nn.functional.cross_entropy(logits, targets[predicts], reduction="sum")
+    return loss, count

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+# llama.cpp's OpenMP threads spin while they wait; on a shared 2-core machine that starves
+# everything else. Set before any library loads the OpenMP runtime.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("HERA_DATA_DIR", REPO.parent / "shared" / "data"))
 
