@@ -8,7 +8,6 @@ Standard library only: registration must work from a chat-only install.
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import json
 import os
@@ -19,6 +18,7 @@ from urllib.parse import urlsplit
 
 from export.errors import ExportError
 from export.modelfile import Modelfile
+from hera_train.manifest import file_sha256
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 
@@ -48,11 +48,8 @@ def reachable(host: tuple[str, int]) -> bool:
 
 
 def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return f"sha256:{h.hexdigest()}"
+    """The blob name Ollama expects: ``sha256:<hex digest of the file>``."""
+    return f"sha256:{file_sha256(path)}"
 
 
 def upload_blob(host: tuple[str, int], path: Path, digest: str) -> bool:

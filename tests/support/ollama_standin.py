@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from hera_train.formats import FORMATS, Message, PromptFormat, encode_segments
+from hera_train.manifest import file_sha256
 from hera_tui.backends.gguf_format import detect_format
 from hera_tui.backends.llama_cpp_backend import prefer_passive_openmp, reset_if_prompt_cached
 
@@ -67,11 +68,8 @@ def full_name(name: str) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return f"sha256:{h.hexdigest()}"
+    """A blob's name, as Ollama computes it."""
+    return f"sha256:{file_sha256(path)}"
 
 
 @dataclass
