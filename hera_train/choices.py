@@ -23,7 +23,7 @@ from hera_train.formats import Message, PromptFormat, encode_segments
 
 def reply_prefix(fmt: PromptFormat | None, prefix: str) -> str:
     """The text before the scored choice: in a chat the reply starts with ``prefix``; a base
-    model reads the prompt and then ``prefix`` on its own line (``pubmedqa.raw_prompt``)."""
+    model reads the prompt and then ``prefix`` on its own line."""
     return prefix if fmt is not None else f"\n{prefix}"
 
 

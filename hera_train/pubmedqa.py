@@ -21,8 +21,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hera_train.formats import Message
-
 LABELS = ("yes", "no", "maybe")
 ANSWER_PREFIX = "Answer:"
 #: Continuations scored after ANSWER_PREFIX (leading space: one word after "Answer:").
@@ -168,19 +166,6 @@ def answer_text(label: str, long_answer: str = "") -> str:
     """
     reply = f"{ANSWER_PREFIX} {label}"
     return f"{reply}\n\n{long_answer.strip()}" if long_answer.strip() else reply
-
-
-def training_messages(q: Question) -> list[Message]:
-    """A stage-1 training conversation for one question."""
-    return [
-        Message("user", question_text(q.question, q.contexts)),
-        Message("assistant", answer_text(q.label, q.long_answer)),
-    ]
-
-
-def raw_prompt(q: Question) -> str:
-    """The plain-text prompt used for base models that have no chat format."""
-    return f"{question_text(q.question, q.contexts)}\n{ANSWER_PREFIX}"
 
 
 def accuracy(gold: list[str], predicted: list[str]) -> float:
