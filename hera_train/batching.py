@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
 
-from hera_train.examples import Example
+from hera_train.examples import Example, pubmedqa_example
 from hera_train.formats import FormatError, PromptFormat, encode_segments
+from hera_train.pubmedqa import shorten_contexts
 
 IGNORE_INDEX = -100
 
@@ -74,6 +75,36 @@ def check_chat_template(tokenizer: Any, fmt: PromptFormat) -> None:
             f"the model's chat template does not match HERA's {fmt.name!r} format "
             f"(model renders {expected[:60]!r}...); set model.prompt_format to the right format"
         )
+
+
+def fit_to_length(
+    examples: Sequence[Example], tokenizer: Any, fmt: PromptFormat, max_len: int
+) -> tuple[list[Example], int]:
+    """Shorten PubMedQA abstracts so that every stage-1 example fits ``max_len`` whole.
+
+    A long abstract loses its leading sentences (:func:`hera_train.pubmedqa.shorten_contexts`)
+    rather than the example being dropped, so the long abstracts, often the detailed
+    studies, still train. Returns the examples and how many were shortened. Other examples
+    pass unchanged (:func:`tokenize_examples` drops those whose prompt does not fit).
+    """
+    encode_text, token_id = hf_encoder(tokenizer)
+
+    def length(example: Example) -> int:
+        return len(encode_segments(fmt.segments(example.messages), encode_text, token_id)[0])
+
+    out, shortened = [], 0
+    for ex in examples:
+        question = ex.question
+        if question is None or length(ex) <= max_len:
+            out.append(ex)
+            continue
+        contexts, _ = shorten_contexts(
+            question.contexts,
+            lambda ctx, q=question: length(pubmedqa_example(replace(q, contexts=ctx))) <= max_len,
+        )
+        out.append(pubmedqa_example(replace(question, contexts=contexts)))
+        shortened += 1
+    return out, shortened
 
 
 def tokenize_examples(

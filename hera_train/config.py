@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from hera_train.errors import HeraError
+
 LORA_TARGETS_ALL = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
-class ConfigError(ValueError):
+class ConfigError(HeraError, ValueError):
     """A config that cannot be used; the message names the field and the fix."""
 
 
@@ -85,6 +87,9 @@ class DataConfig:
     on_bad_row: Literal["skip", "error"] = "skip"
     #: System text folded into the first user turn; empty uses the row's instruction.
     system_prompt: str = ""
+    #: PubMedQA replies: the decision, then the abstract's conclusion as the reasoning
+    #: (true), or the decision alone, which puts the whole loss on the answer (false).
+    pubmedqa_conclusion: bool = True
 
 
 @dataclass

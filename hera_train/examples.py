@@ -20,11 +20,18 @@ from typing import Any
 
 from hera_train.config import DataConfig
 from hera_train.data_paths import data_file
+from hera_train.errors import HeraError
 from hera_train.formats import Message
-from hera_train.pubmedqa import LABELS, answer_text, guard_against_test, question_text
+from hera_train.pubmedqa import (
+    LABELS,
+    Question,
+    answer_text,
+    guard_against_test,
+    question_text,
+)
 
 
-class DataError(ValueError):
+class DataError(HeraError, ValueError):
     """Data that cannot be used for training; the message names the row or file."""
 
 
@@ -34,6 +41,19 @@ class Example:
 
     id: str
     messages: tuple[Message, ...]
+    #: the PubMedQA question a stage-1 example was built from: its abstract can be shortened
+    #: to fit the context (:func:`hera_train.batching.fit_to_length`)
+    question: Question | None = None
+
+
+def pubmedqa_example(question: Question) -> Example:
+    """The stage-1 conversation of a PubMedQA question: the benchmark's user turn, then the
+    decision and the abstract's conclusion as the reply."""
+    messages = (
+        Message("user", question_text(question.question, question.contexts)),
+        Message("assistant", answer_text(question.label, question.long_answer)),
+    )
+    return Example(question.id, messages, question)
 
 
 @dataclass
@@ -111,8 +131,8 @@ def _text(row: dict[str, Any], *keys: str) -> str:
     return ""
 
 
-def _pubmedqa_example(row: dict[str, Any]) -> tuple[str, list[Message]] | str:
-    """A conversation, or the name of what is wrong with the row."""
+def _pubmedqa_example(row: dict[str, Any], conclusion: bool) -> Example | str:
+    """A stage-1 example, or the name of what is wrong with the row."""
     pmid = str(row.get("pubid", row.get("id", ""))).strip()
     question = _text(row, "question", "QUESTION")
     contexts = row.get("CONTEXTS")
@@ -127,16 +147,13 @@ def _pubmedqa_example(row: dict[str, Any]) -> tuple[str, list[Message]] | str:
         return "missing contexts"
     if label not in LABELS:
         return "missing or invalid final_decision"
-    messages = [
-        Message("user", question_text(question, contexts)),
-        Message("assistant", answer_text(label, _text(row, "long_answer", "LONG_ANSWER"))),
-    ]
-    return pmid, messages
+    long_answer = _text(row, "long_answer", "LONG_ANSWER") if conclusion else ""
+    return pubmedqa_example(Question(pmid, question, tuple(contexts), label, long_answer))
 
 
 def _conversation_example(
     row: dict[str, Any], index: int, system_prompt: str
-) -> tuple[str, list[Message]] | str:
+) -> Example | str:
     patient = _text(row, "input")
     reply = _text(row, "output")
     if not patient:
@@ -146,7 +163,7 @@ def _conversation_example(
     system = system_prompt or _text(row, "instruction")
     messages = [Message("system", system)] if system else []
     messages += [Message("user", patient), Message("assistant", reply)]
-    return str(row.get("id", index)), messages
+    return Example(str(row.get("id", index)), tuple(messages))
 
 
 def load_examples(
@@ -175,9 +192,9 @@ def load_examples(
         row = rows[index]
         report.rows += 1
         if not isinstance(row, dict):
-            result: tuple[str, list[Message]] | str = "not an object"
+            result: Example | str = "not an object"
         elif cfg.kind == "pubmedqa":
-            result = _pubmedqa_example(row)
+            result = _pubmedqa_example(row, cfg.pubmedqa_conclusion)
         else:
             result = _conversation_example(row, index, cfg.system_prompt)
         if isinstance(result, str):
@@ -188,15 +205,14 @@ def load_examples(
                 )
             report.skip(result)
             continue
-        row_id, messages = result
         if cfg.kind == "pubmedqa":
-            if row_id in test_ids:
+            if result.id in test_ids:
                 report.excluded_test += 1
                 continue
-            if row_id in exclude_ids:
+            if result.id in exclude_ids:
                 report.excluded_dev += 1
                 continue
-        examples.append(Example(row_id, tuple(messages)))
+        examples.append(result)
     if not examples:
         raise DataError(f"{cfg.path or cfg.hub_id}: no usable rows ({report.rows} read)")
     if not cfg.max_samples:

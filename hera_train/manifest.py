@@ -111,5 +111,10 @@ class RunManifest:
         self.data["adapter"] = f"stage{index}/adapter"
         self.save()
 
+    def record_forgetting(self, check: dict[str, Any]) -> None:
+        """PubMedQA dev accuracy after each stage and whether a later stage undid an earlier."""
+        self.data["forgetting"] = check
+        self.save()
+
     def save(self) -> None:
         atomic_write_json(self.path, self.data)

@@ -54,7 +54,8 @@ class ProgressLog:
         skipped = sum(data["skipped_bad_rows"].values())
         self.message(
             f"stage {index} ({name}): {data['train_examples']} train / {data['eval_examples']} "
-            f"eval examples, {skipped} bad rows skipped, {data['dropped_too_long']} too long, "
+            f"eval examples, {skipped} bad rows skipped, {data['shortened_to_fit']} shortened to "
+            f"fit, {data['dropped_too_long']} too long (dropped), "
             f"{data['excluded_pubmedqa_test']} PubMedQA test questions excluded; "
             f"{total_steps} optimizer steps"
         )

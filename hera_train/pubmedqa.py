@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from hera_train.errors import HeraError
 
 LABELS = ("yes", "no", "maybe")
 ANSWER_PREFIX = "Answer:"
@@ -28,7 +31,7 @@ CHOICES = tuple(f" {label}" for label in LABELS)
 INSTRUCTION = "Answer the question about the abstract with yes, no or maybe."
 
 
-class PubMedQAError(ValueError):
+class PubMedQAError(HeraError, ValueError):
     """Malformed PubMedQA data or a forbidden use of the test set."""
 
 
@@ -156,6 +159,44 @@ def question_text(question: str, contexts: Iterable[str]) -> str:
     """The user turn: abstract (contexts) and question, reasoning-required setting."""
     abstract = " ".join(c.strip() for c in contexts)
     return f"{INSTRUCTION}\n\nAbstract: {abstract}\nQuestion: {question.strip()}"
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
+
+
+def shorten_contexts(
+    contexts: Sequence[str], fits: Callable[[tuple[str, ...]], bool]
+) -> tuple[tuple[str, ...], int]:
+    """The abstract without as few of its *leading* sentences as make ``fits`` true.
+
+    Why the start goes: PubMedQA's question is answered by the results at the end of the
+    abstract (the conclusion is already withheld in the reasoning-required setting), while
+    the background at the start is the least informative part. Sections keep their order;
+    a section whose sentences are all removed disappears. Returns the shortened contexts and
+    how many sentences were removed (0 when the abstract already fits). Raises
+    :class:`PubMedQAError` when even the last sentence alone does not fit.
+    """
+    sections = [[s for s in _SENTENCE_END.split(c.strip()) if s] for c in contexts]
+    flat = [(i, s) for i, sentences in enumerate(sections) for s in sentences]
+
+    def without_first(k: int) -> tuple[str, ...]:
+        kept: dict[int, list[str]] = {}
+        for i, sentence in flat[k:]:
+            kept.setdefault(i, []).append(sentence)
+        return tuple(" ".join(kept[i]) for i in sorted(kept))
+
+    if fits(tuple(contexts)):
+        return tuple(contexts), 0
+    low, high = 1, len(flat) - 1  # the smallest k that fits lies in [low, high]
+    if high < low or not fits(without_first(high)):
+        raise PubMedQAError("even the abstract's last sentence does not fit; raise max_seq_len")
+    while low < high:
+        mid = (low + high) // 2
+        if fits(without_first(mid)):
+            high = mid
+        else:
+            low = mid + 1
+    return without_first(low), low
 
 
 def answer_text(label: str, long_answer: str = "") -> str:

@@ -32,6 +32,7 @@ from hera_train.batching import (
     LengthGroupedBatchSampler,
     TokenizedExample,
     check_chat_template,
+    fit_to_length,
     masked_lm_loss,
     tokenize_examples,
 )
@@ -50,6 +51,7 @@ from hera_train.model_loading import (
 )
 from hera_train.progress import ProgressLog
 from hera_train.pubmedqa import Question, Split, accuracy, load_split
+from hera_train.run_summary import forgetting, summary_lines
 
 ADAPTER_DIR = "adapter"
 METRICS_FILE = "metrics.json"
@@ -132,9 +134,9 @@ class StageTrainer:
             dev_ids = frozenset(q.id for q in self.dev_questions)
         examples, report = load_examples(cfg, test_ids, dev_ids, seed=self.config.seed)
         eval_n = min(cfg.eval_samples, len(examples) // 5)
-        tokenized, too_long = tokenize_examples(
-            examples, tokenizer, self.fmt, self.config.model.max_seq_len
-        )
+        max_len = self.config.model.max_seq_len
+        examples, shortened = fit_to_length(examples, tokenizer, self.fmt, max_len)
+        tokenized, too_long = tokenize_examples(examples, tokenizer, self.fmt, max_len)
         if len(tokenized) < 2:
             raise DataError(
                 f"stage {self.index}: only {len(tokenized)} examples fit model.max_seq_len="
@@ -148,6 +150,7 @@ class StageTrainer:
             "skipped_bad_rows": report.skipped,
             "excluded_pubmedqa_test": report.excluded_test,
             "excluded_pubmedqa_dev": report.excluded_dev,
+            "shortened_to_fit": shortened,
             "dropped_too_long": too_long,
             "train_examples": len(train_set),
             "eval_examples": len(eval_set),
@@ -368,6 +371,7 @@ def run_training(config: RunConfig, output_dir: Path | None = None) -> Path:
         split = load_split(data_file(config.pubmedqa_path), data_file(config.pubmedqa_test_ids))
     log = ProgressLog(config, run_dir, accelerator)
     previous: Path | None = None
+    by_stage: dict[int, dict[str, Any]] = {}
     try:
         for index, stage in enumerate(config.stages, 1):
             stage_dir = run_dir / f"stage{index}"
@@ -379,11 +383,17 @@ def run_training(config: RunConfig, output_dir: Path | None = None) -> Path:
                     config, stage, index, stage_dir, previous, split, accelerator
                 )
                 metrics = trainer.run(log)
+            by_stage[index] = metrics
             if manifest is not None:
                 manifest.record_stage(index, metrics)
             previous = stage_dir / ADAPTER_DIR
     finally:
         log.close()
+    check = forgetting(by_stage)
+    if manifest is not None:
+        manifest.record_forgetting(check)
+    for line in summary_lines(by_stage, check):
+        log.message(line)
     log.message(f"done: adapters and manifest in {run_dir}")
     accelerator.end_training()
     return run_dir

@@ -93,3 +93,35 @@ def test_chat_template_check(tiny_tokenizer):
     check_chat_template(tiny_tokenizer, GEMMA)
     with pytest.raises(ValueError, match="does not match HERA's 'chatml' format"):
         check_chat_template(tiny_tokenizer, CHATML)
+
+
+def _long_question():
+    from hera_train.pubmedqa import Question
+
+    background = " ".join(f"Background sentence {i} about cohorts." for i in range(40))
+    results = "Results: mortality fell from 12% to 7% (p<0.01)."
+    return Question("123", "Does the drug reduce mortality?", (background, results), "yes",
+                    "The drug reduced mortality.")
+
+
+def test_long_abstracts_lose_their_start_and_keep_results_question_and_answer(tiny_tokenizer):
+    from hera_train.batching import fit_to_length
+    from hera_train.examples import pubmedqa_example
+
+    long_ex = pubmedqa_example(_long_question())
+    (full,), _ = tokenize_examples([long_ex], tiny_tokenizer, GEMMA, 8192)
+    limit = len(full.input_ids) // 2
+    fitted, shortened = fit_to_length([long_ex, *_examples(2)], tiny_tokenizer, GEMMA, limit)
+    assert shortened == 1
+    (ex,), dropped = tokenize_examples(fitted[:1], tiny_tokenizer, GEMMA, limit)
+    assert dropped == 0 and len(ex.input_ids) <= limit
+    # nothing cut from the reply, and the reply is still trained whole
+    assert tiny_tokenizer.decode([t for t in ex.labels if t != IGNORE_INDEX][:-1]) == (
+        "Answer: yes\n\nThe drug reduced mortality."
+    )
+    prompt = fitted[0].messages[0].content
+    assert prompt.endswith("Results: mortality fell from 12% to 7% (p<0.01).\n"
+                           "Question: Does the drug reduce mortality?")
+    assert "Background sentence 0 " not in prompt and "Background sentence 39" in prompt
+    # the fewest sentences are removed: one more would have fitted too
+    assert fitted[1:] == _examples(2)

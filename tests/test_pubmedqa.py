@@ -78,3 +78,15 @@ def test_stratified_sample_sizes(split):
 
 def test_answer_puts_the_decision_first():
     assert answer_text("maybe", "Because.").startswith("Answer: maybe\n")
+
+
+def test_shorten_contexts_removes_the_fewest_leading_sentences():
+    from hera_train.pubmedqa import shorten_contexts
+
+    contexts = ("One. Two. Three.", "Four. Five.")
+    assert shorten_contexts(contexts, lambda c: True) == (contexts, 0)
+    short, removed = shorten_contexts(contexts, lambda c: len(" ".join(c)) <= 18)
+    assert (short, removed) == (("Three.", "Four. Five."), 2)
+    assert shorten_contexts(contexts, lambda c: len(c) == 1) == (("Four. Five.",), 3)
+    with pytest.raises(PubMedQAError, match="raise max_seq_len"):
+        shorten_contexts(contexts, lambda c: False)
