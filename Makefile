@@ -22,7 +22,7 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF
 endif
 export CMAKE_ARGS ?= $(LLAMA_CMAKE_ARGS)
 
-.PHONY: setup run train-demo test test-slow lint bench-train bench-chat
+.PHONY: setup run train-demo test test-slow lint bench-train bench-chat go
 
 # llama-cpp-python has no wheels on PyPI. pip's own wheel cache ignores CMAKE_ARGS, so a
 # native build cached by any earlier install would be reused (and crash with "Illegal
@@ -54,10 +54,22 @@ train-demo: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
-test: setup lint
+# The Ollama tests render Modelfile TEMPLATEs with Go's own text/template (the stand-in
+# builds its small Go program once per test run). Debian's golang-go is installed when
+# missing and we are root (CI); otherwise the fix is printed.
+go:
+	@command -v go >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go; \
+	  else \
+	    echo "make test needs Go for the Ollama template tests: sudo apt-get install golang-go" >&2; \
+	    exit 1; \
+	  fi; }
+
+test: setup lint go
 	$(PY) -m pytest -q
 
-test-slow: setup
+test-slow: setup go
 	$(PY) -m pytest -q -m slow
 
 bench-train: setup

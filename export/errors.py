@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from hera_train.errors import HeraError
 
-class ExportError(RuntimeError):
+
+class ExportError(HeraError, RuntimeError):
     """The export cannot proceed; the message names the problem and the fix."""
 
 

@@ -1,22 +1,19 @@
 """The Ollama Modelfile: FROM, TEMPLATE, SYSTEM, stop parameters, sampling, LICENSE.
 
-TEMPLATE is the prompt format's Go template (``hera_train.formats``: one source of truth),
-stop parameters are the format's turn markers, and sampling is conservative (a medical
-assistant should not improvise). :func:`parse_modelfile` reads the subset we write, so tests
-check the file itself, and :func:`template_values` builds the data Ollama gives the
-template (its ``collate`` step: system messages joined into ``.System`` and kept in
-``.Messages``, consecutive same-role messages merged).
+TEMPLATE is the prompt format's Go template (``hera_train.formats``: one source of truth;
+the tests render it with Go's own text/template), stop parameters are the format's turn
+markers, and sampling is conservative (a medical assistant should not improvise). SYSTEM
+follows the one whitespace rule (``normalise_text``) because a Go template cannot trim.
+:func:`parse_modelfile` reads the subset we write, so tests check the file itself.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from export.errors import ExportError
-from hera_train.formats import Message, PromptFormat
+from hera_train.formats import PromptFormat, normalise_text
 
 GEMMA_LICENSE_NOTE = (
     "This model is a derivative of Google's Gemma and is distributed under the Gemma Terms "
@@ -68,7 +65,9 @@ class Modelfile:
 def build_modelfile(fmt: PromptFormat, source: str, system: str) -> Modelfile:
     params: dict[str, list[str]] = {"stop": [f'"{t}"' for t in fmt.stop_tokens]}
     params.update({k: [str(v)] for k, v in SAMPLING.items()})
-    return Modelfile(source, fmt.ollama_template, system, params, GEMMA_LICENSE_NOTE)
+    return Modelfile(
+        source, fmt.ollama_template, normalise_text(system), params, GEMMA_LICENSE_NOTE
+    )
 
 
 _COMMAND = re.compile(
@@ -92,18 +91,3 @@ def parse_modelfile(text: str) -> Modelfile:
         raise ExportError("Modelfile has no FROM line")
     return Modelfile(values["FROM"], values.get("TEMPLATE", ""), values.get("SYSTEM", ""),
                      params, values.get("LICENSE", ""))
-
-
-def template_values(messages: Sequence[Message], default_system: str = "") -> dict[str, Any]:
-    """What Ollama passes to TEMPLATE for a chat request (see the module docstring)."""
-    msgs = list(messages)
-    if default_system and not any(m.role == "system" for m in msgs):
-        msgs.insert(0, Message("system", default_system))
-    collated: list[dict[str, str]] = []
-    for m in msgs:
-        if collated and collated[-1]["Role"] == m.role:
-            collated[-1]["Content"] += "\n\n" + m.content
-        else:
-            collated.append({"Role": m.role, "Content": m.content})
-    system = "\n\n".join(m.content for m in msgs if m.role == "system")
-    return {"System": system, "Messages": collated}

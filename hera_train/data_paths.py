@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from hera_train.errors import HeraError
+
 DATA_DIR_ENV = "HERA_DATA_DIR"
 
 
-class DataNotFoundError(FileNotFoundError):
+class DataNotFoundError(HeraError, FileNotFoundError):
     """A data file HERA needs is not where it was looked for."""
 
 

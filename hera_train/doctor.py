@@ -1,28 +1,25 @@
 """``hera doctor``: what is installed and usable, and what each missing piece is for.
 
 Every check is cheap and local except the Ollama probe, which asks one HTTP question of
-the configured host (loopback by default) with a short timeout.
+the configured host (loopback by default) with a short timeout, through HERA's one Ollama
+client (``hera_train.ollama_client``).
 """
 
 from __future__ import annotations
 
 import importlib
-import json
-import os
 import sys
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from importlib import metadata
 
 from hera_train.data_paths import DATA_DIR_ENV, data_dir
+from hera_train.ollama_client import OllamaClient, OllamaError
 
 DATA_FILES = (
     "pubmedqa/ori_pqal.json",
     "pubmedqa/test_ground_truth.json",
     "genmedgpt-5k/genmedgpt_5k.json",
 )
-DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
 
 
 @dataclass(frozen=True)
@@ -106,16 +103,12 @@ def _llama_cpp() -> Check:
 
 
 def _ollama(host: str | None) -> Check:
-    host = (host or os.environ.get("OLLAMA_HOST") or DEFAULT_OLLAMA_HOST).rstrip("/")
-    if not host.startswith("http"):
-        host = f"http://{host}"
+    client = OllamaClient(host)
     try:
-        with urllib.request.urlopen(f"{host}/api/version", timeout=1.5) as resp:
-            version = json.loads(resp.read()).get("version", "?")
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return Check("Ollama", False, f"not reachable at {host} ({reason})", "`ollama:` models")
-    return Check("Ollama", True, f"{version} at {host}", "`ollama:` models")
+        version = client.version(timeout=1.5)
+    except OllamaError as exc:
+        return Check("Ollama", False, str(exc), "`ollama:` models")
+    return Check("Ollama", True, f"{version} at {client.host}", "`ollama:` models")
 
 
 def _data() -> list[Check]:

@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from hera_train.errors import HeraError
+
 Role = Literal["system", "user", "assistant"]
 
 HERA_SYSTEM_PROMPT = (
@@ -32,8 +34,22 @@ HERA_SYSTEM_PROMPT = (
 )
 
 
-class FormatError(ValueError):
+class FormatError(HeraError, ValueError):
     """A conversation that the format cannot render (bad role order, unknown role)."""
+
+
+def normalise_text(text: str) -> str:
+    """The one whitespace rule of every rendering: training, the GGUF's Jinja chat template
+    and the Ollama Modelfile TEMPLATE.
+
+    A message's (and the system text's) leading and trailing whitespace is dropped
+    (``str.strip``, which is also Jinja's ``trim``: spaces, tabs, newlines and other
+    Unicode whitespace); whitespace inside is kept, blank lines included; an empty system
+    text is no system text. Gemma's own chat template trims the same way, so HERA's
+    renderings stay token-for-token equal to it. A Go TEMPLATE cannot trim (text/template
+    has no such function), so every client that sends text to Ollama applies this first.
+    """
+    return text.strip()
 
 
 @dataclass(frozen=True)
@@ -81,7 +97,6 @@ class PromptFormat:
     turn_end: str
     role_names: dict[str, str]
     system_role: bool
-    trim_content: bool
     #: Jinja chat template (the HF / GGUF ``tokenizer.chat_template`` form of this format).
     chat_template: str
     #: Go template for an Ollama Modelfile ``TEMPLATE`` of this format.
@@ -106,9 +121,8 @@ class PromptFormat:
                     f"turn {i + 1} is {m.role!r} but turns must alternate user/assistant, "
                     "starting with user"
                 )
-        if self.trim_content:
-            system = system.strip()
-            msgs = [Message(m.role, m.content.strip()) for m in msgs]
+        system = normalise_text(system)
+        msgs = [Message(m.role, normalise_text(m.content)) for m in msgs]
         if system and not self.system_role:
             if not msgs:
                 raise FormatError("a system text needs a user turn to be folded into")
@@ -182,12 +196,14 @@ def encode_segments(
 
 
 # Gemma: no system role (the system text is folded into the first user turn, as Gemma 3's
-# own template does), content trimmed, the assistant is called "model". For conversations
-# without a system text this template renders exactly like Gemma-2-2b-it's own template.
+# own template does), content trimmed, an empty system text is none, the assistant is
+# called "model". For conversations without a system text this template renders exactly
+# like Gemma-2-2b-it's own template.
 _GEMMA_CHAT_TEMPLATE = (
     "{{ bos_token }}"
     "{%- if messages[0]['role'] == 'system' -%}"
-    "{%- set first_user_prefix = messages[0]['content'] | trim + '\n\n' -%}"
+    "{%- set system = messages[0]['content'] | trim -%}"
+    "{%- set first_user_prefix = system + '\n\n' if system else '' -%}"
     "{%- set loop_messages = messages[1:] -%}"
     "{%- else -%}"
     "{%- set first_user_prefix = '' -%}"
@@ -229,23 +245,28 @@ GEMMA = PromptFormat(
     turn_end="<end_of_turn>",
     role_names={"user": "user", "assistant": "model"},
     system_role=False,
-    trim_content=True,
     chat_template=_GEMMA_CHAT_TEMPLATE,
     ollama_template=_GEMMA_OLLAMA_TEMPLATE,
 )
 
 _CHATML_CHAT_TEMPLATE = (
     "{%- for message in messages -%}"
+    "{%- if message['role'] != 'system' or message['content'] | trim -%}"
     "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] | trim + '<|im_end|>\n' }}"
+    "{%- endif -%}"
     "{%- endfor -%}"
     "{%- if add_generation_prompt -%}{{ '<|im_start|>assistant\n' }}{%- endif -%}"
 )
 
 # Ollama passes the system text both as .System and as a "system" message in .Messages;
-# rendering the messages alone keeps it exactly once.
+# rendering the messages alone keeps it exactly once. An empty system message renders
+# nothing, as in the training format.
 _CHATML_OLLAMA_TEMPLATE = (
-    "{{- range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n{{ end }}"
-    "<|im_start|>assistant\n"
+    "{{- range .Messages }}"
+    '{{- if or (ne .Role "system") .Content }}'
+    "<|im_start|>{{ .Role }}\n{{ .Content }}<|im_end|>\n"
+    "{{ end }}"
+    "{{- end }}<|im_start|>assistant\n"
 )
 
 #: ChatML (SmolLM2 and other small instruction models used as the chat app's starter model).
@@ -256,7 +277,6 @@ CHATML = PromptFormat(
     turn_end="<|im_end|>",
     role_names={"system": "system", "user": "user", "assistant": "assistant"},
     system_role=True,
-    trim_content=True,
     chat_template=_CHATML_CHAT_TEMPLATE,
     ollama_template=_CHATML_OLLAMA_TEMPLATE,
 )

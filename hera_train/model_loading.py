@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from hera_train.config import LoraConfig, ModelConfig, QuantizationConfig
+from hera_train.errors import HeraError
 from hera_train.tiny_model import TINY_MODEL_NAME, default_cache_dir, tiny_gemma2_path
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(HeraError, RuntimeError):
     """The model cannot be loaded; the message says why and what to do."""
 
 

@@ -227,9 +227,13 @@ def _cli(capsys, *argv: str) -> tuple[int, str]:
 
 def test_cli_errors_are_one_line(tmp_path, capsys, data_dir):
     code, err = _cli(capsys, "bench", "pubmedqa", "--model", str(tmp_path / "none.gguf"))
-    assert code == 2 and err.count("\n") == 0 and "GGUF file not found" in err
+    assert code == 2 and err.count("\n") == 0 and "model file not found" in err
     code, err = _cli(capsys, "bench", "pubmedqa", "--model", "model.bin")
-    assert code == 2 and "give a .gguf file, ollama:NAME or hf:PATH_OR_ID" in err
+    assert code == 2 and "give an existing .gguf file, ollama:NAME or hf:PATH_OR_ID" in err
+    not_gguf = tmp_path / "model.gguf"
+    not_gguf.write_text("<html>404</html>")
+    code, err = _cli(capsys, "bench", "pubmedqa", "--model", str(not_gguf))
+    assert code == 2 and "model.gguf is not a GGUF file" in err
     code, err = _cli(
         capsys, "bench", "pubmedqa", "--model", "x.gguf", "--pqal", str(tmp_path / "no.json")
     )

@@ -1,54 +1,28 @@
-"""Modelfile TEMPLATE == training format, checked with a Go text/template renderer.
+"""Modelfile TEMPLATE == training format == GGUF chat template, rendered by Go itself.
 
-No Ollama or Go toolchain here: ``export.go_template`` interprets the subset of Go's
-text/template the templates use; its own behaviour is pinned by the first tests.
+Ollama renders a Modelfile TEMPLATE with Go's text/template; these tests do too
+(``support.go_template`` builds a small Go program, see its docstring), so "the TEMPLATE
+renders exactly the training format" is checked against the real engine. The one
+whitespace rule (``hera_train.formats.normalise_text``) is checked on messages with
+spaces, tabs, blank lines and empty system text: the Go TEMPLATE cannot trim, so HERA's
+Ollama client normalises what it sends (``chat_request_messages``) and the result must be
+the training format exactly.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import jinja2
 import pytest
+from support.go_template import render
 
-from export.go_template import TemplateError, render
-from export.modelfile import build_modelfile, parse_modelfile, template_values
+from export.modelfile import build_modelfile, parse_modelfile
 from export.pipeline import DEFAULT_OUT_DIR
-from hera_train.formats import GEMMA, HERA_SYSTEM_PROMPT, Message
+from hera_train.formats import CHATML, GEMMA, HERA_SYSTEM_PROMPT, Message, PromptFormat
+from hera_tui.backends.ollama import chat_request_messages
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-# --- the renderer itself -------------------------------------------------------------
-
-def test_text_fields_and_trim_markers():
-    assert render("a {{ .X }} b", {"X": "x"}) == "a x b"
-    assert render("a  \n{{- .X -}}\n  b", {"X": "x"}) == "axb"
-    assert render("{{ .X }}\n", {"X": 1}) == "1\n"
-
-
-def test_if_else_if_else_and_eq_and():
-    tpl = '{{ if eq .R "u" }}U{{ else if and .A .B }}AB{{ else }}E{{ end }}'
-    assert render(tpl, {"R": "u", "A": "", "B": "x"}) == "U"
-    assert render(tpl, {"R": "m", "A": "a", "B": "b"}) == "AB"
-    assert render(tpl, {"R": "m", "A": "a", "B": ""}) == "E"
-
-
-def test_range_and_variable_scoping_like_go():
-    # `=` updates the outer variable from inside range; `:=` inside a block is local.
-    tpl = ('{{ $n := "" }}{{ range .L }}{{ $n = . }}{{ $t := "in" }}{{ end }}'
-           "{{ $n }}")
-    assert render(tpl, {"L": ["a", "b"]}) == "b"
-    with pytest.raises(TemplateError):
-        render("{{ range .L }}{{ $t := 1 }}{{ end }}{{ $t }}", {"L": [1]})
-
-
-def test_unsupported_constructs_fail_loudly():
-    for tpl in ("{{ with .X }}{{ end }}", "{{ .X | len }}", "{{ if .X }}", "{{ slice .X 1 }}"):
-        with pytest.raises(TemplateError):
-            render(tpl, {"X": "x"})
-
-
-# --- the Modelfile TEMPLATE against the training format ----------------------------
 
 TURNS = [
     [Message("user", "What is hypertension?")],
@@ -66,30 +40,87 @@ TURNS = [
     ],
 ]
 
+#: Leading/trailing spaces, tabs and newlines, blank lines inside, an empty reply.
+WHITESPACE_TURNS = [
+    [Message("user", "  \tI have a rash.  \n\n")],
+    [
+        Message("user", "\n\nFirst line.\n\n\nSecond line after blank lines.\t"),
+        Message("assistant", "  \tHow long has it been there?\n"),
+        Message("user", "\t\tThree days.\n   "),
+    ],
+    [
+        Message("user", "tabs\tinside\tstay"),
+        Message("assistant", "   "),
+        Message("user", " \u00a0non-breaking space around\u00a0 "),
+    ],
+]
+SYSTEMS = ["", "   ", "\n\t\n", "Answer briefly.", "  \tAnswer briefly.\n\n", HERA_SYSTEM_PROMPT]
 
-def _training_text(messages: list[Message]) -> str:
-    text = GEMMA.render(messages, add_generation_prompt=True)
+
+def _training_text(fmt: PromptFormat, messages: list[Message]) -> str:
+    text = fmt.render(messages, add_generation_prompt=True)
     # Ollama adds <bos> itself (the GGUF's add_bos_token), so TEMPLATE starts after it.
-    assert text.startswith(GEMMA.bos)
-    return text[len(GEMMA.bos):]
+    return text.removeprefix(fmt.bos or "")
 
 
-@pytest.mark.parametrize("turns", TURNS, ids=["1-turn", "2-turn", "3-turn"])
-@pytest.mark.parametrize("system", ["", "Answer briefly.", HERA_SYSTEM_PROMPT])
-def test_modelfile_template_renders_the_training_format(turns, system):
-    modelfile = parse_modelfile(build_modelfile(GEMMA, "./m.gguf", HERA_SYSTEM_PROMPT).render())
-    messages = ([Message("system", system)] if system else []) + turns
-    # A request with its own system text; the Modelfile SYSTEM is only the default.
-    got = render(modelfile.template, template_values(messages, modelfile.system))
-    expected_system = system or HERA_SYSTEM_PROMPT
-    assert got == _training_text([Message("system", expected_system), *turns])
+def _conversation(system: str, turns: list[Message]) -> list[Message]:
+    return ([Message("system", system)] if system else []) + turns
 
 
-def test_template_without_any_system_text():
-    modelfile = build_modelfile(GEMMA, "./m.gguf", "")
-    for turns in TURNS:
-        got = render(modelfile.template, template_values(turns, modelfile.system))
-        assert got == _training_text(turns)
+def _ollama_messages(sent: list[dict[str, str]], modelfile_system: str) -> list[dict[str, str]]:
+    """What Ollama renders for an /api/chat request's messages: the Modelfile SYSTEM comes
+    first when the request has no system message of its own (Ollama's ChatHandler)."""
+    if modelfile_system and (not sent or sent[0]["role"] != "system"):
+        return [{"role": "system", "content": modelfile_system}, *sent]
+    return sent
+
+
+@pytest.mark.parametrize("fmt", [GEMMA, CHATML], ids=["gemma", "chatml"])
+@pytest.mark.parametrize("turns", TURNS + WHITESPACE_TURNS, ids=lambda t: f"{len(t)}-turn")
+@pytest.mark.parametrize("system", SYSTEMS, ids=repr)
+def test_go_template_renders_the_training_format(fmt, turns, system):
+    messages = _conversation(system, turns)
+    modelfile = parse_modelfile(build_modelfile(fmt, "./m.gguf", HERA_SYSTEM_PROMPT).render())
+    sent = _ollama_messages(chat_request_messages(messages), modelfile.system)
+    assert render(modelfile.template, sent) == _training_text(fmt, messages)
+
+
+@pytest.mark.parametrize("fmt", [GEMMA, CHATML], ids=["gemma", "chatml"])
+@pytest.mark.parametrize("turns", TURNS + WHITESPACE_TURNS, ids=lambda t: f"{len(t)}-turn")
+@pytest.mark.parametrize("system", SYSTEMS, ids=repr)
+def test_gguf_jinja_template_renders_the_training_format(fmt, turns, system):
+    messages = _conversation(system, turns)
+    template = jinja2.Environment().from_string(fmt.chat_template)
+    got = template.render(messages=[{"role": m.role, "content": m.content} for m in messages],
+                          bos_token=fmt.bos or "", add_generation_prompt=True)
+    assert got == fmt.render(messages, add_generation_prompt=True)
+
+
+def test_untrimmed_text_is_why_the_client_normalises():
+    """Go has no trim: text sent as typed renders differently from the training format."""
+    messages = [Message("system", "  Be brief. "), Message("user", "\tHello \n")]
+    as_typed = [{"role": m.role, "content": m.content} for m in messages]
+    assert render(GEMMA.ollama_template, as_typed) != _training_text(GEMMA, messages)
+    assert render(GEMMA.ollama_template, chat_request_messages(messages)) == _training_text(
+        GEMMA, messages)
+
+
+def test_modelfile_system_is_the_default_only():
+    """A request without a system text of its own gets the Modelfile SYSTEM (Ollama's
+    rule, as `ollama run` sends); HERA's client always sends the conversation's own, so a
+    conversation without one gets none, as with llama.cpp."""
+    turns = TURNS[1]
+    from_ollama_cli = [{"role": m.role, "content": m.content} for m in turns]
+    got = render(GEMMA.ollama_template, _ollama_messages(from_ollama_cli, "Be brief."))
+    assert got == _training_text(GEMMA, [Message("system", "Be brief."), *turns])
+    got = render(GEMMA.ollama_template,
+                 _ollama_messages(chat_request_messages(turns), "Be brief."))
+    assert got == _training_text(GEMMA, turns)
+
+
+def test_modelfile_system_text_is_normalised():
+    modelfile = build_modelfile(GEMMA, "./m.gguf", "\n  Be careful.\t\n")
+    assert modelfile.system == "Be careful."
 
 
 def test_modelfile_parameters_stop_at_turn_markers_and_sample_conservatively():
@@ -110,11 +141,14 @@ def test_committed_modelfile_is_what_a_default_export_writes():
     assert "exports/" in (REPO / ".gitignore").read_text().split()
 
 
-@pytest.mark.parametrize("turns", TURNS, ids=["1-turn", "2-turn", "3-turn"])
-def test_chatml_template_renders_system_text_once(turns):
-    from hera_train.formats import CHATML
+def test_a_broken_template_is_caught_by_go():
+    """The check has teeth: a TEMPLATE that forgets the blank line after the system text
+    renders differently, and a malformed one is a Go parse error."""
+    from support.go_template import TemplateError
 
-    messages = [Message("system", "Answer briefly."), *turns]
-    got = render(CHATML.ollama_template, template_values(messages, "Answer briefly."))
-    assert got == CHATML.render(messages, add_generation_prompt=True)
-    assert got.count("Answer briefly.") == 1
+    broken = GEMMA.ollama_template.replace("{{ $system }}\n\n", "{{ $system }}\n")
+    assert broken != GEMMA.ollama_template
+    messages = [Message("system", "Be brief."), Message("user", "Hi")]
+    assert render(broken, chat_request_messages(messages)) != _training_text(GEMMA, messages)
+    with pytest.raises(TemplateError, match="unexpected"):
+        render("{{ range .Messages }}{{ .Content }}", chat_request_messages(messages))

@@ -14,10 +14,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
+from hera_train.errors import HeraError
 from hera_train.formats import Message
 
 
-class BackendError(RuntimeError):
+class BackendError(HeraError, RuntimeError):
     """A failure the user can act on (unreachable server, unreadable model): shown in the app."""
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hera_train.data_paths import data_file
+from hera_train.errors import HeraError
 from hera_train.pubmedqa import (
     ANSWER_PREFIX,
     CHOICES,
@@ -34,7 +35,7 @@ PQAL_FILE = "pubmedqa/ori_pqal.json"
 TEST_IDS_FILE = "pubmedqa/test_ground_truth.json"
 
 
-class BenchmarkInputError(ValueError):
+class BenchmarkInputError(HeraError, ValueError):
     """A benchmark file that cannot be used; the message names the file, row and fix."""
 
 

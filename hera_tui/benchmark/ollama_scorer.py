@@ -6,31 +6,28 @@ sent raw (rendered by HERA's prompt format, without ``<bos>``: Ollama's runner a
 one token is generated greedily, and each choice is scored by the log-probability of the
 first token among the top alternatives that spells the choice (or its longest prefix).
 A choice outside the top alternatives scores ``-inf``. For PubMedQA's single-token
-yes/no/maybe this is the same quantity the other backends compute.
+yes/no/maybe this is the same quantity the other backends compute (tested against the
+llama.cpp scorer on the same GGUF, through the Ollama stand-in).
+
+Ollama tokenizes a raw prompt with special-token parsing, so the question text is
+neutralised (``hera_train.ollama_client.neutralise``) before it is laid out: a question
+that contains ``<start_of_turn>`` stays text, as in the other backends. A model whose
+template is Ollama's default (``{{ .Prompt }}``) has no chat format: ``auto`` scores it
+raw, like a GGUF without a chat template.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
 from hera_train.choices import reply_prefix
 from hera_train.formats import Message
+from hera_train.ollama_client import DEFAULT_TEMPLATE, OllamaClient, OllamaError, neutralise
 from hera_tui.benchmark.scorers import AUTO, ScorerError, choose_format
 
-DEFAULT_HOST = "http://127.0.0.1:11434"
 TOP_LOGPROBS = 20
-
-
-def ollama_host(explicit: str | None = None) -> str:
-    """``--ollama-host``, else ``$OLLAMA_HOST``, else the local default."""
-    host = explicit or os.environ.get("OLLAMA_HOST") or DEFAULT_HOST
-    return host if "://" in host else f"http://{host}"
 
 
 class OllamaScorer:
@@ -39,43 +36,34 @@ class OllamaScorer:
     def __init__(self, model: str, name: str, fmt: str = AUTO, host: str | None = None) -> None:
         self.model = model
         self.name = name
-        self.host = ollama_host(host).rstrip("/")
-        self.info = self._post("/api/show", {"model": name})
-        self.fmt = choose_format(fmt, self.info.get("template"))
+        self.client = OllamaClient(host)
+        self.info = self._call(lambda: self.client.show(name))
+        self.digest = self._call(lambda: self.client.digest(name))
+        template = self.info.get("template") or None
+        if template is not None and template.strip() == DEFAULT_TEMPLATE:
+            template = None
+        self.fmt = choose_format(fmt, template)
 
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        request = urllib.request.Request(
-            f"{self.host}{path}",
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-        )
+    def _call(self, request: Any) -> Any:
         try:
-            with urllib.request.urlopen(request, timeout=600) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404:
-                raise ScorerError(
-                    f"Ollama at {self.host} has no model {self.name!r}; `ollama pull` or "
-                    "`ollama create` it first"
-                ) from None
-            raise ScorerError(f"Ollama at {self.host} answered HTTP {exc.code}") from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise ScorerError(
-                f"cannot reach Ollama at {self.host} ({exc}); start `ollama serve` or pass "
-                "--ollama-host"
-            ) from None
+            return request()
+        except OllamaError as exc:
+            hint = "; or pass --ollama-host" if exc.status is None else ""
+            raise ScorerError(f"ollama:{self.name}: {exc}{hint}") from None
 
     def identity(self) -> dict[str, Any]:
-        details = self.info.get("details", {})
+        """The model's digest changes whenever it is re-created (new weights, template,
+        system text or parameters), so cached scores of an older version are not reused."""
         return {
             "backend": "ollama",
             "name": self.name,
-            "modified_at": self.info.get("modified_at"),
-            "details": details,
+            "digest": self.digest,
+            "details": self.info.get("details", {}),
         }
 
     def render(self, prompt: str, prefix: str) -> str:
         """The raw prompt text Ollama receives (no ``<bos>``: its runner adds one)."""
+        prompt = neutralise(prompt)
         prefix = reply_prefix(self.fmt, prefix)
         if self.fmt is None:
             return f"{prompt}{prefix}"
@@ -84,18 +72,17 @@ class OllamaScorer:
         return text + prefix
 
     def score(self, prompt: str, prefix: str, choices: Sequence[str]) -> list[float]:
-        reply = self._post(
-            "/api/generate",
-            {
-                "model": self.name,
-                "prompt": self.render(prompt, prefix),
-                "raw": True,
-                "stream": False,
-                "logprobs": True,
-                "top_logprobs": TOP_LOGPROBS,
-                "options": {"num_predict": 1, "temperature": 0},
-            },
-        )
+        body = {
+            "model": self.name,
+            "prompt": self.render(prompt, prefix),
+            "raw": True,
+            "stream": False,
+            "logprobs": True,
+            "top_logprobs": TOP_LOGPROBS,
+            "options": {"num_predict": 1, "temperature": 0},
+        }
+        reply = self._call(lambda: self.client.request_json(
+            "POST", "/api/generate", body, timeout=self.client.timeout, model=self.name))
         steps = reply.get("logprobs") or []
         if not steps or not steps[0].get("top_logprobs"):
             raise ScorerError(

@@ -1,22 +1,24 @@
 """Run a benchmark: score every item, cache as you go, summarize, save, append to history.
 
-Results folder layout (default ``results/``)::
+Results folder layout (default ``$HERA_HOME/results``)::
 
     cache/<benchmark>-<model>-<format>-<key>.jsonl   one line per scored question (resume)
     runs/<time>-<benchmark>-<model>-<format>.json    settings, metrics, every prediction
     history.jsonl                                    one summary line per finished run
 
-The cache key covers the model's identity (file size and time, Ollama digest details...),
-the prompt format and the scoring method; each cached line also carries a hash of its
-question's prompt and choices, so an edited question is rescored. An interrupted run (Ctrl-C,
-a crash, the TUI's cancel) resumes where it stopped when started again with the same
-settings, and ``--limit`` runs reuse the questions a larger run already scored.
+The cache key covers the model's identity (file size and time, prefix reuse and context
+length for llama.cpp, the digest for Ollama...), the prompt format and the scoring method;
+each cached line also carries a hash of its question's prompt and choices, so an edited
+question is rescored. An interrupted run (Ctrl-C, a crash, the TUI's cancel) resumes
+where it stopped when started again with the same settings, and ``--limit`` runs reuse
+the questions a larger run already scored.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -25,10 +27,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hera_train.manifest import atomic_write_json
+from hera_train.atomic_files import atomic_write_json
 from hera_tui.benchmark.items import BenchItem
 from hera_tui.benchmark.metrics import summarize
-from hera_tui.benchmark.scorers import ChoiceScorer, format_name
+from hera_tui.benchmark.scorers import ChoiceScorer, ScorerError, format_name
 
 SCORING = "loglik"
 HISTORY_FILE = "history.jsonl"
@@ -85,6 +87,19 @@ def item_hash(item: BenchItem) -> str:
 def predict(labels: Sequence[str], scores: Sequence[float]) -> str:
     """The label with the highest log-likelihood (the first one on ties)."""
     return labels[max(range(len(labels)), key=lambda i: scores[i])]
+
+
+def checked_scores(scorer: ChoiceScorer, item: BenchItem) -> list[float]:
+    """The item's scores; an error when no choice has a finite log-likelihood, because
+    then "the most likely answer" would silently be the first label."""
+    scores = scorer.score(item.prompt, item.prefix, item.choices)
+    if not any(-math.inf < s < math.inf for s in scores):
+        raise ScorerError(
+            f"{scorer.model}: no choice of question {item.id!r} has a finite log-likelihood "
+            f"({', '.join(map(str, scores))}): the model gives none of the answers any "
+            "probability, which usually means a wrong prompt format (try --format)"
+        )
+    return scores
 
 
 def cache_path(out_dir: Path, benchmark: str, scorer: ChoiceScorer) -> Path:
@@ -144,7 +159,7 @@ def run_benchmark(
             if record is not None and record.get("item_hash") == digest:
                 from_cache += 1
             else:
-                scores = scorer.score(item.prompt, item.prefix, item.choices)
+                scores = checked_scores(scorer, item)
                 record = {
                     "id": item.id,
                     "item_hash": digest,

