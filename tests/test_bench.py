@@ -210,6 +210,26 @@ def test_bad_mcq_rows_are_named_by_line(tmp_path, row, message):
     assert "bad.jsonl:2" in str(exc.value)
 
 
+class NoAnswerScorer(FakeScorer):
+    """A model that gives no choice of one question any probability (all -inf), as an
+    Ollama model does when no choice is among its top alternatives."""
+
+    def score(self, prompt: str, prefix: str, choices: Sequence[str]) -> list[float]:
+        if prompt == self.answers.get("blank"):
+            return [float("-inf")] * len(choices)
+        return super().score(prompt, prefix, choices)
+
+
+def test_a_question_no_choice_can_answer_stops_the_run(test_items, tmp_path):
+    items = test_items[:3]
+    scorer = NoAnswerScorer({"blank": items[1].prompt})
+    with pytest.raises(ScorerError, match=rf"question '{items[1].id}'.*finite log-likelihood"):
+        run_benchmark("pubmedqa", items, scorer, tmp_path)
+    cached = (tmp_path / "cache").glob("*.jsonl")
+    lines = [json.loads(line) for f in cached for line in f.read_text().splitlines()]
+    assert [r["id"] for r in lines] == [items[0].id]  # nothing recorded as "yes"
+
+
 def test_format_follows_the_models_template():
     assert infer_format(None) is None
     assert infer_format(GEMMA.chat_template) is GEMMA

