@@ -13,8 +13,6 @@ gets +1 (Gemma 3's q/k norms too); ``lm_head`` is tied to the embedding and not 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from export.architectures import Architecture, architecture_of, write_hparams
 from export.checkpoint import Checkpoint, open_checkpoint
 from export.errors import ExportError
 from export.vocab import Vocab, load_vocab
+from hera_train.atomic_files import atomic_path
 from hera_train.formats import PromptFormat
 
 Q = gguf.GGMLQuantizationType
@@ -219,18 +218,12 @@ def convert_to_gguf(
         raise ExportError(f"{model_dir}: no embed_tokens tensor")
     vocab = load_vocab(Path(model_dir), embd.shape[0])
 
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
-        _write(tmp, ckpt, arch, plan, vocab, fmt, info, ftype, progress)
-        n_tokens = len(vocab.tokens)
-        del vocab  # a 256k vocabulary is hundreds of MB of Python objects; the reader adds more
-        _verify(tmp, plan, arch, n_tokens)
-        os.replace(tmp, out_path)
+        with atomic_path(out_path) as tmp:
+            _write(tmp, ckpt, arch, plan, vocab, fmt, info, ftype, progress)
+            n_tokens = len(vocab.tokens)
+            del vocab  # a 256k vocabulary is hundreds of MB of Python objects; the reader adds more
+            _verify(tmp, plan, arch, n_tokens)
     except OSError as exc:
         raise ExportError(f"cannot write {out_path}: {exc.strerror or exc}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
     return out_path

@@ -9,36 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from hera_train.atomic_files import atomic_write_json
 from hera_train.config import RunConfig, config_to_dict
 
 MANIFEST_FILE = "manifest.json"
 ADAPTER_CHAINING = "continue"
 _VERSIONED = ("hera", "torch", "transformers", "peft", "accelerate", "bitsandbytes", "datasets")
-
-
-def atomic_write_json(path: Path, data: Any) -> None:
-    """Write JSON through a temp file and rename: a crash leaves the old file or the new."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True, default=str)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def file_sha256(path: Path) -> str:

@@ -17,12 +17,12 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from hera_train.atomic_files import atomic_path
 from hera_train.tiny_model import default_cache_dir
 
 SOURCE = Path(__file__).resolve().parent / "ollama_template"
@@ -67,16 +67,12 @@ def helper_binary() -> Path:
     out = default_cache_dir() / "go" / f"ollama-template-{digest.hexdigest()[:16]}"
     if out.is_file():
         return out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(fd)
     env = {**os.environ, "CGO_ENABLED": "0"}  # a static binary: no C compiler needed
-    built = subprocess.run([go, "build", "-o", tmp, "."], cwd=SOURCE, env=env,
-                           capture_output=True, text=True)
-    if built.returncode != 0:
-        Path(tmp).unlink(missing_ok=True)
-        raise RuntimeError(f"building {SOURCE} failed:\n{built.stderr}")
-    os.replace(tmp, out)
+    with atomic_path(out, mode=0o755) as tmp:
+        built = subprocess.run([go, "build", "-o", str(tmp), "."], cwd=SOURCE, env=env,
+                               capture_output=True, text=True)
+        if built.returncode != 0:
+            raise RuntimeError(f"building {SOURCE} failed:\n{built.stderr}")
     return out
 
 
