@@ -96,18 +96,16 @@ class LlamaCppBackend(Backend):
     ) -> ReplyStats:
         with self._lock:
             self._ensure_loaded(params.context_length)
-            return self._generate(messages, params, stop, emit)
+            rate = DecodeRate(time.perf_counter())
+            return rate.stats(self._generate(self.prompt_tokens(messages), params, stop, rate,
+                                             emit))
 
     def _generate(
-        self,
-        messages: Sequence[Message],
-        params: GenerationParams,
-        stop: StopSignal,
+        self, prompt: list[int], params: GenerationParams, stop: StopSignal, rate: DecodeRate,
         emit: Callable[[str], None],
-    ) -> ReplyStats:
+    ) -> str:
+        """Evaluate the prompt and stream the reply; how it finished."""
         llm = self._llm
-        rate = DecodeRate(time.perf_counter())
-        prompt = self.prompt_tokens(messages)
         room = self._n_ctx - len(prompt)
         if room < 1:
             raise ContextOverflowError(
@@ -120,16 +118,15 @@ class LlamaCppBackend(Backend):
         try:
             # Stoppable; generate() then samples from the live logits of the last token.
             llamacpp.prefill(llm, prompt, should_stop=stop.is_set)
-            finish = self._stream(prompt, params, budget, stop, rate, decoder, emit)
+            return self._stream(prompt, params, budget, stop, rate, decoder, emit)
         except llamacpp.Stopped:
-            return rate.stats("stopped")
+            return "stopped"
         except RuntimeError as exc:  # llama_decode failed (out of memory, a corrupt tensor)
             raise BackendError(f"llama.cpp failed while generating ({exc})") from exc
         finally:
             tail = decoder.decode(b"", final=True)
             if tail:
                 emit(tail)
-        return rate.stats(finish)
 
     def _stream(
         self,
