@@ -10,7 +10,9 @@ import argparse
 import sys
 
 from export.cli import add_export_parser
+from hera_build import add_build_parser
 from hera_train.cli import add_doctor_parser, add_train_parser
+from hera_train.errors import HeraError
 from hera_tui.benchmark.cli import add_bench_parser
 from hera_tui.cli import add_chat_parser, run_chat
 
@@ -29,31 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_bench_parser(sub)
     add_chat_parser(sub)
     add_export_parser(sub)
+    add_build_parser(sub)
     return parser
-
-
-def _known_errors() -> tuple[type[BaseException], ...]:
-    """Errors that carry a user-facing message: printed as one line, no traceback."""
-    from export.errors import ExportError
-    from hera_train.config import ConfigError
-    from hera_train.data_paths import DataNotFoundError
-    from hera_train.examples import DataError
-    from hera_train.formats import FormatError
-    from hera_train.pubmedqa import PubMedQAError
-    from hera_tui.benchmark.items import BenchmarkInputError
-    from hera_tui.benchmark.scorers import ScorerError
-    from hera_tui.models import ModelNotFoundError
-    from hera_tui.settings import ChatConfigError
-    from hera_tui.store import StoreError
-
-    errors: list[type[BaseException]] = [
-        ConfigError, DataNotFoundError, DataError, FormatError, PubMedQAError,
-        BenchmarkInputError, ScorerError, ExportError,
-        ModelNotFoundError, ChatConfigError, StoreError,
-    ]
-    if "hera_train.model_loading" in sys.modules:
-        errors.append(sys.modules["hera_train.model_loading"].ModelLoadError)
-    return tuple(errors)
 
 
 def _out_of_memory(exc: BaseException) -> bool:
@@ -84,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 3
-        if isinstance(exc, _known_errors()):
+        if isinstance(exc, HeraError):  # its message names the problem and the fix
             print(f"hera: error: {exc}", file=sys.stderr)
             return 2
         print(

@@ -34,6 +34,8 @@ class ExportSource:
     adapter: Path | None
     base_name: str  # recorded as general.base_model
     prompt_format: str
+    #: the ``hera train`` run the adapter comes from (its manifest feeds the model card)
+    run_dir: Path | None = None
 
 
 def _from_run_dir(run_dir: Path) -> ExportSource:
@@ -47,7 +49,7 @@ def _from_run_dir(run_dir: Path) -> ExportSource:
     model = manifest.get("config", {}).get("model", {})
     known = {f.name for f in dataclasses.fields(ModelConfig)}
     cfg = ModelConfig(**{k: v for k, v in model.items() if k in known})
-    return ExportSource(resolve_model_path(cfg), adapter, cfg.name, cfg.prompt_format)
+    return ExportSource(resolve_model_path(cfg), adapter, cfg.name, cfg.prompt_format, run_dir)
 
 
 def resolve_source(
@@ -73,12 +75,25 @@ def resolve_source(
     return ExportSource(source, None, source, "gemma")
 
 
+def _looks_local(model: str) -> bool:
+    """A path the user meant as a local folder: absolute, relative with ./ or ~, deeper than
+    owner/name, or inside a folder that exists here (``runs/tiny-cpX``)."""
+    first = model.split("/", 1)[0]
+    return (model.startswith(("/", ".", "~")) or model.count("/") != 1
+            or Path(first).is_dir())
+
+
 def local_model_dir(model: str) -> Path:
     """A local directory for ``model`` (hub ids are fetched through the HF cache)."""
     if Path(model).is_dir():
         return Path(model)
-    if Path(model).exists() or model.count("/") != 1:
-        raise ExportError(f"{model}: not a model directory or a hub id (owner/name)")
+    if Path(model).exists():
+        raise ExportError(f"{model}: not a model directory (a file); give the folder")
+    if _looks_local(model):
+        raise ExportError(
+            f"{model}: no such folder; give a `hera train` run folder, an adapter folder or a "
+            "merged model folder (or a hub id, owner/name)"
+        )
     try:
         from huggingface_hub import snapshot_download
 

@@ -9,10 +9,26 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from export.errors import ExportError
+from hera_train.atomic_files import atomic_path
 
 #: name -> llama_ftype (values of llama.cpp's enum, as exposed by llama_cpp)
 K_QUANTS = {"q4_k_m": "LLAMA_FTYPE_MOSTLY_Q4_K_M", "q5_k_m": "LLAMA_FTYPE_MOSTLY_Q5_K_M",
             "q6_k": "LLAMA_FTYPE_MOSTLY_Q6_K"}
+
+
+#: Below this many parameters the default is Q8_0: small models lose far more to 4-bit
+#: (a trained Gemma 3 270M keeps 76% of its top-1 choices at Q4_K_M, 97% at Q8_0), and a
+#: small model's Q8_0 file is still small. Larger models keep HERA's Q4_K_M default.
+SMALL_MODEL_PARAMS = 1_000_000_000
+
+
+def default_quant(n_params: int) -> tuple[str, str]:
+    """The default GGUF type for a model of ``n_params`` parameters, and why."""
+    size = f"{n_params / 1e6:,.0f}M" if n_params < 1e9 else f"{n_params / 1e9:.1f}B"
+    if n_params < SMALL_MODEL_PARAMS:
+        return "q8_0", (f"the default for a {size}-parameter model: models under 1B lose "
+                        "much more to 4-bit quantization")
+    return "q4_k_m", f"the default for a {size}-parameter model"
 
 
 @contextmanager
@@ -45,24 +61,20 @@ def quantize(src: Path, out: Path, kind: str, threads: int = 0) -> Path:
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = getattr(llama_cpp, K_QUANTS[kind])
     params.nthread = threads
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
-        with _captured_output() as output:
-            rc = llama_cpp.llama_model_quantize(str(src).encode(), str(tmp).encode(), params)
-        if rc != 0:
-            detail = output[-1] if output else f"code {rc}"
-            raise ExportError(f"llama.cpp could not quantize {src.name} to {kind}: {detail}")
-        try:
-            reader = gguf.GGUFReader(tmp)
-        except Exception as exc:
-            raise ExportError(f"quantized {kind} GGUF does not read back ({exc})") from None
-        if not reader.tensors:
-            raise ExportError(f"quantized {kind} GGUF has no tensors")
-        os.replace(tmp, out)
+        with atomic_path(out) as tmp:
+            with _captured_output() as output:
+                rc = llama_cpp.llama_model_quantize(str(src).encode(), str(tmp).encode(), params)
+            if rc != 0:
+                detail = output[-1] if output else f"code {rc}"
+                raise ExportError(f"llama.cpp could not quantize {src.name} to {kind}: {detail}")
+            try:
+                reader = gguf.GGUFReader(tmp)
+            except Exception as exc:
+                raise ExportError(f"quantized {kind} GGUF does not read back ({exc})") from None
+            if not reader.tensors:
+                raise ExportError(f"quantized {kind} GGUF has no tensors")
+            del reader  # unmap before the rename
     except OSError as exc:
         raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
     return out

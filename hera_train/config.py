@@ -85,7 +85,8 @@ class DataConfig:
     eval_samples: int = 50
     #: Rows with missing or empty fields: ``skip`` (and count) or ``error`` (with the row).
     on_bad_row: Literal["skip", "error"] = "skip"
-    #: System text folded into the first user turn; empty uses the row's instruction.
+    #: System text folded into the first user turn; empty uses the row's instruction, and
+    #: ``hera`` HERA's own system prompt (what the chat app and the Modelfile send).
     system_prompt: str = ""
     #: PubMedQA replies: the decision, then the abstract's conclusion as the reasoning
     #: (true), or the decision alone, which puts the whole loss on the answer (false).

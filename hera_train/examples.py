@@ -21,7 +21,7 @@ from typing import Any
 from hera_train.config import DataConfig
 from hera_train.data_paths import data_file
 from hera_train.errors import HeraError
-from hera_train.formats import Message
+from hera_train.formats import HERA_SYSTEM_PROMPT, Message
 from hera_train.pubmedqa import (
     LABELS,
     Question,
@@ -29,6 +29,9 @@ from hera_train.pubmedqa import (
     guard_against_test,
     question_text,
 )
+
+#: ``data.system_prompt`` value that stands for :data:`HERA_SYSTEM_PROMPT`.
+HERA_SYSTEM = "hera"
 
 
 class DataError(HeraError, ValueError):
@@ -44,6 +47,11 @@ class Example:
     #: the PubMedQA question a stage-1 example was built from: its abstract can be shortened
     #: to fit the context (:func:`hera_train.batching.fit_to_length`)
     question: Question | None = None
+
+
+def example_text(example: Example) -> str:
+    """Every message of an example, for content checks (the test-set guard)."""
+    return "\n".join(m.content for m in example.messages)
 
 
 def pubmedqa_example(question: Question) -> Example:
@@ -160,6 +168,8 @@ def _conversation_example(
         return "missing input"
     if not reply:
         return "missing output"
+    if system_prompt == HERA_SYSTEM:
+        system_prompt = HERA_SYSTEM_PROMPT
     system = system_prompt or _text(row, "instruction")
     messages = [Message("system", system)] if system else []
     messages += [Message("user", patient), Message("assistant", reply)]

@@ -20,9 +20,14 @@ import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hera_train.errors import HeraError
+
+if TYPE_CHECKING:
+    from hera_train.test_guard import ContentGuard
 
 LABELS = ("yes", "no", "maybe")
 ANSWER_PREFIX = "Answer:"
@@ -98,6 +103,13 @@ class Split:
     def guard(self, ids: Iterable[str]) -> None:
         """Raise if any id belongs to the test set."""
         guard_against_test(ids, self.test_ids)
+
+    @cached_property
+    def content_guard(self) -> ContentGuard:
+        """The test questions' fingerprints (:mod:`hera_train.test_guard`), built once."""
+        from hera_train.test_guard import ContentGuard
+
+        return ContentGuard.of(self.test)
 
     def dev(self, n: int, seed: int = 0) -> list[Question]:
         """A label-stratified sample of the non-test pool, reproducible by seed."""

@@ -18,8 +18,10 @@ only on (seed, epoch). Finished stages are skipped.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
+import random
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,8 +39,8 @@ from hera_train.batching import (
     tokenize_examples,
 )
 from hera_train.config import RunConfig, StageConfig
-from hera_train.data_paths import data_file
-from hera_train.examples import DataError, load_examples
+from hera_train.data_paths import DataNotFoundError, data_file
+from hera_train.examples import DataError, example_text, load_examples
 from hera_train.formats import get_format
 from hera_train.hf_scoring import predict_pubmedqa
 from hera_train.manifest import RunManifest, atomic_write_json, file_sha256
@@ -50,7 +52,7 @@ from hera_train.model_loading import (
     resolve_model_path,
 )
 from hera_train.progress import ProgressLog
-from hera_train.pubmedqa import Question, Split, accuracy, load_split
+from hera_train.pubmedqa import Question, Split, accuracy, load_split, question_text
 from hera_train.run_summary import forgetting, summary_lines
 
 ADAPTER_DIR = "adapter"
@@ -67,6 +69,33 @@ class StageState:
     epoch: int = 0
     batches_done_in_epoch: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
+    #: hash of the tokenized training set: a checkpoint only resumes the data it was made on
+    data_sha256: str = ""
+
+
+def _data_sha256(examples: list[TokenizedExample]) -> str:
+    digest = hashlib.sha256()
+    for ex in examples:
+        digest.update(json.dumps([ex.id, ex.input_ids, ex.labels]).encode())
+    return digest.hexdigest()
+
+
+def _rng_state() -> dict[str, Any]:
+    """The random state dropout draws from, so a resumed run draws what the uninterrupted
+    run would have drawn."""
+    return {
+        "python": random.getstate(),
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    torch.set_rng_state(state["torch"])
+    if state["cuda"]:
+        torch.cuda.set_rng_state_all(state["cuda"])
 
 
 def _schedule(cfg: StageConfig, total_steps: int) -> Any:
@@ -133,6 +162,14 @@ class StageTrainer:
             self.split.guard(q.id for q in self.dev_questions)
             dev_ids = frozenset(q.id for q in self.dev_questions)
         examples, report = load_examples(cfg, test_ids, dev_ids, seed=self.config.seed)
+        if self.split is not None:
+            # By content, not only by id: a test question under another id or quoted inside
+            # a conversation is caught too.
+            guard = self.split.content_guard
+            guard.check(((ex.id, example_text(ex)) for ex in examples),
+                        f"stage {self.index} example")
+            guard.check(((q.id, question_text(q.question, q.contexts))
+                         for q in self.dev_questions), "PubMedQA dev question")
         eval_n = min(cfg.eval_samples, len(examples) // 5)
         max_len = self.config.model.max_seq_len
         examples, shortened = fit_to_length(examples, tokenizer, self.fmt, max_len)
@@ -190,32 +227,50 @@ class StageTrainer:
         return done[-1] if done else None
 
     def save_checkpoint(self, model: Any, optimizer: Any, state: StageState) -> None:
-        self.accelerator.wait_for_everyone()
-        if self.accelerator.is_main_process:
-            root = self.stage_dir / CHECKPOINTS_DIR
-            final = root / f"step-{state.step:07d}"
-            tmp = root / f".tmp-step-{state.step:07d}"
+        """Adapter, optimizer, position and every process's RNG state, renamed into place
+        only when all are written."""
+        acc = self.accelerator
+        root = self.stage_dir / CHECKPOINTS_DIR
+        final = root / f"step-{state.step:07d}"
+        tmp = root / f".tmp-step-{state.step:07d}"
+        acc.wait_for_everyone()
+        if acc.is_main_process:
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
-            self.accelerator.unwrap_model(model).save_pretrained(tmp / ADAPTER_DIR)
+            acc.unwrap_model(model).save_pretrained(tmp / ADAPTER_DIR)
             torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
             atomic_write_json(tmp / "state.json", state.__dict__)
+        acc.wait_for_everyone()
+        torch.save(_rng_state(), tmp / f"rng-{acc.process_index}.pt")
+        acc.wait_for_everyone()
+        if acc.is_main_process:
             shutil.rmtree(final, ignore_errors=True)
             tmp.rename(final)
             older = sorted(root.glob("step-*"))[:-KEEP_CHECKPOINTS]
             for path in older:
                 shutil.rmtree(path, ignore_errors=True)
-        self.accelerator.wait_for_everyone()
+        acc.wait_for_everyone()
 
-    def restore(self, model: Any, optimizer: Any, checkpoint: Path) -> StageState:
+    def restore(
+        self, model: Any, optimizer: Any, checkpoint: Path, data_sha256: str
+    ) -> StageState:
         from peft import set_peft_model_state_dict
         from safetensors.torch import load_file
 
+        state = StageState(**json.loads((checkpoint / "state.json").read_text()))
+        if state.data_sha256 != data_sha256:
+            raise DataError(
+                f"stage {self.index}: the checkpoint {checkpoint} was made on other training "
+                "data (the data file or the config changed); restore the data, or delete "
+                f"{checkpoint.parent} to start the stage over"
+            )
         inner = self.accelerator.unwrap_model(model)
         weights = load_file(checkpoint / ADAPTER_DIR / "adapter_model.safetensors")
         set_peft_model_state_dict(inner, weights)
         optimizer.load_state_dict(torch.load(checkpoint / "optimizer.pt", weights_only=True))
-        return StageState(**json.loads((checkpoint / "state.json").read_text()))
+        _set_rng_state(torch.load(checkpoint / f"rng-{self.accelerator.process_index}.pt",
+                                  weights_only=True))
+        return state
 
     # -- the recipe ------------------------------------------------------------------------
     def run(self, log: ProgressLog) -> dict[str, Any]:
@@ -235,8 +290,11 @@ class StageTrainer:
             [len(ex.input_ids) for ex in train_set], tcfg.batch_size, cfg.seed,
             tcfg.group_by_length,
         )
+        # The loader draws its worker seed from its own generator, not from the global RNG
+        # that dropout uses, so resuming mid-epoch draws the same dropout masks.
         loader = torch.utils.data.DataLoader(
-            train_set, batch_sampler=sampler, collate_fn=Collator(tokenizer.pad_token_id)
+            train_set, batch_sampler=sampler, collate_fn=Collator(tokenizer.pad_token_id),
+            generator=torch.Generator().manual_seed(cfg.seed),
         )
         trainable = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(
@@ -249,10 +307,10 @@ class StageTrainer:
             total_steps = min(total_steps, tcfg.max_steps)
         lr_factor = _schedule(self.stage, total_steps)
 
-        state = StageState()
+        state = StageState(data_sha256=_data_sha256(train_set))
         checkpoint = self.latest_checkpoint()
         if checkpoint is not None:
-            state = self.restore(model, optimizer, checkpoint)
+            state = self.restore(model, optimizer, checkpoint, state.data_sha256)
             log.message(f"stage {self.index}: resuming at step {state.step}/{total_steps} "
                         f"from {checkpoint}")
         log.start_stage(self.index, self.stage.name, total_steps, state.step, self.data_report)
@@ -356,6 +414,20 @@ def _quiet_libraries() -> None:
     logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
 
 
+def _pubmedqa_split(config: RunConfig) -> Split | None:
+    """PQA-L's test/pool split: required by PubMedQA stages and dev evals, and loaded for
+    the test-set guard whenever its files are there (a conversation dataset can quote a
+    test abstract too)."""
+    needed = any(s.data.kind == "pubmedqa" or s.train.pubmedqa_dev_samples
+                 for s in config.stages)
+    try:
+        return load_split(data_file(config.pubmedqa_path), data_file(config.pubmedqa_test_ids))
+    except DataNotFoundError:
+        if needed:
+            raise
+        return None
+
+
 def run_training(config: RunConfig, output_dir: Path | None = None) -> Path:
     """Run (or resume) every stage of ``config``; returns the run directory."""
     from accelerate import Accelerator
@@ -366,9 +438,7 @@ def run_training(config: RunConfig, output_dir: Path | None = None) -> Path:
     set_seed(config.seed)
     run_dir = Path(output_dir or config.output_dir) / config.name
     manifest = RunManifest.open(run_dir, config) if accelerator.is_main_process else None
-    split = None
-    if any(s.data.kind == "pubmedqa" or s.train.pubmedqa_dev_samples for s in config.stages):
-        split = load_split(data_file(config.pubmedqa_path), data_file(config.pubmedqa_test_ids))
+    split = _pubmedqa_split(config)
     log = ProgressLog(config, run_dir, accelerator)
     previous: Path | None = None
     by_stage: dict[int, dict[str, Any]] = {}

@@ -7,6 +7,7 @@ The run is trained on short replies so the tiny model learns to end its turn; th
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -102,13 +103,14 @@ def test_chat_with_the_q4_k_m_in_llama_cpp(exported):
 def test_register_through_the_ollama_api(exported):
     stand_in = pytest.importorskip("tests.support.ollama_standin")
     from export.modelfile import parse_modelfile
-    from export.ollama import ollama_host, register
+    from export.ollama import register
+    from hera_train.ollama_client import OllamaClient
 
     out, _, _ = exported
     modelfile = parse_modelfile((out / "Modelfile").read_text())
     progress: list[str] = []
     with stand_in.OllamaStandIn() as server:
-        register(ollama_host(server.url), "hera-test", out / "hera-q4_k_m.gguf", modelfile,
+        register(OllamaClient(server.url), "hera-test", out / "hera-q4_k_m.gguf", modelfile,
                  progress.append)
         assert progress[-1] == "ollama: success"
         body = json.dumps({"model": "hera-test", "stream": False,
@@ -118,7 +120,7 @@ def test_register_through_the_ollama_api(exported):
         with urllib.request.urlopen(request, timeout=120) as response:
             answer = json.loads(response.read())
         # Registering the same file again skips the upload (HEAD says it is there).
-        register(ollama_host(server.url), "hera-test", out / "hera-q4_k_m.gguf", modelfile,
+        register(OllamaClient(server.url), "hera-test", out / "hera-q4_k_m.gguf", modelfile,
                  progress.append)
     assert answer["message"]["content"].strip() in REPLIES
     assert answer["done_reason"] == "stop"
@@ -210,6 +212,129 @@ def test_default_cli_export_writes_the_committed_modelfile(trained_run, tmp_path
                                                            capsys):
     monkeypatch.chdir(tmp_path)
     assert hera_main(["export", str(trained_run)]) == 0
-    assert "done: exports/hera" in capsys.readouterr().out
-    assert (tmp_path / "exports" / "hera" / "hera-q4_k_m.gguf").exists()
+    out = capsys.readouterr().out
+    assert "done: exports/hera" in out
+    # a model under 1B parameters gets Q8_0 by default, and the log says why
+    assert "quantization: q8_0, the default for a " in out and "models under 1B" in out
+    assert (tmp_path / "exports" / "hera" / "hera-q8_0.gguf").exists()
     assert (tmp_path / "Modelfile").read_text() == (REPO / "Modelfile").read_text()
+
+
+def test_the_model_card_is_written_from_the_run_and_the_export(exported, trained_run):
+    from export.model_card import record_benchmark
+
+    out, report, _ = exported
+    card = (out / "README.md").read_text()
+    assert card.startswith("---\nlicense: gemma\nbase_model: tiny-gemma2\n")
+    assert "- qiaojin/PubMedQA" in card  # the hub id of stage 1's data
+    for section in ("## Files", "## Training", "## Evaluation", "## Intended use and "
+                    "limitations", "## Medical disclaimer", "## Licences"):
+        assert section in card, section
+    assert "**not a doctor**" in card
+    assert "PubMedQA (Jin et al., 2019): MIT" in card
+    assert "ChatDoctor GenMedGPT-5k" not in card  # stage 2 here read a local short.json
+    f16 = next(g for g in report.ggufs if g.type == "f16")
+    assert f"| `{f16.file}` | f16 |" in card and "Not benchmarked yet" in card
+    manifest = json.loads((trained_run / "manifest.json").read_text())
+    steps = manifest["stages"]["2"]["optimizer_steps"]
+    assert "| 2 conversations | " in card and f" | {steps} | " in card
+    record_benchmark(out, {"questions": 500, "accuracy": 0.61, "ci95": [0.567, 0.652],
+                           "macro_f1": 0.47, "majority_baseline": 0.552,
+                           "predicted": {"yes": 300, "no": 150, "maybe": 50},
+                           "model_file": "hera-q4_k_m.gguf", "format": "gemma"})
+    card = (out / "README.md").read_text()
+    assert "| **61.0%** (56.7%–65.2%) | 0.470 | 55.2% | yes 300, no 150, maybe 50 |" in card
+    assert "Not benchmarked yet" not in card
+
+
+# --- the output folder: checked first, staged beside it, replaced in one step -------------
+
+def _no_merge(monkeypatch):
+    import export.merge
+
+    def fail(*args):
+        raise AssertionError("the export started work before checking its output folder")
+
+    monkeypatch.setattr(export.merge, "merge_adapter", fail)
+
+
+def test_an_unwritable_out_fails_before_any_work(trained_run, tmp_path, monkeypatch, capsys):
+    _no_merge(monkeypatch)
+    err = _cli_error(["export", str(trained_run), "--out", "/proc/hera-export"], capsys)
+    assert "cannot write beside --out /proc/hera-export" in err
+
+
+def test_a_mount_point_or_a_foreign_folder_is_refused_up_front(trained_run, tmp_path,
+                                                               monkeypatch, capsys):
+    _no_merge(monkeypatch)
+    err = _cli_error(["export", str(trained_run), "--out", "/proc"], capsys)
+    assert "is a mount point" in err
+    foreign = tmp_path / "my-models"
+    foreign.mkdir()
+    (foreign / "llama.gguf").write_text("someone else's model")
+    err = _cli_error(["export", str(trained_run), "--out", str(foreign)], capsys)
+    assert "holds files that are not a HERA export" in err
+    assert (foreign / "llama.gguf").read_text() == "someone else's model"
+
+
+def test_a_mistyped_run_folder_says_the_folder_does_not_exist(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").mkdir()
+    err = _cli_error(["export", "runs/tiny-cpX"], capsys)
+    assert "runs/tiny-cpX: no such folder" in err and "hub" not in err.split(";")[0]
+
+
+def test_abandoned_staging_is_removed_and_a_reexport_leaves_no_stale_types(
+    exported, trained_run, tmp_path
+):
+    from export import destination
+
+    out = tmp_path / "hera"
+    # what a `kill -9` during an export leaves: a staging folder whose owner is gone
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    abandoned = tmp_path / ".hera-staging-abc123"
+    (abandoned / "merged").mkdir(parents=True)
+    (abandoned / destination.OWNER_FILE).write_text(dead)
+    (abandoned / "merged" / "model.safetensors").write_bytes(b"x" * 4096)
+    logs: list[str] = []
+    run_export(ExportOptions(source=str(trained_run), out_dir=out, quants=("q4_k_m",)),
+               log=logs.append)
+    assert not abandoned.exists()
+    assert {p.name for p in out.glob("*.gguf")} == {"hera-f16.gguf", "hera-q4_k_m.gguf"}
+    run_export(ExportOptions(source=str(trained_run), out_dir=out, quants=("q8_0",)),
+               log=logs.append)
+    # the second export replaced the folder whole: no Q4_K_M from the first one lingers
+    assert {p.name for p in out.glob("*.gguf")} == {"hera-f16.gguf", "hera-q8_0.gguf"}
+    assert parse_modelfile((out / "Modelfile").read_text()).source == "./hera-q8_0.gguf"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_running_exports_staging_is_left_alone(tmp_path):
+    from export import destination
+
+    live = tmp_path / ".hera-staging-live"
+    live.mkdir()
+    (live / destination.OWNER_FILE).write_text(str(os.getppid()))
+    assert destination.remove_abandoned_staging(tmp_path / "hera") == 0
+    assert live.exists()
+
+
+def test_a_failed_gate_keeps_the_previous_export(exported, trained_run, tmp_path, monkeypatch):
+    import export.parity
+    from export.errors import ParityError
+
+    out = tmp_path / "hera"
+    run_export(ExportOptions(source=str(trained_run), out_dir=out, quants=("q8_0",)),
+               log=lambda _: None)
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+
+    def failing(result):
+        raise ParityError("gate")
+
+    monkeypatch.setattr(export.parity, "check_gate", failing)
+    with pytest.raises(ParityError):
+        run_export(ExportOptions(source=str(trained_run), out_dir=out, quants=("q4_k_m",)),
+                   log=lambda _: None)
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 
@@ -90,3 +91,22 @@ def test_shorten_contexts_removes_the_fewest_leading_sentences():
     assert shorten_contexts(contexts, lambda c: len(c) == 1) == (("Four. Five.",), 3)
     with pytest.raises(PubMedQAError, match="raise max_seq_len"):
         shorten_contexts(contexts, lambda c: False)
+
+
+def test_content_guard_finds_test_questions_under_any_id_and_nowhere_else(split):
+    from hera_train.examples import example_text, pubmedqa_example
+
+    guard = split.content_guard
+    # every pool question, as stage 1 trains it, is clean (no false alarm from boilerplate)
+    guard.check(((q.id, example_text(pubmedqa_example(q))) for q in split.pool), "pool")
+    planted = split.test[123]
+    renamed = dataclasses.replace(planted, id="renamed-1")
+    with pytest.raises(LeakedTestQuestionError, match=f"test question {planted.id}"):
+        guard.check([("renamed-1", example_text(pubmedqa_example(renamed)))], "stage 1 example")
+    abstract = " ".join(planted.contexts)
+    inside = f"Doctor, I read this and got worried: {abstract} What does it mean for me?"
+    assert guard.find(inside) == (planted.id, "abstract")
+    asked = f"hi doc. {planted.question.upper()} thanks"
+    assert guard.find(asked) == (planted.id, "question")
+    # half of a sentence of the abstract is not enough to call it a copy
+    assert guard.find(" ".join(abstract.split()[:8])) is None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -61,6 +63,10 @@ def test_two_stages_produce_adapters_and_a_manifest(demo_run):
     # Rows are visited in random order until enough are usable; test questions met on
     # the way are dropped and counted.
     assert manifest["stages"]["1"]["data"]["excluded_pubmedqa_test"] > 0
+    # the forgetting check: PubMedQA dev after each stage, and whether stage 2 undid stage 1
+    forgetting = manifest["forgetting"]
+    assert set(forgetting["pubmedqa_dev_after_stage"]) == {"1", "2"}
+    assert forgetting["warning"] == (forgetting["lost_points"] > 2.0)
 
 
 def test_loss_goes_down_in_both_stages(demo_run):
@@ -93,10 +99,14 @@ def test_rerun_skips_finished_stages(demo_run):
     assert all(torch.equal(before[k], v) for k, v in _adapter(demo_run, 2).items())
 
 
-def test_kill_9_then_resume_gives_the_same_run(tmp_path, tiny_model_dir):
-    """SIGKILL mid-stage; the rerun resumes and ends like an uninterrupted run."""
+def test_kill_9_then_resume_gives_the_same_run(tmp_path, tiny_model_dir, data_dir):
+    """SIGKILL mid-stage (dropout on, as in every shipped config); the rerun refuses changed
+    data, then resumes from the checkpoint and ends like an uninterrupted run."""
+    pqal = tmp_path / "ori_pqal.json"
+    shutil.copy(data_dir / "pubmedqa" / "ori_pqal.json", pqal)
     args = ["train", str(TINY), *SHORT, "--set", "stages.1.train.save_every=2",
-            "--set", "lora.dropout=0.0"]
+            "--set", f"stages.1.data.path='{pqal}'"]
+    assert tomllib.loads(TINY.read_text())["lora"]["dropout"] > 0
     straight = _hera(*args, "--output-dir", str(tmp_path / "straight"))
     assert straight.returncode == 0, straight.stderr[-2000:]
 
@@ -112,16 +122,59 @@ def test_kill_9_then_resume_gives_the_same_run(tmp_path, tiny_model_dir):
     proc.wait()
     assert not (out / "tiny-cpu" / "stage1" / "metrics.json").exists(), "killed too late"
 
+    original = pqal.read_text()
+    rows = json.loads(original)
+    del rows[next(iter(rows))]
+    pqal.write_text(json.dumps(rows))
+    changed = _hera(*args, "--output-dir", str(out))
+    assert changed.returncode == 2
+    assert "was made on other training data" in changed.stderr.strip().splitlines()[-1]
+    pqal.write_text(original)
+
     resumed = _hera(*args, "--output-dir", str(out))
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert "stage 1: resuming at step" in resumed.stderr
+    step = int(resumed.stderr.split("stage 1: resuming at step ")[1].split("/")[0])
+    assert step >= 2  # it resumed; it did not start the stage over
     a = json.loads((tmp_path / "straight" / "tiny-cpu" / "manifest.json").read_text())
     b = json.loads((out / "tiny-cpu" / "manifest.json").read_text())
     for k in ("1", "2"):
         assert a["stages"][k]["optimizer_steps"] == b["stages"][k]["optimizer_steps"]
+    # after the restart only the remaining steps ran
+    assert b["stages"]["1"]["throughput"]["tokens"] < a["stages"]["1"]["throughput"]["tokens"]
     ref, got = _adapter(tmp_path / "straight" / "tiny-cpu", 2), _adapter(out / "tiny-cpu", 2)
     for key, value in ref.items():
         torch.testing.assert_close(got[key], value, rtol=1e-4, atol=1e-5)
+
+
+def _planted_data(tmp_path: Path, data_dir: Path) -> tuple[Path, Path, str]:
+    """A conversation file and a PubMedQA file, each hiding one test question."""
+    pqal = json.loads((data_dir / "pubmedqa" / "ori_pqal.json").read_text())
+    test_ids = json.loads((data_dir / "pubmedqa" / "test_ground_truth.json").read_text())
+    test_id = sorted(test_ids)[5]
+    leaked = pqal[test_id]
+    rows = json.loads((data_dir / "genmedgpt-5k" / "genmedgpt_5k.json").read_text())[:40]
+    rows[7] = {**rows[7], "input": "I found this study: " + " ".join(leaked["CONTEXTS"])}
+    conversations = tmp_path / "conversations.json"
+    conversations.write_text(json.dumps(rows))
+    pool = {k: v for k, v in pqal.items() if k not in test_ids}
+    pool["00000001"] = leaked  # the test question under another id
+    pubmedqa = tmp_path / "pqal-copy.json"
+    pubmedqa.write_text(json.dumps(pool))
+    return conversations, pubmedqa, test_id
+
+
+def test_a_test_question_under_another_id_or_in_a_conversation_stops_training(
+    tmp_path, tiny_model_dir, data_dir
+):
+    conversations, pubmedqa, test_id = _planted_data(tmp_path, data_dir)
+    for stage, path in (("1", pubmedqa), ("2", conversations)):
+        result = _hera("train", str(TINY), "--output-dir", str(tmp_path / f"runs{stage}"),
+                       *SHORT, "--set", f"stages.{stage}.data.path='{path}'",
+                       "--set", "stages.1.data.max_samples=0" if stage == "1" else "seed=0")
+        assert result.returncode == 2, result.stderr[-2000:]
+        last = result.stderr.strip().splitlines()[-1]
+        assert last.startswith("hera: error: stage ") and f"test question {test_id}" in last
+        assert "Traceback" not in result.stderr
 
 
 def test_two_process_ddp_with_gloo(tmp_path, tiny_model_dir):
@@ -146,23 +199,42 @@ def test_two_process_ddp_with_gloo(tmp_path, tiny_model_dir):
     assert result.stderr.count("done: adapters and manifest") == 1
 
 
-def test_qlora_4bit_on_cpu(tmp_path, tiny_model_dir):
-    """The 4-bit path (bitsandbytes NF4) trains on the CPU and saves a standard adapter."""
-    from hera_train.config import load_config
-    from hera_train.runner import run_training
+def test_qlora_4bit_on_cpu(tmp_path, tiny_model_dir, monkeypatch):
+    """The 4-bit path (bitsandbytes NF4) trains on the CPU and saves a standard adapter:
+    the model that trained really had its LoRA targets stored in 4 bits."""
+    import bitsandbytes as bnb
 
+    from hera_train import runner
+    from hera_train.config import load_config
+
+    trained = []
+    real_attach = runner.attach_lora
+
+    def attach_and_keep(*args, **kwargs):
+        model = real_attach(*args, **kwargs)
+        trained.append(model)
+        return model
+
+    monkeypatch.setattr(runner, "attach_lora", attach_and_keep)
     config = load_config(TINY, [
         "quantization.load_in_4bit=true", "quantization.compute_dtype='float32'",
         "stages.1.data.max_samples=16", "stages.1.data.eval_samples=4",
         "stages.1.train.pubmedqa_dev_samples=0", "stages.1.train.eval_every=100",
     ])
     config.stages = config.stages[:1]
-    run = run_training(config, tmp_path)
+    run = runner.run_training(config, tmp_path)
     metrics = json.loads((run / "stage1" / "metrics.json").read_text())
     assert metrics["optimizer_steps"] >= 3
     assert torch.isfinite(torch.tensor(metrics["final"]["eval_loss"]))
     weights = _adapter(run, 1)
     assert weights and all(v.dtype == torch.float32 for v in weights.values())
+    [model] = trained
+    four_bit = {name.rsplit(".", 2)[-2]: module.weight for name, module in model.named_modules()
+                if isinstance(module, bnb.nn.Linear4bit)}
+    assert set(four_bit) == set(config.lora.target_modules)
+    for weight in four_bit.values():
+        assert isinstance(weight, bnb.nn.Params4bit) and weight.dtype == torch.uint8
+        assert weight.quant_state.quant_type == config.quantization.quant_type == "nf4"
 
 
 @pytest.mark.parametrize(
