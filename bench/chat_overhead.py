@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 
 from hera_train.formats import Message
+from hera_train.llamacpp import reset_if_prompt_cached
 from hera_tui.backends.base import DecodeRate, GenerationParams, ReplyStats, StopSignal
-from hera_tui.backends.llama_cpp_backend import LlamaCppBackend, reset_if_prompt_cached
+from hera_tui.backends.llama_cpp_backend import LlamaCppBackend
 from hera_tui.models import starter_model_path
 
 CONVERSATION = [
