@@ -47,6 +47,40 @@ def test_prompt_tokens_match_gemma2_template(tiny_tokenizer, messages):
     assert ids.count(tiny_tokenizer.bos_token_id) == 1 and ids[0] == tiny_tokenizer.bos_token_id
 
 
+WHITESPACE = [
+    [{"role": "user", "content": " \t Spaces and a tab before, a blank line after.\n\n"}],
+    [
+        {"role": "user", "content": "\n\nBlank lines\n\n\ninside stay.\t"},
+        {"role": "assistant", "content": "\t  Tabs\tinside stay too.  \n"},
+        {"role": "user", "content": "\u00a0Unicode space\u2003"},
+    ],
+]
+
+
+@pytest.mark.parametrize("messages", WHITESPACE)
+def test_whitespace_rule_matches_gemma2_template_token_for_token(tiny_tokenizer, messages):
+    """Leading/trailing whitespace goes (Gemma's template trims), inner whitespace stays."""
+    expected = tiny_tokenizer.apply_chat_template(
+        messages, tokenize=True, add_generation_prompt=True, return_dict=False)
+    assert _ids(tiny_tokenizer, messages, True)[0] == expected
+    text = GEMMA.render(messages)
+    assert all(f"\n{m['content'].strip()}<end_of_turn>" in text for m in messages)
+
+
+def test_an_empty_system_text_is_no_system_text():
+    """In the training format and in both templates: no stray blank lines."""
+    import jinja2
+
+    turns = [{"role": "user", "content": "Hello"}]
+    for fmt in (GEMMA, CHATML):
+        template = jinja2.Environment().from_string(fmt.chat_template)
+        for empty in ("", "  \n\t "):
+            messages = [{"role": "system", "content": empty}, *turns]
+            assert fmt.render(messages) == fmt.render(turns)
+            assert template.render(messages=messages, bos_token=fmt.bos or "",
+                                   add_generation_prompt=False) == fmt.render(turns)
+
+
 def test_own_jinja_template_matches_render(tiny_tokenizer):
     """The template that goes into GGUFs renders like formats.py, system text included."""
     import jinja2
