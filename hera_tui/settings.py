@@ -4,7 +4,8 @@ Paths follow the XDG conventions and can each be moved by one environment variab
 and several installs side by side use them):
 
 - ``$HERA_CONFIG`` or ``~/.config/hera/config.toml``: the config file (optional)
-- ``$HERA_HOME`` or ``~/.local/share/hera``: ``chats.db``, Markdown exports, copied text
+- ``$HERA_HOME`` or ``~/.local/share/hera``: ``chats.db``, Markdown exports, copied text,
+  benchmark ``results/``
 - ``$HERA_EXPORTS_DIR``: where ``hera export`` writes GGUFs (default ``./exports`` and the
   ``exports/`` folder of the source checkout)
 
@@ -23,10 +24,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hera_train.errors import HeraError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-class ChatConfigError(ValueError):
+class ChatConfigError(HeraError, ValueError):
     """The chat config file cannot be used; the message names the file and the fix."""
 
 
@@ -41,6 +44,11 @@ def config_path() -> Path:
 
 def data_dir() -> Path:
     return Path(os.environ.get("HERA_HOME") or _xdg("XDG_DATA_HOME", ".local/share") / "hera")
+
+
+def results_dir() -> Path:
+    """Where benchmark runs, their cache and history go by default (CLI and app alike)."""
+    return data_dir() / "results"
 
 
 def exports_dirs() -> list[Path]:

@@ -4,7 +4,9 @@
 #
 #   scripts/tmux_chat_demo.sh ["question"] [extra `hera chat` arguments...]
 #
-# Uses a throwaway HERA_HOME unless HERA_HOME is set, so your saved chats are untouched.
+# Uses a throwaway HERA_HOME unless HERA_HOME is set, so your saved chats are untouched, and
+# its own tmux server (socket), so it neither touches your tmux sessions nor inherits an
+# older server's environment.
 set -euo pipefail
 
 question="${1:-What is a fever? Answer in one sentence.}"
@@ -16,35 +18,40 @@ command -v tmux >/dev/null || { echo "tmux is not installed (apt-get install tmu
 
 session="hera-demo-$$"
 home="${HERA_HOME:-$(mktemp -d)}"
-trap 'tmux kill-session -t "$session" 2>/dev/null || true' EXIT
+t() { tmux -L "$session" "$@"; }
+trap 't kill-server 2>/dev/null || true' EXIT
 
-screen() { tmux capture-pane -p -t "$session"; }
+screen() { t capture-pane -p -t "$session"; }
 
 wait_for() {  # wait_for PATTERN SECONDS: poll the screen until PATTERN shows up
-    local pattern="$1" limit="$2" waited=0
-    until screen | grep -qE "$pattern"; do
-        sleep 1
-        waited=$((waited + 1))
-        if [ "$waited" -ge "$limit" ]; then
-            echo "timed out after ${limit}s waiting for /$pattern/; the screen was:" >&2
-            screen >&2
+    local pattern="$1" limit="$2" waited=0 shown
+    while true; do
+        shown="$(screen)"
+        grep -qE "$pattern" <<<"$shown" && return 0
+        if [ "$waited" -ge "$limit" ] || grep -q "^hera exited" <<<"$shown"; then
+            echo "gave up after ${waited}s waiting for /$pattern/; the screen was:" >&2
+            echo "$shown" >&2
             return 1
         fi
+        sleep 1
+        waited=$((waited + 1))
     done
 }
 
-tmux new-session -d -s "$session" -x 120 -y 40 \
-    "HERA_HOME='$home' TERM=xterm-256color '$hera' chat $*"
+# If the app ends early, its last words stay on screen (and are printed) instead of vanishing.
+t new-session -d -s "$session" -x 120 -y 40 \
+    "HERA_HOME='$home' TERM=xterm-256color '$hera' chat $*; echo \"hera exited (\$?)\"; sleep 600"
 wait_for "ready" 120
-tmux send-keys -t "$session" -l "$question"
-tmux send-keys -t "$session" Enter
+t send-keys -t "$session" -l "$question"
+t send-keys -t "$session" Enter
 # The status line shows the reply's stats ("N tokens · ... first token ...") when it is done.
 wait_for "tokens · .*first token" 300
 
 echo "---- screen after the reply ----"
 screen
 echo "--------------------------------"
-screen | grep -q "HERA" || { echo "no reply block on screen" >&2; exit 1; }
-tmux send-keys -t "$session" C-q
-sleep 1
+# the reply is headed by the model that wrote it (a file name or ollama:NAME)
+screen | grep -qE "█ .*(\.gguf|ollama:)" || { echo "no labelled reply on screen" >&2; exit 1; }
+t send-keys -t "$session" C-q
+wait_for "^hera exited" 10
 HERA_HOME="$home" "$hera" chat --list

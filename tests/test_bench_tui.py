@@ -9,7 +9,10 @@ opens the screen. Tests wait on events and workers, never on time.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,9 +20,9 @@ from typing import Any
 import pytest
 from support.chat_env import chat_env  # noqa: F401 - fixture
 from textual.app import App
-from textual.widgets import DataTable, ProgressBar, Static
+from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 
-from hera_tui.app.screens.benchmark import BenchmarkScreen, WrongAnswersScreen
+from hera_tui.app.screens.benchmark import BenchmarkScreen, ConfirmLongRun, WrongAnswersScreen
 from hera_tui.benchmark.bars import bar_text
 from hera_tui.benchmark.items import pubmedqa_items
 from hera_tui.benchmark.runner import load_history
@@ -173,3 +176,83 @@ def test_chat_app_opens_the_benchmark_screen(tmp_path):
         assert not isinstance(pilot.app.screen, BenchmarkScreen)
 
     _run(scenario, app)
+
+
+class SlowScorer(Scorer):
+    """Takes a little time per question, so a run of many projects as long."""
+
+    def score(self, prompt: str, prefix: str, choices: Sequence[str]) -> list[float]:
+        time.sleep(0.02)
+        return super().score(prompt, prefix, choices)
+
+
+def test_questions_field_is_labelled_and_never_silently_all(tmp_path):
+    scorer = Scorer("m.gguf", False)
+    screen = _screen(tmp_path, {"m.gguf": scorer})
+
+    async def scenario(pilot) -> None:
+        limit = screen.query_one("#bench-limit", Input)
+        label = limit.parent.query_one(Label)
+        assert str(label.render()) == "Questions:" and limit.value == "50"
+        limit.value = ""
+        await pilot.press("ctrl+r")
+        await _settle(pilot)
+        status = str(screen.query_one("#bench-status", Static).render())
+        assert status.startswith("error: how many questions?") and scorer.calls == 0
+        limit.value = "ten"
+        await pilot.press("ctrl+r")
+        await _settle(pilot)
+        assert "questions must be a number from 1, or all" in str(
+            screen.query_one("#bench-status", Static).render())
+        # a typed number replaces the default (the field's text is selected when focused)
+        limit.focus()
+        await pilot.press("1", "2")
+        assert limit.value == "12"
+        await pilot.press("ctrl+r")
+        await _settle(pilot)
+        assert scorer.calls == 12
+        assert screen.query_one(ProgressBar).total == 12
+
+    _run(scenario, Host(screen))
+
+
+def test_a_long_run_asks_before_it_goes_on(tmp_path):
+    scorer = SlowScorer("slow.gguf", False)
+    screen = _screen(tmp_path, {"slow.gguf": scorer})
+    screen.long_run_s = 0.5  # 100 questions at 0.02 s or more each is longer than that
+
+    async def scenario(pilot) -> None:
+        screen.query_one("#bench-limit", Input).value = "100"
+        await pilot.press("ctrl+r")
+        while not isinstance(pilot.app.screen, ConfirmLongRun):
+            await pilot.pause(0.05)
+        question = str(pilot.app.screen.query_one("#long-run-question").render())
+        assert "97 questions" in question and "(measured on the first 3)" in question
+        assert scorer.calls == 3  # the run waits for the answer
+        await pilot.press("n")
+        await _settle(pilot)
+        assert not screen.running and scorer.calls == 3
+        assert "cancelled" in str(screen.query_one("#bench-status", Static).render())
+        assert load_history(tmp_path / "results") == []
+        await pilot.press("ctrl+r")  # asked again; this time go on (resuming after the 3)
+        while not isinstance(pilot.app.screen, ConfirmLongRun):
+            await pilot.pause(0.05)
+        await pilot.press("y")
+        await _settle(pilot)
+        assert scorer.calls == 100
+        assert [h["n"] for h in load_history(tmp_path / "results")] == [100]
+
+    _run(scenario, Host(screen))
+
+
+@pytest.mark.usefixtures("chat_env")
+def test_results_live_under_hera_home_by_default():
+    from hera_cli import build_parser
+    from hera_tui.settings import data_dir
+
+    assert BenchmarkScreen([]).results_dir == data_dir() / "results"
+    args = build_parser().parse_args(["bench", "pubmedqa", "--model", "m.gguf"])
+    assert args.out is None  # resolved to $HERA_HOME/results when the run starts
+    shown = subprocess.run([sys.executable, "-m", "hera_cli", "bench", "--help"],
+                           capture_output=True, text=True, check=True).stdout
+    assert "95% bootstrap" in " ".join(shown.split()) and "%%" not in shown

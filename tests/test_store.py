@@ -67,6 +67,14 @@ def test_file_is_private_and_in_wal_mode(store: ChatStore) -> None:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_an_existing_open_folder_is_tightened(tmp_path: Path) -> None:
+    home = tmp_path / "hera"
+    home.mkdir(mode=0o755)
+    home.chmod(0o755)  # as `mkdir` under the usual umask, or an older HERA, leaves it
+    ChatStore(home / "chats.db").close()
+    assert _mode(home) == 0o700
+
+
 def test_upgrade_from_version_1_keeps_data(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as db:
@@ -116,16 +124,39 @@ def test_a_killed_app_loses_no_sent_message(tmp_path: Path) -> None:
 def test_markdown_export(store: ChatStore, tmp_path: Path) -> None:
     c = store.create_conversation("Fever / kids?", model="m.gguf", system="Be kind.")
     store.add_message(c.id, "user", "My son has a fever")
-    reply = store.add_message(c.id, "assistant", "Fevers are common", state="stopped")
+    reply = store.add_message(c.id, "assistant", "Fevers are common", state="stopped",
+                              model="/models/m.gguf")
     store.update_message(reply.id, "Fevers are common", "stopped")
     conv, messages = store.conversation(c.id), store.messages(c.id)
     text = conversation_markdown(conv, messages)
     assert text.startswith("# Fever / kids?\n")
     assert "## You\n\nMy son has a fever" in text
-    assert "## HERA\n\nFevers are common\n\n*(reply stopped)*" in text
+    assert "## m.gguf\n\nFevers are common\n\n*(reply stopped)*" in text  # who answered
     assert "Be kind." in text and "not a doctor" in text
     path = export_markdown(conv, messages, tmp_path / "md")
     assert path.name == f"fever-kids-{c.id}.md"
     assert path.read_text() == text
     assert _mode(path) == 0o600
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left
+
+
+def test_upgrade_to_version_3_records_who_wrote_each_reply(tmp_path: Path) -> None:
+    """Version 3 adds each reply's model; older replies get their conversation's model."""
+    path = tmp_path / "v2.db"
+    with sqlite3.connect(path) as db:
+        for script in MIGRATIONS[:2]:
+            db.executescript(script)
+        db.execute("INSERT INTO conversations (id, title, created_at, updated_at, model)"
+                   " VALUES (1, 'old', 0, 0, 'ollama:hera')")
+        db.execute("INSERT INTO messages (id, conversation_id, role, content, created_at)"
+                   " VALUES (1, 1, 'user', 'hi', 0), (2, 1, 'assistant', 'hello', 0)")
+        db.execute("PRAGMA user_version = 2")
+    store = ChatStore(path)
+    assert store.schema_version == SCHEMA_VERSION >= 3
+    user, reply = store.messages(1)
+    assert (user.model, reply.model) == ("", "ollama:hera")
+    new = store.add_message(1, "assistant", "again", model="/models/other.gguf")
+    assert store.messages(1)[-1].model == new.model == "/models/other.gguf"
+    store.set_model(1, "/models/other.gguf")
+    assert store.conversation(1).model == "/models/other.gguf"
+    store.close()

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
 
 from support.chat_env import chat_env, starter_gguf  # noqa: F401 - fixtures
@@ -24,7 +25,7 @@ from hera_tui.models import ModelChoice
 from hera_tui.settings import data_dir
 from hera_tui.store import ChatStore
 from hera_tui.widgets.messages import MessageView
-from hera_tui.widgets.notices import EmergencyNotice, ErrorNotice, ModelBanner
+from hera_tui.widgets.notices import EmergencyNotice, EmergencyPanel, ErrorNotice, ModelBanner
 from hera_tui.widgets.prompt_input import PromptInput
 
 SIZE = (100, 40)
@@ -74,16 +75,20 @@ def test_send_streams_a_reply_and_stores_both(chat_env: Path, starter_gguf: Path
 
     async def scenario(pilot) -> None:
         banner = str(app.chat.query_one(ModelBanner).render())
-        assert "NOT the HERA model" in banner and "hera export" in banner
+        assert "NOT HERA" in banner and "see F1" in banner
         await send(pilot, "What is a fever?\nPlease be short.")
         user, reply = views(app)
         assert user.content == "What is a fever?\nPlease be short."
         assert reply.content.strip()
+        # the reply is labelled with the model that wrote it, never "HERA"
+        author = str(reply.query_one(".author").render())
+        assert author == f"{starter_gguf.name} (starter, not HERA)"
         [conv] = app.store.list_conversations()
         stored = app.store.messages(conv.id)
         assert [(m.role, m.state) for m in stored] == [("user", "complete"),
                                                       ("assistant", "complete")]
         assert stored[1].content == reply.content
+        assert stored[1].model == str(starter_gguf)
         assert 1 <= stored[1].stats["tokens"] <= FAST.max_tokens
         status = str(app.chat.query_one("#status").render())
         assert "tokens" in status and "first token" in status
@@ -99,14 +104,22 @@ def test_red_flag_guidance_comes_before_the_reply(chat_env: Path, starter_gguf: 
         kinds = [type(w).__name__ for w in app.chat.log_view.children]
         assert kinds == ["MessageView", "EmergencyNotice", "MessageView"]
         notice = app.chat.log_view.query_one(EmergencyNotice)
-        assert notice.flags[0].category == "heart"
-        bar = app.chat.query_one("#emergency-bar")
-        assert bar.display and "Possible heart attack" in str(bar.render())
+        panel = app.chat.query_one(EmergencyPanel)
+        assert panel.display and panel.flags == notice.flags
+        guidance = str(panel.query_one("#emergency-guidance").render())
+        assert notice.flags[0].guidance.split(".")[0] in guidance
         await send(pilot, "no chest pain anymore, thanks")
         assert len(app.chat.log_view.query(EmergencyNotice)) == 1
+        assert panel.display  # still pinned: only the person hides it
+        await pilot.press("f3")
+        await pilot.pause()
+        assert not panel.display
+        await pilot.press("f3")
+        await pilot.pause()
+        assert panel.display
         await pilot.press("ctrl+n")
         await pilot.pause()
-        assert not app.chat.query_one("#emergency-bar").display
+        assert not panel.display and not panel.flags
 
     run(scenario, app)
 
@@ -284,18 +297,19 @@ def test_export_copy_edit_and_regenerate(chat_env: Path, starter_gguf: Path) -> 
     run(scenario, app)
 
 
-def test_help_lists_the_keys(chat_env: Path, starter_gguf: Path) -> None:
+def test_help_lists_the_keys_and_how_to_get_hera(chat_env: Path, starter_gguf: Path) -> None:
     app = make_app(starter(starter_gguf))
 
     async def scenario(pilot) -> None:
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        table = app.screen.query_one("#keys")
-        rows = [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
-        assert ("chat", "Esc", "Stop reply") in rows
-        assert ("chat", "Ctrl+O", "Choose model") in rows
-        assert ("conversations", "Ctrl+D", "Delete (press twice)") in rows
+        rows = app.screen.rows
+        assert ("chat", "Esc") in {(r.where, r.keys) for r in rows}
+        assert ("anywhere", "Ctrl+O") in {(r.where, r.keys) for r in rows}
+        assert ("conversations", "Ctrl+D") in {(r.where, r.keys) for r in rows}
+        hint = str(app.screen.query_one("#help-hera").render())
+        assert "CUDA GPU" in hint and "hera export" in hint and "ollama pull" not in hint
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is app.chat
@@ -386,11 +400,28 @@ def test_cli_errors_and_list(chat_env: Path, starter_gguf: Path) -> None:
     )
     assert missing.returncode == 2
     assert missing.stderr.strip().startswith("hera: error: model file not found: nope.gguf")
-    listed = subprocess.run(
+    empty = subprocess.run(
         [sys.executable, "-m", "hera_cli", "chat", "--list"],
         capture_output=True, text=True, env=env, check=True,
     )
-    assert f"model: {starter_gguf} (starter)" in listed.stdout
+    assert f"model: {starter_gguf} (starter)" in empty.stdout
+    assert "no saved conversations" in empty.stdout
+    store = ChatStore(data_dir() / "chats.db", clock=lambda: 1_700_000_000.0)
+    conv = store.create_conversation("Knee pain", str(starter_gguf))
+    store.add_message(conv.id, "user", "my knee hurts")
+    store.add_message(conv.id, "assistant", "Rest it.", model=str(starter_gguf))
+    other = store.create_conversation("Fever", "ollama:hera")
+    store.add_message(other.id, "user", "fever?")
+    store.close()
+    listed = subprocess.run(
+        [sys.executable, "-m", "hera_cli", "chat", "--list"],
+        capture_output=True, text=True, env=env, check=True,
+    ).stdout.splitlines()
+    when = datetime.fromtimestamp(1_700_000_000.0).strftime("%Y-%m-%d %H:%M")
+    assert listed[1].split() == ["id", "last", "active", "model", "messages", "title"]
+    assert listed[2].split() == [str(other.id), *when.split(), "ollama:hera", "1", "Fever"]
+    assert listed[3].split() == [str(conv.id), *when.split(), starter_gguf.name, "(starter,",
+                                 "not", "HERA)", "2", "Knee", "pain"]
     unknown = subprocess.run(
         [sys.executable, "-m", "hera_cli", "chat", "--conversation", "99"],
         capture_output=True, text=True, env=env, check=False,

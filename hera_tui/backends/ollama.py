@@ -55,9 +55,9 @@ def _is_context_error(message: str) -> bool:
 def _backend_error(exc: OllamaError) -> BackendError:
     if _is_context_error(str(exc)):
         return ContextOverflowError(
-            f"{exc}; raise the context length (ctrl+t) or start a new chat (ctrl+n)"
+            f"{exc}; raise the context length (Ctrl+T) or start a new chat (Ctrl+N)"
         )
-    return BackendError(f"{exc}; or pick a GGUF model (ctrl+o)")
+    return BackendError(f"{exc}; or pick a GGUF model (Ctrl+O)")
 
 
 class OllamaBackend(Backend):

@@ -14,8 +14,6 @@ from typing import Any, TextIO
 
 from hera_tui.benchmark.scorers import AUTO, FORMAT_CHOICES
 
-DEFAULT_OUT = Path("results")
-
 _MODEL_HELP = (
     "a .gguf file (llama.cpp), ollama:NAME (an Ollama server) or hf:PATH_OR_ID "
     "(transformers, needs the train extra); repeat to compare models"
@@ -32,8 +30,9 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=0, metavar="N", help="score only N questions")
     p.add_argument("--seed", type=int, default=0, help="seed of the sample and bootstrap")
     p.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
-        help="results folder: runs, per-question cache, history (default: results)",
+        "--out", type=Path, metavar="DIR",
+        help="results folder: runs, per-question cache, history (default: "
+        "$HERA_HOME/results, shared with the chat app's benchmark screen)",
     )
     p.add_argument("--ollama-host", help="Ollama server (default: $OLLAMA_HOST or local)")
     p.add_argument(
@@ -51,7 +50,7 @@ def add_bench_parser(subparsers: argparse._SubParsersAction) -> None:
         help="benchmark models: PubMedQA or any lettered multiple-choice JSONL",
         description=(
             "Score models by the log-likelihood of each answer (the standard method), "
-            "through llama.cpp, Ollama or transformers. Prints accuracy with a 95%% bootstrap "
+            "through llama.cpp, Ollama or transformers. Prints accuracy with a 95% bootstrap "
             "interval, macro-F1, the majority baseline and the confusion matrix; saves every "
             "prediction under the results folder and appends the run to its history. An "
             "interrupted run resumes when started again."
@@ -150,6 +149,7 @@ def format_report(report: Any) -> str:
 def _run_models(args: argparse.Namespace, benchmark: str, items: list, extra: dict) -> int:
     from hera_tui.benchmark.runner import run_benchmark
     from hera_tui.benchmark.scorers import open_scorer
+    from hera_tui.settings import results_dir
 
     for spec in args.model:
         scorer = open_scorer(
@@ -158,7 +158,7 @@ def _run_models(args: argparse.Namespace, benchmark: str, items: list, extra: di
         )
         try:
             report = run_benchmark(
-                benchmark, items, scorer, args.out,
+                benchmark, items, scorer, args.out or results_dir(),
                 settings={"limit": args.limit, "seed": args.seed, **extra},
                 progress=TerminalProgress(f"{benchmark} {Path(spec).name}"),
                 seed=args.seed,

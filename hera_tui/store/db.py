@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hera_train.errors import HeraError
 from hera_tui.backends.base import GenerationParams
 
 from .migrations import MIGRATIONS, SCHEMA_VERSION
@@ -26,7 +27,7 @@ from .migrations import MIGRATIONS, SCHEMA_VERSION
 STATES = ("complete", "incomplete", "stopped", "error")
 
 
-class StoreError(RuntimeError):
+class StoreError(HeraError, RuntimeError):
     """The database cannot be used (newer schema, unreadable file)."""
 
 
@@ -50,6 +51,8 @@ class StoredMessage:
     content: str
     state: str = "complete"
     stats: dict = field(default_factory=dict)
+    #: the model that wrote a reply (its ``--model`` spec); empty for the user's messages
+    model: str = ""
 
     @property
     def cut_short(self) -> bool:
@@ -57,8 +60,14 @@ class StoredMessage:
 
 
 def _private_file(path: Path) -> None:
-    """Create the database file 0600 (and its folder 0700) before SQLite opens it."""
+    """Create the database file 0600 (and its folder 0700) before SQLite opens it.
+
+    The folder is tightened even when it already exists (made by an older version or by
+    hand, under the usual 022 umask): everything HERA keeps there is private, file names
+    included (Markdown exports are named after conversation titles).
+    """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path.parent, 0o700)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
@@ -190,6 +199,10 @@ class ChatStore:
             fields["model"] = model
         self._update_conversation(conversation_id, **fields)
 
+    def set_model(self, conversation_id: int, model: str) -> None:
+        """The model the conversation continues with (its ``--model`` spec)."""
+        self._update_conversation(conversation_id, model=model)
+
     def _update_conversation(self, conversation_id: int, **fields: object) -> None:
         columns = ", ".join(f"{name} = ?" for name in fields)
         with self._lock:
@@ -204,7 +217,12 @@ class ChatStore:
 
     # -- messages --------------------------------------------------------------------------
     def add_message(
-        self, conversation_id: int, role: str, content: str, state: str = "complete"
+        self,
+        conversation_id: int,
+        role: str,
+        content: str,
+        state: str = "complete",
+        model: str = "",
     ) -> StoredMessage:
         if state not in STATES:
             raise ValueError(f"unknown message state {state!r}")
@@ -212,15 +230,15 @@ class ChatStore:
         with self._lock:
             self._db.execute("BEGIN")
             cur = self._db.execute(
-                "INSERT INTO messages (conversation_id, role, content, state, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (conversation_id, role, content, state, now),
+                "INSERT INTO messages (conversation_id, role, content, state, model, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (conversation_id, role, content, state, model, now),
             )
             self._db.execute(
                 "UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id)
             )
             self._db.execute("COMMIT")
-        return StoredMessage(cur.lastrowid, conversation_id, role, content, state)
+        return StoredMessage(cur.lastrowid, conversation_id, role, content, state, model=model)
 
     def update_message(
         self, message_id: int, content: str, state: str, stats: dict | None = None
@@ -245,7 +263,7 @@ class ChatStore:
         return [
             StoredMessage(
                 r["id"], r["conversation_id"], r["role"], r["content"], r["state"],
-                json.loads(r["stats"] or "{}"),
+                json.loads(r["stats"] or "{}"), r["model"],
             )
             for r in rows
         ]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
+
+from hera_train.atomic_files import atomic_write_text
+from hera_tui.models import spec_label
 
 from .db import Conversation, StoredMessage
 
@@ -22,7 +23,7 @@ def conversation_markdown(conversation: Conversation, messages: list[StoredMessa
     if conversation.system:
         lines += ["**System:**", "", conversation.system, ""]
     for m in messages:
-        lines += [f"## {'You' if m.role == 'user' else 'HERA'}", "", m.content, ""]
+        lines += [f"## {'You' if m.role == 'user' else spec_label(m.model)}", "", m.content, ""]
         if m.cut_short:
             lines += [f"*({_CUT_SHORT[m.state]})*", ""]
     lines += [
@@ -40,12 +41,5 @@ def export_markdown(
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     words = "".join(c if c.isalnum() else " " for c in conversation.title.lower()).split()
     target = folder / f"{'-'.join(words)[:60] or 'chat'}-{conversation.id}.md"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".export-", suffix=".md")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(conversation_markdown(conversation, messages))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(target, conversation_markdown(conversation, messages), mode=0o600)
     return target

@@ -4,8 +4,11 @@ Each entry upgrades the schema by one version inside one transaction, so a datab
 always at a whole version. Never edit a released step: add the next one. Version 1 was the
 first release (conversations and messages); version 2 added per-conversation model, system
 text and parameters, and per-message state ("complete", "incomplete", "stopped", "error")
-and generation stats. Ids are AUTOINCREMENT so a deleted message's id is never reused (the
-UI tells replies apart by id when one is regenerated).
+and generation stats; version 3 records which model wrote each reply (a conversation can
+switch models half way, and a label saying "HERA" over a starter model's words misleads),
+filled for older replies with their conversation's model, the best that is known. Ids
+are AUTOINCREMENT so a deleted message's id is never reused (the UI tells replies apart
+by id when one is regenerated).
 """
 
 from __future__ import annotations
@@ -35,6 +38,13 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE conversations ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
     ALTER TABLE messages ADD COLUMN state TEXT NOT NULL DEFAULT 'complete';
     ALTER TABLE messages ADD COLUMN stats TEXT NOT NULL DEFAULT '{}';
+    """,
+    # 3: the model that wrote each reply
+    """
+    ALTER TABLE messages ADD COLUMN model TEXT NOT NULL DEFAULT '';
+    UPDATE messages SET model = (SELECT c.model FROM conversations c
+                                 WHERE c.id = messages.conversation_id)
+     WHERE role = 'assistant';
     """,
 )
 

@@ -37,9 +37,13 @@ def stats_line(stats: ReplyStats | dict) -> str:
 
 
 class MessageView(Vertical, can_focus=True):
-    """One message; focus it (Tab) and press c to copy it."""
+    """One message, headed by who wrote it: "You", or the model that answered (a reply is
+    never labelled HERA unless HERA wrote it). Focus it (Tab) and press c to copy it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("c", "copy", "Copy message")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "copy", "Copy message",
+                tooltip="Copy the message under the cursor (Tab moves between messages)"),
+    ]
 
     class CopyRequested(Message):
         def __init__(self, text: str) -> None:
@@ -53,16 +57,18 @@ class MessageView(Vertical, can_focus=True):
         message_id: int | None = None,
         note: str = "",
         state: str = "complete",
+        author: str = "",
     ) -> None:
         super().__init__(classes=f"message {role}")
         self.role = role
+        self.author = "You" if role == "user" else author or "assistant"
         self.content = content
         self.message_id = message_id
         self._initial_note = (note, state)
         self._stream: MarkdownStream | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("You" if self.role == "user" else "HERA", classes="author")
+        yield Static(self.author, classes="author", markup=False)
         yield Markdown(self.content, classes="body")
         yield Static("", classes="note")
 

@@ -1,19 +1,24 @@
 """The chat screen: the conversation, the prompt, and generation in a worker thread.
 
 Order of events for a sent message, and why:
-1. the red-flag check runs and its guidance is shown first (independent of any model);
+1. the red-flag check runs and its guidance is shown first (independent of any model) and
+   pinned above the input until hidden, so a long reply cannot scroll it away;
 2. the message is committed to the database (a crash from here on loses nothing);
 3. an empty reply row marked ``incomplete`` is committed, then filled while streaming
    (saved about once a second), and finally marked complete, stopped or error.
 Generation runs in a thread worker; text reaches the UI as messages (thread-safe), so a
-slow or stuck backend never freezes the screen. Esc sets the StopSignal, which stops the
-token loop (llama.cpp) or shuts the HTTP stream (Ollama).
+slow or stuck backend never freezes the screen. Esc sets the StopSignal, which the backend
+checks while it reads the prompt and between tokens. If the terminal goes away mid-reply,
+the app's terminal guard saves the text so far from its own thread
+(:meth:`ChatScreen.save_streaming_reply`); whichever of it and the worker finishes the
+reply first wins, so the row is written once.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -27,11 +32,23 @@ from textual.widgets import Footer, Static
 from hera_train.formats import HERA_SYSTEM_PROMPT
 from hera_tui.backends.base import BackendError, GenerationParams, ReplyStats, StopSignal
 from hera_tui.conversation import prompt_messages
-from hera_tui.models import NO_MODEL_MESSAGE
+from hera_tui.models import (
+    NO_MODEL_MESSAGE,
+    ModelChoice,
+    ModelNotFoundError,
+    parse_spec,
+    spec_label,
+)
 from hera_tui.safety import check_message
 from hera_tui.store.db import Conversation
 from hera_tui.widgets.messages import MessageView, stats_line
-from hera_tui.widgets.notices import DisclaimerBar, EmergencyNotice, ErrorNotice, ModelBanner
+from hera_tui.widgets.notices import (
+    DisclaimerBar,
+    EmergencyNotice,
+    EmergencyPanel,
+    ErrorNotice,
+    ModelBanner,
+)
 from hera_tui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
@@ -48,6 +65,23 @@ class _Generation:
     view: MessageView
     reply_id: int
     conversation_id: int
+    pieces: list[str] = field(default_factory=list)
+    _finished: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+    @property
+    def finished(self) -> bool:
+        return self._finished
+
+    def claim_finish(self) -> bool:
+        """True for the first caller only: the reply row is finished exactly once."""
+        with self._lock:
+            first, self._finished = not self._finished, True
+        return first
 
 
 class ReplyDelta(Message):
@@ -67,12 +101,19 @@ class ReplyDone(Message):
 class ChatScreen(Screen):
     app: HeraApp
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "stop", "Stop reply"),
-        Binding("ctrl+n", "new_chat", "New chat"),
-        Binding("ctrl+r", "regenerate", "Regenerate"),
-        Binding("ctrl+g", "edit_last", "Edit last message"),
-        Binding("f2", "copy_last", "Copy last reply"),
-        Binding("ctrl+s", "export", "Export to Markdown"),
+        Binding("escape", "stop", "Stop",
+                tooltip="Stop the reply, also while the model is still reading a long message"),
+        Binding("ctrl+n", "new_chat", "New chat", tooltip="Start a new conversation"),
+        Binding("f3", "toggle_emergency", "Guidance", show=False,
+                tooltip="Hide the pinned emergency guidance, or show it again"),
+        Binding("ctrl+r", "regenerate", "Regenerate", show=False,
+                tooltip="Replace the last reply with a new one"),
+        Binding("ctrl+g", "edit_last", "Edit last", show=False,
+                tooltip="Put your last message back in the input to edit and send again"),
+        Binding("f2", "copy_last", "Copy", show=False,
+                tooltip="Copy the last reply (terminal clipboard, and $HERA_HOME/copied.md)"),
+        Binding("ctrl+s", "export", "Export", show=False,
+                tooltip="Export the conversation to Markdown ($HERA_HOME/markdown/)"),
     ]
 
     def __init__(self) -> None:
@@ -85,17 +126,22 @@ class ChatScreen(Screen):
         yield ModelBanner()
         yield DisclaimerBar()
         yield VerticalScroll(id="log")
-        yield Static("", id="emergency-bar")
+        yield EmergencyPanel()
         yield Static("", id="status")
         yield PromptInput()
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
-        self._pin_emergency("")
         self.query_one(PromptInput).focus()
         self.show_model_status("loading…" if self.app.choice else "")
         if self.app.choice is None:
             self.show_error(NO_MODEL_MESSAGE)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F3 is offered only while there is emergency guidance to hide or show."""
+        if action == "toggle_emergency":
+            return bool(self.query_one(EmergencyPanel).flags)
+        return True
 
     # -- small helpers -----------------------------------------------------------------------
     @property
@@ -112,10 +158,10 @@ class ChatScreen(Screen):
     def show_model_status(self, status: str) -> None:
         self.query_one(ModelBanner).show_model(self.app.choice, status)
 
-    def show_error(self, message: str) -> None:
-        self.log_view.mount(ErrorNotice(message))
+    def show_error(self, message: str, kind: str = "error") -> None:
+        self.log_view.mount(ErrorNotice(message, kind))
         self.log_view.scroll_end(animate=False)
-        self.set_status(f"error: {message}")
+        self.set_status(f"{kind}: {message}" if kind == "error" else message)
 
     def set_defaults(self, system: str, params: GenerationParams) -> None:
         """System text and parameters that each new chat starts with."""
@@ -145,21 +191,50 @@ class ChatScreen(Screen):
             self.conversation = self.app.store.create_conversation(title, model, system, params)
         return self.conversation
 
-    def load_conversation(self, conversation_id: int) -> None:
-        """Show a saved conversation (stopping any reply in progress)."""
+    def load_conversation(self, conversation_id: int, follow_model: bool = True) -> None:
+        """Show a saved conversation (stopping any reply in progress) and go back to the
+        model it was held with: ``follow_model`` is False when the person named a model
+        with ``--model``, which then wins (and the screen says so)."""
         self.action_stop()
         self._generation = None
         self.conversation = self.app.store.conversation(conversation_id)
         self.log_view.remove_children()
-        self._pin_emergency("")
+        self.query_one(EmergencyPanel).clear()
         for m in self.app.store.messages(conversation_id):
             if m.role == "user":
                 self._mount_user(m.content, m.id)
             else:
                 note = stats_line(m.stats) if m.stats.get("tokens") else m.stats.get("error", "")
-                self.log_view.mount(MessageView("assistant", m.content, m.id, note, m.state))
+                self.log_view.mount(MessageView("assistant", m.content, m.id, note, m.state,
+                                                author=spec_label(m.model)))
         self.log_view.scroll_end(animate=False)
         self.set_status(f"opened “{self.conversation.title}”")
+        self._return_to_model(self.conversation.model, follow_model)
+
+    def _return_to_model(self, spec: str, follow: bool) -> None:
+        current = self.app.choice
+        if not spec or (current is not None and current.spec == spec):
+            return
+        now = f"replies now come from {current.label}" if current else "no model is loaded"
+        if not follow:
+            self.show_error(f"This conversation was held with {spec_label(spec)}; {now} "
+                            "(--model). Ctrl+O switches.", "info")
+            return
+        try:
+            choice = parse_spec(spec, "this conversation's model")
+        except ModelNotFoundError:
+            self.show_error(f"This conversation was held with {spec_label(spec)}, which is not "
+                            f"available any more ({spec}); {now}. Ctrl+O chooses another.")
+            return
+        self.app.switch_model(choice)
+        self.show_error(f"Switched to {choice.label}, the model this conversation was held "
+                        "with.", "info")
+
+    def model_switched(self, choice: ModelChoice) -> None:
+        """The open conversation continues with ``choice`` (and remembers it)."""
+        if self.conversation is not None:
+            self.app.store.set_model(self.conversation.id, choice.spec)
+            self.conversation = self.app.store.conversation(self.conversation.id)
 
     def conversation_changed(self, conversation_id: int) -> None:
         if self.conversation and self.conversation.id == conversation_id:
@@ -175,14 +250,8 @@ class ChatScreen(Screen):
         flags = check_message(text)
         if flags:
             self.log_view.mount(EmergencyNotice(flags, message_id))
-            self._pin_emergency(", ".join(f.title for f in flags))
-
-    def _pin_emergency(self, titles: str) -> None:
-        """Keep a one-line reminder on screen while a long reply scrolls the guidance away."""
-        bar = self.query_one("#emergency-bar", Static)
-        bar.update(f"⚠ {titles}: call your local emergency number now (911 / 112 / 999). "
-                   "Guidance is above the reply.")
-        bar.display = bool(titles)
+            self.query_one(EmergencyPanel).pin(flags)
+            self.refresh_bindings()
 
     # -- sending -----------------------------------------------------------------------------
     @on(PromptInput.Submitted)
@@ -204,13 +273,15 @@ class ChatScreen(Screen):
         conversation = self.conversation
         if conversation is None:
             return
-        if self.app.choice is None:
+        choice = self.app.choice
+        if choice is None:
             self.show_error(NO_MODEL_MESSAGE)
             return
         system, params = self.current_settings()
         messages = prompt_messages(system, self.app.store.messages(conversation.id))
-        reply = self.app.store.add_message(conversation.id, "assistant", "", state="incomplete")
-        view = MessageView("assistant", "", reply.id)
+        reply = self.app.store.add_message(conversation.id, "assistant", "", state="incomplete",
+                                           model=choice.spec)
+        view = MessageView("assistant", "", reply.id, author=spec_label(choice.spec))
         self.log_view.mount(view)
         self.log_view.scroll_end(animate=False)
         generation = _Generation(StopSignal(), view, reply.id, conversation.id)
@@ -222,43 +293,59 @@ class ChatScreen(Screen):
         )
 
     def _generate(self, generation: _Generation, messages, params: GenerationParams) -> None:
-        """Worker thread: run the backend, save the reply as it grows, report to the UI."""
+        """Worker thread: run the backend, save the reply as it grows, report to the UI.
+
+        Every exception ends here as an error on screen with the partial reply kept.
+        """
         store = self.app.store
-        pieces: list[str] = []
         last_save = time.monotonic()
 
         def emit(text: str) -> None:
             nonlocal last_save
-            pieces.append(text)
+            generation.pieces.append(text)
             self.post_message(ReplyDelta(generation.view, text))
-            if time.monotonic() - last_save >= SAVE_EVERY_S:
-                store.update_message(generation.reply_id, "".join(pieces), "incomplete")
+            if time.monotonic() - last_save >= SAVE_EVERY_S and not generation.finished:
+                store.update_message(generation.reply_id, generation.text, "incomplete")
                 last_save = time.monotonic()
 
         try:
             backend = self.app.wait_for_backend()
             stats = backend.generate(messages, params, generation.stop, emit)
         except BackendError as exc:
-            self._finish(generation, "".join(pieces), "error", None, str(exc))
+            self._finish(generation, "error", None, str(exc))
             return
         except Exception as exc:  # an unexpected failure must not lose the reply either
-            message = f"{type(exc).__name__}: {exc}"
-            self._finish(generation, "".join(pieces), "error", None, message)
+            self._finish(generation, "error", None, f"{type(exc).__name__}: {exc}")
             return
         state = "stopped" if stats.finish == "stopped" else "complete"
-        self._finish(generation, "".join(pieces), state, stats, None)
+        self._finish(generation, state, stats, None)
 
     def _finish(
-        self, generation: _Generation, text: str, state: str, stats: ReplyStats | None,
-        error: str | None,
+        self, generation: _Generation, state: str, stats: ReplyStats | None, error: str | None
     ) -> None:
-        store = self.app.store
+        if not generation.claim_finish():
+            return  # already saved when the terminal went away
+        store, text = self.app.store, generation.text
         if state == "error" and not text:
             store.delete_message(generation.reply_id)  # nothing to keep; the question stays
         else:
             details = stats.to_dict() if stats else {"error": error}
             store.update_message(generation.reply_id, text, state, details)
         self.post_message(ReplyDone(generation.view, state, stats, error))
+
+    def save_streaming_reply(self, reason: str) -> None:
+        """From any thread, when the app must end now: stop the reply and save its text."""
+        generation = self._generation
+        if generation is None:
+            return
+        generation.stop.set()
+        if not generation.claim_finish():
+            return
+        if generation.text:
+            self.app.store.update_message(generation.reply_id, generation.text, "incomplete",
+                                          {"error": reason})
+        else:
+            self.app.store.delete_message(generation.reply_id)
 
     @on(ReplyDelta)
     async def reply_delta(self, event: ReplyDelta) -> None:
@@ -289,13 +376,17 @@ class ChatScreen(Screen):
             self._generation.stop.set()
             self.set_status("stopping…")
 
+    def action_toggle_emergency(self) -> None:
+        self.query_one(EmergencyPanel).toggle()
+
     def action_new_chat(self) -> None:
         self.action_stop()
         self._generation = None
         self.conversation = None
         self._draft_settings = self._defaults
         self.log_view.remove_children()
-        self._pin_emergency("")
+        self.query_one(EmergencyPanel).clear()
+        self.refresh_bindings()
         self.set_status("new chat")
         self.query_one(PromptInput).focus()
 

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 class TextPrompt(ModalScreen[str | None]):
     """Ask for one line of text (a new title); Enter accepts, Esc cancels."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", tooltip="Rename: keep the old title"),
+    ]
 
     def __init__(self, question: str, value: str = "") -> None:
         super().__init__(classes="dialog")
@@ -43,12 +45,17 @@ class ConversationsScreen(ModalScreen[None]):
 
     app: HeraApp
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close"),
+        Binding("escape", "close", "Close", tooltip="Close the list"),
+        Binding("enter", "open", "Open", tooltip="Open the highlighted conversation"),
         # priority: the search box would take these keys for editing otherwise
-        Binding("ctrl+r", "rename", "Rename", priority=True),
-        Binding("ctrl+d", "delete", "Delete (press twice)", priority=True),
-        Binding("down", "move(1)", show=False),
-        Binding("up", "move(-1)", show=False),
+        Binding("ctrl+r", "rename", "Rename", priority=True,
+                tooltip="Rename the highlighted conversation"),
+        Binding("ctrl+d", "delete", "Delete", priority=True,
+                tooltip="Delete the highlighted conversation (press twice)"),
+        Binding("down", "move(1)", "Next", show=False,
+                tooltip="Move through the list while typing a search"),
+        Binding("up", "move(-1)", "Previous", show=False,
+                tooltip="Move through the list while typing a search"),
     ]
 
     def __init__(self) -> None:
@@ -81,7 +88,8 @@ class ConversationsScreen(ModalScreen[None]):
         self.refresh_list()
 
     @on(Input.Submitted, "#search")
-    def open_highlighted(self) -> None:
+    def action_open(self) -> None:
+        """Enter, from the search box (in order with what was typed into it) or the list."""
         selected = self._selected()
         if selected is not None:
             self._open(selected)

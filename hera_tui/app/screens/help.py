@@ -1,70 +1,59 @@
-"""Key bindings, collected from the screens themselves so the list is never stale."""
+"""F1: every key of the app, read from the registered screens (see ``hera_tui.app.keys``),
+and how to get HERA when the model on screen is not HERA.
+
+A Rich table in a scrolling container rather than a data table: its cells wrap, so every
+description can be read whole at 80 columns.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import Label, Static
 
-from hera_tui.safety import DISCLAIMER
+from hera_tui.app.keys import KeyRow, key_rows
+from hera_tui.models import HOW_TO_GET_HERA
 
 if TYPE_CHECKING:
     from hera_tui.app.chat_app import HeraApp
 
 
-def _bindings(bindings: list[BindingType]) -> list[Binding]:
-    return [b for b in bindings if isinstance(b, Binding) and b.description]
-
-
-def key_label(key: str) -> str:
-    """``ctrl+n`` -> ``Ctrl+N``, ``escape`` -> ``Esc``, ``f2`` -> ``F2`` (as people write keys)."""
-    names = {"escape": "Esc", "ctrl": "Ctrl", "shift": "Shift", "alt": "Alt", "enter": "Enter"}
-    return "+".join(names.get(part, part.upper()) for part in key.split("+"))
-
-
-def key_rows() -> list[tuple[str, str, str]]:
-    """(where, keys, what) for every described binding of the chat app."""
-    from hera_tui.app.registry import SCREENS
-    from hera_tui.widgets.messages import MessageView
-
-    from .chat import ChatScreen
-    from .conversations import ConversationsScreen
-    from .parameters import ParametersScreen
-
-    rows = [("chat", "Enter", "Send the message"), ("chat", "Ctrl+J", "New line in the message")]
-    rows += [("chat", b.key, b.description) for b in _bindings(ChatScreen.BINDINGS)]
-    rows += [("chat", e.key, e.title) for e in SCREENS.values() if e.key]
-    rows += [("chat", "Ctrl+P", "Command palette"), ("chat", "Ctrl+Q", "Quit")]
-    rows += [("message", b.key, b.description) for b in _bindings(MessageView.BINDINGS)]
-    rows += [("conversations", b.key, b.description)
-             for b in _bindings(ConversationsScreen.BINDINGS)]
-    rows += [("parameters", b.key, b.description) for b in _bindings(ParametersScreen.BINDINGS)]
-    return rows
+def keys_table(rows: list[KeyRow]) -> Table:
+    table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
+    table.add_column("where", no_wrap=True, style="dim")
+    table.add_column("key", no_wrap=True, style="bold")
+    table.add_column("does", ratio=1)
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CLASSES = "dialog"
     app: HeraApp
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close"),
-        Binding("f1", "close", "Close"),
+        Binding("escape,f1", "close", "Close", tooltip="Close the help"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[KeyRow] = []
+
     def compose(self) -> ComposeResult:
+        self.rows = key_rows(type(self.app).BINDINGS)
         with Vertical(classes="panel wide"):
-            yield Label("HERA chat: keys  (Esc close)")
-            yield DataTable(id="keys", show_cursor=False)
-            yield Static(DISCLAIMER, classes="help-note")
+            yield Label("HERA: every key  (Esc close · Up/Down scroll)")
+            with VerticalScroll(id="keys"):
+                yield Static(keys_table(self.rows), id="keys-table")
+                yield Static(HOW_TO_GET_HERA, id="help-hera")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("where", "key", "does")
-        for where, key, does in key_rows():
-            table.add_row(where, key_label(key), does)
+        self.query_one("#keys", VerticalScroll).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

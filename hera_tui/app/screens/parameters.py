@@ -30,14 +30,14 @@ class ParametersScreen(ModalScreen[None]):
 
     app: HeraApp
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "close", "Cancel"),
+        Binding("ctrl+s", "save", "Save", tooltip="Save the settings for this conversation"),
+        Binding("escape", "close", "Cancel", tooltip="Close without saving"),
     ]
 
     def compose(self) -> ComposeResult:
         system, params = self.app.chat.current_settings()
         with Vertical(classes="panel wide"):
-            yield Label("Parameters for this conversation  (Ctrl+S save · Esc cancel)")
+            yield Label("Settings for this conversation  (Ctrl+S save · Esc cancel)")
             yield Label("System text:")
             yield TextArea(system, id="system", soft_wrap=True)
             with Grid(id="param-grid"):
