@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.chat_env import gemma3_gguf, starter_gguf  # noqa: F401 - fixtures
 from support.ollama_standin import OllamaStandIn
 
 from hera_train.formats import CHATML, GEMMA
@@ -20,8 +21,6 @@ from hera_tui.benchmark.items import pubmedqa_items
 from hera_tui.benchmark.llamacpp_scorer import LlamaCppScorer
 from hera_tui.benchmark.runner import cache_path, run_benchmark
 from hera_tui.benchmark.scorers import ScorerError, open_scorer
-
-pytest_plugins = ["support.chat_env"]  # the starter_gguf and gemma3_gguf fixtures
 
 
 @pytest.fixture(scope="module")
