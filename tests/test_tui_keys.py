@@ -134,8 +134,11 @@ def test_footer_keys_fit_and_f1_is_among_them(chat_env: Path, size: tuple[int, i
 
     async def scenario() -> None:
         async with app.run_test(size=size) as pilot:
-            await pilot.pause()
-            keys = list(app.screen.query("FooterKey").results())
+            for _ in range(50):  # until the footer is composed and laid out
+                await pilot.pause(0.05)
+                keys = list(app.screen.query("FooterKey").results())
+                if keys and all(k.region.width for k in keys):
+                    break
             labels = [k.key_display for k in keys]
             assert {"Esc", "Ctrl+N", "F1", "Ctrl+L", "Ctrl+O", "Ctrl+T"} <= set(labels)
             assert all(k.region.right <= size[0] and k.region.width > 0 for k in keys), [
