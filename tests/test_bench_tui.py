@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.chat_env import chat_env  # noqa: F401 - fixture
+from support.chat_env import chat_env, settle  # noqa: F401 - fixture
 from textual.app import App
 from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 
@@ -72,10 +72,6 @@ def _screen(tmp_path: Path, scorers: dict[str, Scorer]) -> BenchmarkScreen:
     )
 
 
-async def _settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    for _ in range(3):
-        await pilot.pause()
 
 
 def _run(scenario, app: App) -> None:
@@ -95,7 +91,7 @@ def test_runs_two_models_and_compares_them(tmp_path):
         screen.query_one("#bench-limit").value = "12"
         screen.query_one("#bench-models").select_all()
         await pilot.click("#bench-run")
-        await _settle(pilot)
+        await settle(pilot)
         assert screen.query_one(ProgressBar).progress == 24
         status = str(screen.query_one("#bench-status", Static).render())
         assert "base.gguf: accuracy" in status and "hera.gguf: accuracy 100.0%" in status
@@ -128,13 +124,13 @@ def test_cancel_stops_the_run_and_a_rerun_resumes(tmp_path):
         assert screen.running
         await pilot.press("escape")
         scorer.release.set()
-        await _settle(pilot)
+        await settle(pilot)
         assert not screen.running
         assert "cancelled" in str(screen.query_one("#bench-status", Static).render())
         assert load_history(tmp_path / "results") == []
         scorer.hold_after = None
         await pilot.press("ctrl+r")
-        await _settle(pilot)
+        await settle(pilot)
         assert scorer.calls == 10  # 4 before the cancel, 6 after: none scored twice
         assert screen.query_one("#bench-runs", DataTable).row_count == 1
 
@@ -147,7 +143,7 @@ def test_bad_benchmark_file_is_reported_on_screen(tmp_path):
     async def scenario(pilot) -> None:
         screen.query_one("#bench-file").value = str(tmp_path / "missing.jsonl")
         await pilot.click("#bench-run")
-        await _settle(pilot)
+        await settle(pilot)
         status = str(screen.query_one("#bench-status", Static).render())
         assert "missing.jsonl: file not found" in status and not screen.running
 
@@ -167,7 +163,7 @@ def test_chat_app_opens_the_benchmark_screen(tmp_path):
     app = HeraApp(None, ChatStore(tmp_path / "chats.db"))
 
     async def scenario(pilot) -> None:
-        await _settle(pilot)
+        await settle(pilot)
         await pilot.press("f5")
         await pilot.pause()
         assert isinstance(pilot.app.screen, BenchmarkScreen)
@@ -196,12 +192,12 @@ def test_questions_field_is_labelled_and_never_silently_all(tmp_path):
         assert str(label.render()) == "Questions:" and limit.value == "50"
         limit.value = ""
         await pilot.press("ctrl+r")
-        await _settle(pilot)
+        await settle(pilot)
         status = str(screen.query_one("#bench-status", Static).render())
         assert status.startswith("error: how many questions?") and scorer.calls == 0
         limit.value = "ten"
         await pilot.press("ctrl+r")
-        await _settle(pilot)
+        await settle(pilot)
         assert "questions must be a number from 1, or all" in str(
             screen.query_one("#bench-status", Static).render())
         # a typed number replaces the default (the field's text is selected when focused)
@@ -209,7 +205,7 @@ def test_questions_field_is_labelled_and_never_silently_all(tmp_path):
         await pilot.press("1", "2")
         assert limit.value == "12"
         await pilot.press("ctrl+r")
-        await _settle(pilot)
+        await settle(pilot)
         assert scorer.calls == 12
         assert screen.query_one(ProgressBar).total == 12
 
@@ -230,7 +226,7 @@ def test_a_long_run_asks_before_it_goes_on(tmp_path):
         assert "97 questions" in question and "(measured on the first 3)" in question
         assert scorer.calls == 3  # the run waits for the answer
         await pilot.press("n")
-        await _settle(pilot)
+        await settle(pilot)
         assert not screen.running and scorer.calls == 3
         assert "cancelled" in str(screen.query_one("#bench-status", Static).render())
         assert load_history(tmp_path / "results") == []
@@ -238,7 +234,7 @@ def test_a_long_run_asks_before_it_goes_on(tmp_path):
         while not isinstance(pilot.app.screen, ConfirmLongRun):
             await pilot.pause(0.05)
         await pilot.press("y")
-        await _settle(pilot)
+        await settle(pilot)
         assert scorer.calls == 100
         assert [h["n"] for h in load_history(tmp_path / "results")] == [100]
 

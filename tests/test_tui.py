@@ -14,7 +14,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from support.chat_env import chat_env, starter_gguf  # noqa: F401 - fixtures
+from support.chat_env import chat_env, settle, starter_gguf  # noqa: F401 - fixtures
 
 from hera_tui.app.chat_app import HeraApp
 from hera_tui.app.screens.conversations import ConversationsScreen
@@ -43,10 +43,6 @@ def starter(path: Path) -> ModelChoice:
     return ModelChoice("gguf", str(path), "starter", is_starter=True)
 
 
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    for _ in range(3):
-        await pilot.pause()
 
 
 async def send(pilot, text: str) -> None:

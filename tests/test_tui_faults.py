@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from support.chat_env import chat_env, starter_gguf  # noqa: F401 - fixtures
+from support.chat_env import chat_env, settle, starter_gguf  # noqa: F401 - fixtures
 from textual.widgets import Input, Static
 
 from hera_tui.app.chat_app import HeraApp
@@ -131,10 +131,6 @@ def broken_ollama(faults: dict[str, str]) -> Iterator[_BrokenOllama]:
         server.server_close()
 
 
-async def _settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    for _ in range(3):
-        await pilot.pause()
 
 
 def _still_running(app: HeraApp) -> None:
@@ -154,11 +150,11 @@ def test_broken_ollama_never_ends_the_app(chat_env: Path, fault: str) -> None:
 
         async def scenario() -> None:
             async with app.run_test(size=(120, 40)) as pilot:
-                await _settle(pilot)
+                await settle(pilot)
                 # the chat: the message is kept, the failure is a notice, the app goes on
                 app.chat.query_one(PromptInput).load_text("Is a fever of 38 C dangerous?")
                 await pilot.press("enter")
-                await _settle(pilot)
+                await settle(pilot)
                 _still_running(app)
                 [conv] = store.list_conversations()
                 assert store.messages(conv.id)[0].content == "Is a fever of 38 C dangerous?"
@@ -167,7 +163,7 @@ def test_broken_ollama_never_ends_the_app(chat_env: Path, fault: str) -> None:
                 assert "ctrl+" not in " ".join(notices)  # keys named as everywhere else
                 # the model picker: Ollama's broken model list is a line in the picker
                 await pilot.press("ctrl+o")
-                await _settle(pilot)
+                await settle(pilot)
                 assert isinstance(app.screen, ModelPickerScreen)
                 status = str(app.screen.query_one("#ollama-status", Static).render())
                 assert "Ollama" in status and "0 model" not in status, status
@@ -180,7 +176,7 @@ def test_broken_ollama_never_ends_the_app(chat_env: Path, fault: str) -> None:
                 assert isinstance(bench, BenchmarkScreen)
                 bench.query_one("#bench-limit", Input).value = "2"
                 await pilot.press("ctrl+r")
-                await _settle(pilot)
+                await settle(pilot)
                 _still_running(app)
                 line = str(bench.query_one("#bench-status", Static).render())
                 assert line.startswith("ollama:broken: ") and "accuracy" not in line, line
@@ -205,11 +201,11 @@ def test_llama_cpp_failing_mid_decode_never_ends_the_app(
 
     async def scenario() -> None:
         async with app.run_test(size=(120, 40)) as pilot:
-            await _settle(pilot)
+            await settle(pilot)
             monkeypatch.setattr(llama_cpp.Llama, "eval", failing_eval)
             app.chat.query_one(PromptInput).load_text("What is a normal heart rate?")
             await pilot.press("enter")
-            await _settle(pilot)
+            await settle(pilot)
             _still_running(app)
             notice = str(app.chat.query(ErrorNotice).last().render())
             assert "llama_decode returned -1" in notice
@@ -219,7 +215,7 @@ def test_llama_cpp_failing_mid_decode_never_ends_the_app(
             bench = app.screen
             bench.query_one("#bench-limit", Input).value = "2"
             await pilot.press("ctrl+r")
-            await _settle(pilot)
+            await settle(pilot)
             _still_running(app)
             line = str(bench.query_one("#bench-status", Static).render())
             assert "llama_decode returned -1" in line, line
@@ -229,7 +225,7 @@ def test_llama_cpp_failing_mid_decode_never_ends_the_app(
             await pilot.pause()
             app.chat.query_one(PromptInput).load_text("And a normal breathing rate?")
             await pilot.press("enter")
-            await _settle(pilot)
+            await settle(pilot)
             [conv] = store.list_conversations()
             assert store.messages(conv.id)[-1].state == "complete"
 

