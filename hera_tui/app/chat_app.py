@@ -111,10 +111,8 @@ class HeraApp(App):
             self._guard = TerminalGuard(self.terminal_lost, sys.__stdin__.fileno()).start()
         await self.push_screen(self.chat)
         if self._initial_conversation is not None:
-            self.chat.load_conversation(
-                self._initial_conversation, follow_model=self.choice is None
-                or self.choice.source != "--model",
-            )
+            named = self.choice is not None and self.choice.source == "--model"
+            self.chat.load_conversation(self._initial_conversation, follow_model=not named)
         self._load_backend(self.choice)
 
     # -- the terminal went away ----------------------------------------------------------------
@@ -206,6 +204,7 @@ class HeraApp(App):
     def switch_model(self, choice: ModelChoice) -> None:
         """Use ``choice`` from now on, for this conversation too."""
         self.chat.action_stop()
+        self._backend_settled.clear()  # a reply sent from now on waits for this model
         self.choice = choice
         self.chat.show_model_status("loading…")
         self.chat.model_switched(choice)
