@@ -40,10 +40,11 @@ DEFAULT_HOST = f"http://127.0.0.1:{DEFAULT_PORT}"
 DEFAULT_TEMPLATE = "{{ .Prompt }}"
 
 # Special tokens are written <name> or <|name|> in the vocabularies of the models HERA
-# chats with (Gemma's <start_of_turn>, <eos>, <unused0>; ChatML's <|im_start|>...). A word
+# chats with (Gemma's <start_of_turn>, <eos>, <unused0>, <2mass>; ChatML's <|im_start|>;
+# Llama's </s>): a name with at least one letter, so "<140/90>" is left alone. A word
 # joiner (U+2060, invisible) after the "<" keeps the text as the person wrote it on screen
 # while no longer spelling the token, so Ollama's tokenizer reads it as plain text.
-_MARKER = re.compile(r"<(?=\|?[A-Za-z0-9_@./-]{1,64}\|?>)")
+_MARKER = re.compile(r"<(?=\|?(?=[^>]*[A-Za-z_])[A-Za-z0-9_@./-]{1,64}\|?>)")
 WORD_JOINER = "\u2060"
 
 
