@@ -148,6 +148,13 @@ def prompt_format(llm: Any) -> PromptFormat:
     return detect_format(llm.metadata, lambda text: is_single_special(llm, text))
 
 
+def is_end_of_generation(llm: Any, token: int) -> bool:
+    """Whether llama.cpp ends generation at ``token`` (the vocabulary's EOS/EOT tokens)."""
+    import llama_cpp
+
+    return bool(llama_cpp.llama_vocab_is_eog(llm._model.vocab, token))
+
+
 def bos_id(llm: Any) -> int | None:
     """The model's ``<bos>`` id, or None when it has none."""
     bos = llm.token_bos()

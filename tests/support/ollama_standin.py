@@ -128,11 +128,6 @@ class _Runner:
         self.n_ctx = n_ctx
         self.lock = threading.Lock()
 
-    def is_eog(self, token: int) -> bool:
-        import llama_cpp
-
-        return bool(llama_cpp.llama_vocab_is_eog(self.llm._model.vocab, token))
-
 
 def inferred_template(path: Path) -> tuple[str, dict[str, Any]]:
     """What ``ollama create`` gives a GGUF without a TEMPLATE: the template of the known
@@ -299,7 +294,7 @@ class OllamaStandIn:
                 if client_gone():
                     record.cancelled = True
                     raise ClientGone("the client went away")
-                if token is None or runner.is_eog(token):
+                if token is None or llamacpp.is_end_of_generation(llm, token):
                     reason = "stop"
                     break
                 count += 1
