@@ -137,10 +137,7 @@ class Backend(ABC):
 
     @abstractmethod
     def generate(
-        self,
-        messages: Sequence[Message],
-        params: GenerationParams,
-        stop: StopSignal,
+        self, messages: Sequence[Message], params: GenerationParams, stop: StopSignal,
         emit: Callable[[str], None],
     ) -> ReplyStats:
         """Stream the assistant's reply to ``messages`` through ``emit``; return its stats."""

@@ -88,10 +88,7 @@ class LlamaCppBackend(Backend):
 
     # -- generation ------------------------------------------------------------------------
     def generate(
-        self,
-        messages: Sequence[Message],
-        params: GenerationParams,
-        stop: StopSignal,
+        self, messages: Sequence[Message], params: GenerationParams, stop: StopSignal,
         emit: Callable[[str], None],
     ) -> ReplyStats:
         with self._lock:

@@ -76,10 +76,7 @@ class OllamaBackend(Backend):
             raise _backend_error(exc) from exc
 
     def generate(
-        self,
-        messages: Sequence[Message],
-        params: GenerationParams,
-        stop: StopSignal,
+        self, messages: Sequence[Message], params: GenerationParams, stop: StopSignal,
         emit: Callable[[str], None],
     ) -> ReplyStats:
         body = {
