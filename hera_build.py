@@ -2,7 +2,8 @@
 
 train (every stage) -> export (merge, GGUF of the default type for the model's size,
 parity gates, Modelfile, model card) -> PubMedQA on the exported GGUF that the Modelfile
-runs (all 500 test questions by default) -> the result recorded in the model card.
+runs (all 500 test questions by default) -> greedy replies to ten fixed patient questions
+-> both recorded in the model card.
 
 Each step resumes: training from its last checkpoint (finished stages are skipped), the
 export is redone only when the run's final adapter changed since the last one (an export
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from export.pipeline import DEFAULT_OUT_DIR
+from hera_train.cli import add_run_arguments
 
 BUILD_FILE = "build.json"
 
@@ -47,12 +49,7 @@ def add_build_parser(subparsers: argparse._SubParsersAction) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("config", type=Path, help="TOML training config (see configs/)")
-    p.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
-        help="override a config field, as in hera train (repeatable)",
-    )
-    p.add_argument("--output-dir", type=Path, help="parent of the run directory (default: runs)")
+    add_run_arguments(p)
     p.add_argument(
         "--out", type=Path,
         help=f"export folder (default: {DEFAULT_OUT_DIR}, and ./Modelfile is rewritten)",
@@ -167,12 +164,20 @@ def _build(args: argparse.Namespace) -> int:
     _say(f"[3/3] benchmark {gguf.name} on PubMedQA "
          f"({args.bench_limit or 'all 500'} test questions; resumes from its cache)")
     summary = _benchmark(gguf, args.bench_limit)
-    from export.model_card import record_benchmark
+    from export.model_card import BENCHMARK_FILE, SAMPLES_FILE, record
+    from export.sample_replies import as_records, sample_replies
     from hera_train.atomic_files import atomic_write_json
+    from hera_train.formats import get_format
 
-    card = record_benchmark(gguf.parent, summary)
+    record(gguf.parent, BENCHMARK_FILE, summary)
     state["benchmark"] = summary
     atomic_write_json(run_dir / BUILD_FILE, state)
+
+    _say("sample replies: ten fixed patient questions, greedy")
+    samples = as_records(sample_replies(gguf, get_format(config.model.prompt_format)))
+    card = record(gguf.parent, SAMPLES_FILE, samples)
+    for s in samples:
+        _say(f"  {'ok ' if s['ok'] else 'BAD'} {s['tokens']:4d} tokens  {s['question'][:60]}")
 
     elapsed = timedelta(seconds=round(time.monotonic() - started))
     lo, hi = summary["ci95"]

@@ -19,6 +19,7 @@ from hera_train.atomic_files import atomic_write_text
 CARD_FILE = "README.md"
 MANIFEST_COPY = "training_manifest.json"
 BENCHMARK_FILE = "benchmark.json"
+SAMPLES_FILE = "sample_replies.json"
 
 DISCLAIMER = (
     "HERA is **not a doctor** and this model is not a medical device. It gives general "
@@ -142,6 +143,24 @@ def _evaluation_section(bench: dict[str, Any] | None, default_file: str) -> list
     ]
 
 
+def _samples_section(samples: list[dict[str, Any]] | None) -> list[str]:
+    if not samples:
+        return []
+    passed = sum(s["ok"] for s in samples)
+    lines = ["## Sample replies", "",
+             f"Greedy replies to ten fixed patient questions, asked with HERA's system prompt "
+             f"as the chat app sends it. {passed} of {len(samples)} end their turn, contain no "
+             "template tokens and make no claim to be a doctor.", ""]
+    for s in samples:
+        flags = [name for name, bad in (("did not end its turn", not s["stopped"]),
+                                        ("template tokens", s["template_tokens"]),
+                                        ("claims to be a doctor", s["claims_doctor"])) if bad]
+        reply = " ".join(s["reply"].split())
+        lines += [f"**Q:** {s['question']}", "",
+                  f"> {reply}" + (f" *({', '.join(flags)})*" if flags else ""), ""]
+    return lines
+
+
 def _licences_section(datasets: list[tuple[str, str, str | None]]) -> list[str]:
     lines = ["## Licences", "",
              "The weights derive from Google's Gemma and are distributed under the Gemma Terms "
@@ -156,6 +175,7 @@ def render_card(out_dir: Path) -> str:
     report = json.loads((out_dir / "export_report.json").read_text())
     manifest = _read(out_dir / MANIFEST_COPY)
     bench = _read(out_dir / BENCHMARK_FILE)
+    samples = _read(out_dir / SAMPLES_FILE)
     name = report.get("name") or out_dir.name
     base = report.get("base_model", "unknown")
     sources = []
@@ -178,6 +198,7 @@ def render_card(out_dir: Path) -> str:
     if manifest:
         lines += _training_section(manifest)
     lines += _evaluation_section(bench, report.get("default_file", ""))
+    lines += _samples_section(samples)
     lines += [
         "## Intended use and limitations", "",
         "- For: general, educational medical information in a chat; reading medical "
@@ -200,7 +221,8 @@ def write_card(out_dir: Path) -> Path:
     return path
 
 
-def record_benchmark(out_dir: Path, bench: dict[str, Any]) -> Path:
-    """Store a PubMedQA result beside the export and rewrite the card with it."""
-    atomic_write_text(out_dir / BENCHMARK_FILE, json.dumps(bench, indent=2))
+def record(out_dir: Path, name: str, data: Any) -> Path:
+    """Store a result (:data:`BENCHMARK_FILE`, :data:`SAMPLES_FILE`) beside the export and
+    rewrite the card with it."""
+    atomic_write_text(out_dir / name, json.dumps(data, indent=2))
     return write_card(out_dir)

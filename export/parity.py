@@ -127,21 +127,19 @@ def check_gate(result: LogitParity) -> None:
     """
     kind = result.gguf_type
     if kind in CONVERSION_GATES:
-        failures = _failures(result, CONVERSION_GATES[kind])
-        if failures:
-            raise ParityError(
-                f"the {kind} GGUF does not compute what the HF model computes: "
-                f"{'; '.join(failures)} over {result.positions} positions; the conversion "
-                "is wrong (tensors, norms or vocabulary), so no file was kept"
-            )
+        gate, finding = CONVERSION_GATES[kind], (
+            f"the {kind} GGUF does not compute what the HF model computes",
+            "the conversion is wrong (tensors, norms or vocabulary)")
     elif kind in QUANT_GATES:
-        failures = _failures(result, QUANT_GATES[kind])
-        if failures:
-            raise ParityError(
-                f"the {kind} GGUF strays from the F16 GGUF far more than {kind} quantization "
-                f"does on trained models: {'; '.join(failures)} over {result.positions} "
-                "positions; the quantized file is damaged, so no file was kept"
-            )
+        gate, finding = QUANT_GATES[kind], (
+            f"the {kind} GGUF strays from the F16 GGUF far more than {kind} quantization does "
+            "on trained models", "the quantized file is damaged")
+    else:
+        return
+    failures = _failures(result, gate)
+    if failures:
+        raise ParityError(f"{finding[0]}: {'; '.join(failures)} over {result.positions} "
+                          f"positions; {finding[1]}, so no file was kept")
 
 
 def prompt_ids(fmt: PromptFormat, encoder: tuple[Any, Any]) -> list[list[int]]:
@@ -257,10 +255,8 @@ def generate_reply(
     either failure raises. Whether the model *chose* to end its turn is returned, for the
     caller to gate on.
     """
-    import llama_cpp
-
     end = llamacpp.encoder(llm)[1](fmt.turn_end)
-    if not llama_cpp.llama_vocab_is_eog(llm._model.vocab, end):
+    if not llamacpp.is_end_of_generation(llm, end):
         raise ParityError(f"llama.cpp does not stop generating at {fmt.turn_end}")
     out = llm.create_chat_completion(
         messages=[{"role": m.role, "content": m.content} for m in conversation],

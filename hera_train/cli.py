@@ -7,6 +7,20 @@ import argparse
 from pathlib import Path
 
 
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
+    """CONFIG, --output-dir and --set: how `hera train` and `hera build` name a run."""
+    p.add_argument("config", type=Path, help="TOML config (see configs/)")
+    p.add_argument("--output-dir", type=Path, help="parent of the run directory (default: runs)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override a config field, e.g. seed=1 or stages.2.train.epochs=1 (repeatable)",
+    )
+
+
 def add_train_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "train",
@@ -25,16 +39,7 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("config", type=Path, help="TOML config (see configs/)")
-    p.add_argument("--output-dir", type=Path, help="parent of the run directory (default: runs)")
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="FIELD=VALUE",
-        help="override a config field, e.g. seed=1 or stages.2.train.epochs=1 (repeatable)",
-    )
+    add_run_arguments(p)
     p.set_defaults(handler=_train)
 
 

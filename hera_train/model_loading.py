@@ -168,11 +168,18 @@ def attach_lora(
         model.enable_input_require_grads()
     if adapter_dir is not None:
         return PeftModel.from_pretrained(model, adapter_dir, is_trainable=True)
+    n_layers = model.config.get_text_config().num_hidden_layers
+    if lora.layers and max(lora.layers) >= n_layers:
+        raise ModelLoadError(
+            f"lora.layers {lora.layers}: this model has {n_layers} layers, numbered 0 to "
+            f"{n_layers - 1}"
+        )
     peft_config = PeftLoraConfig(
         r=lora.r,
         lora_alpha=lora.alpha,
         lora_dropout=lora.dropout,
         target_modules=list(lora.target_modules),
+        layers_to_transform=list(lora.layers) or None,
         bias="none",
         task_type="CAUSAL_LM",
     )

@@ -15,6 +15,7 @@ A model given explicitly (1, 2) that does not exist is an error, not a silent fa
 from __future__ import annotations
 
 import importlib.util
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,6 +182,21 @@ def local_ggufs() -> list[Path]:
     return ggufs_under(exports_dirs())
 
 
+def export_default(gguf: Path) -> Path:
+    """The GGUF that an export's Modelfile runs, for any file of that export.
+
+    An export folder holds an F16 beside the type users run (and whatever else ``--quant``
+    asked for); ``export_report.json`` (written by ``hera export``) names the one the
+    Modelfile points at. Outside an export folder the file itself.
+    """
+    try:
+        name = json.loads((gguf.parent / "export_report.json").read_text())["default_file"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return gguf
+    chosen = gguf.parent / str(name)
+    return chosen if chosen.is_file() else gguf
+
+
 def _ollama_has_hera(host: str | None) -> bool:
     try:
         names = OllamaClient(host).model_names(timeout=1.0)
@@ -197,7 +213,7 @@ def resolve_model(cli_model: str | None, config: ChatConfig) -> ModelChoice | No
         return parse_spec(config.model, f"config {config.source}")
     exports = local_ggufs()
     if exports:
-        return ModelChoice("gguf", str(exports[0]), "HERA export")
+        return ModelChoice("gguf", str(export_default(exports[0])), "HERA export")
     if _ollama_has_hera(config.ollama_host):
         return ModelChoice("ollama", "hera", "Ollama")
     starter = starter_model_path()

@@ -116,7 +116,6 @@ def test_cli_runs_resumes_and_records_history(tmp_path, capsys):
     assert all(set(p["scores"]) == {"yes", "no", "maybe"} for p in run["predictions"])
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["raw", "gemma"])
 def test_gemma3_llamacpp_agrees_with_hf(fmt):
     """Same token ids through both tokenizers, close log-likelihoods, same answers."""

@@ -78,10 +78,14 @@ def _swap_layers(plan):
 
 
 BREAKAGES = {"norm without +1": _no_norm_offset, "layers 0 and 1 swapped": _swap_layers}
+# The tiny model is random: swapping its two layers moves the logits by a KL of only 0.70,
+# inside Q4_K_M's bound for a trained model, so that case is checked on the real Gemma 3
+# 270M (tests/test_export_gemma3.py), where it costs nats.
+CASES = [(b, k) for b in sorted(BREAKAGES) for k in KINDS
+         if (b, k) != ("layers 0 and 1 swapped", "q4_k_m")]
 
 
-@pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("breakage", sorted(BREAKAGES))
+@pytest.mark.parametrize(("breakage", "kind"), CASES)
 def test_broken_conversions_fail_their_gate(
     breakage, kind, tiny_model_dir, reference, sound, tmp_path, monkeypatch
 ):

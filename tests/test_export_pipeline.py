@@ -221,7 +221,7 @@ def test_default_cli_export_writes_the_committed_modelfile(trained_run, tmp_path
 
 
 def test_the_model_card_is_written_from_the_run_and_the_export(exported, trained_run):
-    from export.model_card import record_benchmark
+    from export.model_card import BENCHMARK_FILE, SAMPLES_FILE, record
 
     out, report, _ = exported
     card = (out / "README.md").read_text()
@@ -238,13 +238,22 @@ def test_the_model_card_is_written_from_the_run_and_the_export(exported, trained
     manifest = json.loads((trained_run / "manifest.json").read_text())
     steps = manifest["stages"]["2"]["optimizer_steps"]
     assert "| 2 conversations | " in card and f" | {steps} | " in card
-    record_benchmark(out, {"questions": 500, "accuracy": 0.61, "ci95": [0.567, 0.652],
+    record(out, BENCHMARK_FILE, {"questions": 500, "accuracy": 0.61, "ci95": [0.567, 0.652],
                            "macro_f1": 0.47, "majority_baseline": 0.552,
                            "predicted": {"yes": 300, "no": 150, "maybe": 50},
                            "model_file": "hera-q4_k_m.gguf", "format": "gemma"})
     card = (out / "README.md").read_text()
     assert "| **61.0%** (56.7%–65.2%) | 0.470 | 55.2% | yes 300, no 150, maybe 50 |" in card
     assert "Not benchmarked yet" not in card
+    record(out, SAMPLES_FILE, [
+        {"question": "Sore throat?", "reply": "Rest and fluids.", "tokens": 5, "stopped": True,
+         "template_tokens": False, "claims_doctor": False, "ok": True},
+        {"question": "Cough?", "reply": "As your doctor I say rest", "tokens": 512,
+         "stopped": False, "template_tokens": False, "claims_doctor": True, "ok": False},
+    ])
+    card = (out / "README.md").read_text()
+    assert "1 of 2 end their turn" in card
+    assert "> As your doctor I say rest *(did not end its turn, claims to be a doctor)*" in card
 
 
 # --- the output folder: checked first, staged beside it, replaced in one step -------------
@@ -338,3 +347,29 @@ def test_a_failed_gate_keeps_the_previous_export(exported, trained_run, tmp_path
                    log=lambda _: None)
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_sample_replies_to_the_ten_patient_questions_are_checked(exported):
+    from export.sample_replies import PATIENT_QUESTIONS, sample_replies
+    from hera_train.formats import GEMMA
+
+    out, _, _ = exported
+    replies = sample_replies(out / "hera-q4_k_m.gguf", GEMMA)
+    assert [r.question for r in replies] == list(PATIENT_QUESTIONS) and len(replies) == 10
+    for r in replies:
+        assert r.ok and r.stopped and r.reply in REPLIES and 0 < r.tokens < 20
+
+
+@pytest.mark.parametrize(("text", "claims"), [
+    ("As your doctor, I recommend rest.", True),
+    ("I'm a physician and this is common.", True),
+    ("Im a doctor so trust me", True),
+    ("I am Dr. Smith.", True),
+    ("Please see a doctor if it gets worse.", False),
+    ("Your doctor can examine you; I am an AI assistant, not a doctor.", False),
+    ("Ask a nurse or a pharmacist.", False),
+])
+def test_doctor_claims_are_recognised(text, claims):
+    from export.sample_replies import DOCTOR_CLAIM
+
+    assert bool(DOCTOR_CLAIM.search(text)) is claims

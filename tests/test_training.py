@@ -254,3 +254,22 @@ def test_errors_are_one_line(tmp_path, args, message):
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("hera: error:") and message in last
     assert "Traceback" not in result.stderr
+
+
+def test_lora_layers_limits_the_adapters_to_those_layers(tiny_model_dir):
+    from hera_train.config import LoraConfig, ModelConfig, QuantizationConfig
+    from hera_train.model_loading import ModelLoadError, attach_lora, load_base_model
+
+    cfg = ModelConfig(name=str(tiny_model_dir), device="cpu", dtype="float32")
+
+    def adapted(layers: list[int]) -> set[str]:
+        base = load_base_model(str(tiny_model_dir), cfg, QuantizationConfig(),
+                               torch.device("cpu"))
+        model = attach_lora(base, LoraConfig(layers=layers), cfg, False, None)
+        return {n.split(".layers.")[1].split(".")[0]
+                for n, p in model.named_parameters() if p.requires_grad}
+
+    assert adapted([]) == {"0", "1"}
+    assert adapted([1]) == {"1"}
+    with pytest.raises(ModelLoadError, match=r"this model has 2 layers, numbered 0 to 1"):
+        adapted([2])

@@ -57,6 +57,18 @@ def test_resolution_order(chat_env: Path, tmp_path: Path, starter_gguf: Path) ->
         resolve_model("nope.gguf", load_config())
 
 
+def test_the_newest_export_opens_the_file_its_modelfile_runs(
+    chat_env: Path, starter_gguf: Path
+) -> None:
+    exports = Path(os.environ["HERA_EXPORTS_DIR"]) / "hera"
+    runs = _gguf(exports / "hera-q8_0.gguf", starter_gguf, age_s=50)
+    _gguf(exports / "hera-f32.gguf", starter_gguf)  # written after it, as --quant q8_0,f32 does
+    (exports / "export_report.json").write_text('{"default_file": "hera-q8_0.gguf"}')
+    assert Path(resolve_model(None, load_config()).ref) == runs
+    (exports / "export_report.json").write_text("{not json")
+    assert Path(resolve_model(None, load_config()).ref).name == "hera-f32.gguf"
+
+
 def test_ollama_hera_is_used_when_a_server_has_it(
     chat_env: Path, starter_gguf: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
