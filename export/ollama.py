@@ -57,8 +57,8 @@ def register(
             progress("ollama: the server already has this file")
         else:
             client.upload_blob(gguf, digest)
-        for event in client.stream("/api/create", create_request(name, gguf.name, digest,
-                                                                 modelfile)):
+        body = create_request(name, gguf.name, digest, modelfile)
+        for event in client.stream("/api/create", body, ends_with_done=False):
             status = str(event.get("status", status))
             progress(f"ollama: {status}")
     except OllamaError as exc:

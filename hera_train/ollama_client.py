@@ -195,12 +195,15 @@ class OllamaClient:
 
     def stream(
         self, path: str, body: dict[str, Any], stop: StopLike | None = None,
-        model: str | None = None,
+        model: str | None = None, ends_with_done: bool = True,
     ) -> Iterator[dict[str, Any]]:
         """POST ``body`` and yield each NDJSON object until ``done``, an error or a stop.
 
         A stop at any moment (before the headers too) shuts the socket down: the blocking
-        read returns at once and the server sees its client go away.
+        read returns at once and the server sees its client go away. Replies end with a
+        ``"done": true`` object (chat, generate), so a stream that ends without one was cut
+        short; ``/api/create`` ends with its last ``status`` instead (``ends_with_done``
+        false).
         """
         conn = self._connection(self.timeout)
         try:
@@ -231,12 +234,13 @@ class OllamaClient:
                 raise
             if response.status >= 400:
                 raise self._http_error(response, model)
-            yield from self._lines(response, stopped)
+            yield from self._lines(response, stopped, ends_with_done)
         finally:
             conn.close()
 
     def _lines(
-        self, response: http.client.HTTPResponse, stopped: Callable[[], bool]
+        self, response: http.client.HTTPResponse, stopped: Callable[[], bool],
+        ends_with_done: bool,
     ) -> Iterator[dict[str, Any]]:
         while not stopped():
             try:
@@ -246,7 +250,7 @@ class OllamaClient:
                     return
                 raise OllamaError(f"Ollama dropped the connection mid-reply ({exc})") from exc
             if not line:
-                if stopped():
+                if stopped() or not ends_with_done:
                     return
                 raise OllamaError("Ollama closed the connection before the reply finished")
             if not line.strip():
