@@ -40,9 +40,10 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--name", default="hera", help="model name in Ollama and file names")
     p.add_argument(
-        "--quant", default="q4_k_m",
-        help="comma-separated GGUF types; the first is the Modelfile's: q4_k_m (default), "
-             "q5_k_m, q6_k, q8_0, bf16, f16, f32 (an F16 GGUF is always written)",
+        "--quant", default="",
+        help="comma-separated GGUF types; the first is the Modelfile's: q8_0, q6_k, q5_k_m, "
+             "q4_k_m, bf16, f16, f32 (an F16 GGUF is always written). Default: q8_0 for "
+             "models under 1B parameters, q4_k_m from 1B up",
     )
     p.add_argument("--system", help="Modelfile SYSTEM text (default: HERA's safety instruction)")
     p.add_argument("--ollama", action="store_true",
