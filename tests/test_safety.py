@@ -1,35 +1,54 @@
-"""The emergency red-flag check: measured on the labelled set, and its key behaviours."""
+"""The emergency check: the silencing fixes of issue 9, the right guidance, long messages,
+and the rules-only fallback when the encoder is not installed."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
-from hera_tui.safety import DISCLAIMER, check_message
-from hera_tui.safety.evaluate import SETS, evaluate, load_cases
-from hera_tui.safety.redflags import _RULES
+from hera_tui.safety import status, triage
+from hera_tui.safety.conditions import conditions
+from hera_tui.safety.detector import Detector, default_detector, pieces
+from hera_tui.safety.redflags import rule_hits
+
+# The six messages of issue 9 that the first version silenced, and the condition each is.
+SILENCED_BEFORE = [
+    ("I have a history of depression and I want to kill myself", "suicide_self_harm"),
+    ("I am in recovery from addiction and I just took 30 pills", "poisoning_overdose"),
+    ("What should I do if my child swallowed a button battery?", "poisoning_overdose"),
+    ("how do I know if he is ok? he collapsed and is not breathing", "cardiac_arrest"),
+    ("my dad had a stroke years ago and now his face is drooping again", "stroke"),
+    ("how to help my son, he is having a seizure", "seizure"),
+]
+CHEST_AND_ARM = "crushing pressure in my chest and my left arm feels heavy and numb"
 
 
-@pytest.mark.parametrize("name", SETS)
-def test_labelled_sets_are_large_and_cover_every_category(name: str) -> None:
-    cases = load_cases(name)
-    assert len(cases) >= 30
-    positives = {c.category for c in cases if c.emergency}
-    assert positives == {rule.category for rule in _RULES}
-    assert sum(not c.emergency for c in cases) >= 14
+@pytest.fixture(scope="module")
+def rules_only() -> Detector:
+    return Detector()
 
 
-@pytest.mark.parametrize("name", SETS)
-def test_recall_and_false_alarm_rate(name: str) -> None:
-    result = evaluate(load_cases(name))
-    assert result.recall >= 0.95, [c.text for c in result.missed]
-    assert result.false_alarm_rate <= 0.10, [c.text for c in result.false_alarms]
+@pytest.mark.parametrize(("text", "condition"), SILENCED_BEFORE)
+def test_the_rules_alone_flag_the_six_silenced_messages_as_the_right_condition(
+        rules_only: Detector, text: str, condition: str) -> None:
+    alert = rules_only.assess(text).alert
+    assert alert is not None and alert.possible[0] == condition, text
 
 
-@pytest.mark.parametrize("name", SETS)
-def test_positives_are_flagged_with_their_category(name: str) -> None:
-    for case in load_cases(name):
-        if case.emergency:
-            assert case.category in {f.category for f in check_message(case.text)}, case.text
+@pytest.mark.parametrize(("text", "condition"), [*SILENCED_BEFORE, (CHEST_AND_ARM, "heart_attack")])
+def test_the_app_check_names_the_right_condition_first(text: str, condition: str) -> None:
+    alert = triage(text)
+    assert alert is not None and alert.possible[0] == condition, (text, alert)
+    assert alert.guidance.text().splitlines()[0] == alert.guidance.call
+
+
+def test_chest_pressure_with_an_arm_symptom_is_a_heart_attack_not_a_stroke() -> None:
+    assert {h.condition for h in rule_hits(CHEST_AND_ARM)} == {"heart_attack"}
+    alert = triage(CHEST_AND_ARM)
+    assert alert.condition == "heart_attack" and "stroke" not in alert.possible
+    assert "aspirin" in alert.guidance.text()
 
 
 @pytest.mark.parametrize(
@@ -42,29 +61,76 @@ def test_positives_are_flagged_with_their_category(name: str) -> None:
         "what are the signs of a stroke?",
         "I had a seizure as a kid",
         "my doctor ruled out a heart attack",
-        "my 8 year old has a fever",
+        "Took an overdose when I was 17, got help, I'm doing well now",
+        "In the film the guy collapsed and stopped breathing, is CPR really like that?",
     ],
 )
-def test_negated_past_general_or_out_of_scope_does_not_fire(text: str) -> None:
-    assert check_message(text) == []
+def test_rules_do_not_fire_on_negated_past_general_or_story_mentions(text: str) -> None:
+    assert rule_hits(text) == []
 
 
 @pytest.mark.parametrize(
-    ("text", "category"),
+    ("text", "condition"),
     [
-        ("chest pain going into my jaw", "heart"),
-        ("No fever. But my chest hurts and it goes down my left arm", "heart"),
+        ("No fever. But my chest hurts and it goes down my left arm", "heart_attack"),
         ("what are the signs of a stroke, my dad suddenly can't lift his arm", "stroke"),
-        ("my 3 week old has a temp of 38.4", "infant_fever"),
-        ("I want to kill myself", "suicide"),
+        ("my 3 week old has a temp of 38.4", "child_red_flags"),
+        ("I used to self-harm years ago and now I want to kill myself again",
+         "suicide_self_harm"),
+        ("she has a history of seizures and is fitting right now, it's been 6 minutes",
+         "seizure"),
     ],
 )
-def test_fires_despite_negation_elsewhere_or_a_question(text: str, category: str) -> None:
-    assert category in {f.category for f in check_message(text)}
+def test_a_cue_silences_only_the_finding_it_governs(text: str, condition: str) -> None:
+    assert condition in {h.condition for h in rule_hits(text)}, text
 
 
-def test_guidance_tells_what_to_do_now() -> None:
-    [flag] = check_message("my husband's face is drooping and his speech is slurred")
-    assert flag.category == "stroke"
-    assert "emergency number" in flag.guidance
-    assert "not a doctor" in DISCLAIMER
+def test_two_conditions_from_the_rules_give_the_general_block_with_the_call_first(
+        rules_only: Detector) -> None:
+    alert = rules_only.assess("my husband's face is drooping and he took a whole bottle of "
+                              "his sleeping pills").alert
+    assert alert.general and set(alert.possible) == {"stroke", "poisoning_overdose"}
+    lines = alert.guidance.text().splitlines()
+    assert "emergency number" in lines[0]
+    assert "Possible stroke" in alert.possible_titles()
+
+
+def test_one_condition_shows_its_own_guidance(rules_only: Detector) -> None:
+    alert = rules_only.assess("my husband's face is drooping and his speech is slurred").alert
+    assert alert.condition == "stroke" and not alert.general
+    assert alert.guidance is conditions()["stroke"]
+
+
+def test_long_messages_are_also_scored_by_pairs_of_sentences() -> None:
+    chatter = ("We moved house last month. The kids are settling in at school. I have been "
+               "meaning to ask about vitamin D for the winter. ")
+    assert pieces("chest pain") == ["chest pain"]
+    long = chatter * 3 + "Anyway right now my dad is on the floor, he is not responding. " + chatter
+    assert len(pieces(long)) > 5
+    assert triage(long) is not None
+    assert triage(chatter * 4) is None
+
+
+def test_without_the_encoder_the_check_runs_on_rules_and_says_so(tmp_path) -> None:
+    code = (
+        "from hera_tui.safety import status, triage\n"
+        "alert = triage('my husband collapsed and is not breathing')\n"
+        "print(alert.condition)\n"
+        "print(status())\n"
+    )
+    env = {"HERA_ENCODER_DIR": str(tmp_path / "none"), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, check=True).stdout.splitlines()
+    assert out[0] == "cardiac_arrest"
+    assert out[1].startswith("rules only:") and "make setup" in out[1]
+
+
+def test_the_app_check_uses_the_learned_layer_and_imports_no_torch() -> None:
+    assert default_detector().mode == "combined", status()
+    code = (
+        "import sys\n"
+        "from hera_tui.safety import triage\n"
+        "assert triage('my chest is crushing and my arm is numb') is not None\n"
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -100,10 +100,11 @@ def test_red_flag_guidance_comes_before_the_reply(chat_env: Path, starter_gguf: 
         kinds = [type(w).__name__ for w in app.chat.log_view.children]
         assert kinds == ["MessageView", "EmergencyNotice", "MessageView"]
         notice = app.chat.log_view.query_one(EmergencyNotice)
+        assert notice.alert.condition == "heart_attack"
         panel = app.chat.query_one(EmergencyPanel)
-        assert panel.display and panel.flags == notice.flags
+        assert panel.display and panel.alert == notice.alert
         guidance = str(panel.query_one("#emergency-guidance").render())
-        assert notice.flags[0].guidance.split(".")[0] in guidance
+        assert notice.alert.guidance.call in guidance  # what the safety check says, whole
         await send(pilot, "no chest pain anymore, thanks")
         assert len(app.chat.log_view.query(EmergencyNotice)) == 1
         assert panel.display  # still pinned: only the person hides it
@@ -115,7 +116,7 @@ def test_red_flag_guidance_comes_before_the_reply(chat_env: Path, starter_gguf: 
         assert panel.display
         await pilot.press("ctrl+n")
         await pilot.pause()
-        assert not panel.display and not panel.flags
+        assert not panel.display and panel.alert is None
 
     run(scenario, app)
 

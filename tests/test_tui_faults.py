@@ -231,3 +231,36 @@ def test_llama_cpp_failing_mid_decode_never_ends_the_app(
 
     asyncio.run(scenario())
     store.close()
+
+
+def test_a_failing_emergency_check_is_said_and_never_ends_the_app(
+    chat_env: Path, starter_gguf: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check is not a backend, but it runs on every message: if it breaks (a corrupt
+    weights file, say), the person is told to call for help themselves if in doubt."""
+    from hera_tui.app.screens import chat
+
+    def broken(text: str) -> None:
+        raise ValueError("weights file is corrupt")
+
+    monkeypatch.setattr(chat, "triage", broken)
+    store = ChatStore(data_dir() / "chats.db")
+    app = HeraApp(ModelChoice("gguf", str(starter_gguf), "--model"), store)
+    app.chat.set_defaults("", GenerationParams(temperature=0.0, max_tokens=4,
+                                               context_length=1024))
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.chat.query_one(PromptInput).load_text("my chest hurts")
+            await pilot.press("enter")
+            await settle(pilot)
+            _still_running(app)
+            notice = str(app.chat.query(ErrorNotice).first().render())
+            assert notice.startswith("The emergency check failed (ValueError: weights file")
+            assert "call your local emergency number now" in notice
+            [conv] = store.list_conversations()
+            assert [m.role for m in store.messages(conv.id)] == ["user", "assistant"]
+
+    asyncio.run(scenario())
+    store.close()

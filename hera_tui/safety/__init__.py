@@ -1,5 +1,10 @@
-"""Always-on safety: the medical disclaimer and the emergency red-flag check."""
+"""Always-on safety: the medical disclaimer and the emergency check.
 
-from .redflags import DISCLAIMER, RedFlag, check_message
+``triage(text)`` returns the emergency banner for a message (or None); ``status()`` says
+whether the learned layer is installed or the rules run alone. Heavy parts (the encoder,
+the weights) load on the first check, never at import.
+"""
 
-__all__ = ["DISCLAIMER", "RedFlag", "check_message"]
+from .detector import DISCLAIMER, Alert, status, triage
+
+__all__ = ["DISCLAIMER", "Alert", "status", "triage"]

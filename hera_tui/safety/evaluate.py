@@ -1,76 +1,117 @@
-"""Measure the red-flag check on the labelled sets: ``python -m hera_tui.safety.evaluate``.
+"""Measure the emergency check on a labelled file: recall and false alarms with intervals.
 
+Why Wilson intervals: the sets are a few hundred messages, so a rate of "97%" alone hides
+how much it could move on another set of the same size; the Wilson score interval stays
+inside [0, 1] and is honest near 0% and 100%, where the figures that matter live.
 Recall = emergencies flagged / emergencies; false-alarm rate = non-emergencies flagged /
-non-emergencies. Both sets are colloquial messages written for this check, positives in
-every category and negatives built to tempt a naive keyword match (negations, normal
-results, past history, general questions). ``cases.jsonl`` is the development set the
-rules were tuned on (it includes two earlier held-out sets, folded in after they were
-measured). ``cases_heldout.jsonl`` was written after the rules were frozen and measured once
-(recall 70%, false alarms 0%, see the README); its misses were then fixed, so its figure
-now overstates how the check does on new phrasing. Grow it with fresh cases before tuning.
+non-emergencies. Where the file labels conditions, recall is also given per condition, and
+whether the banner named the labelled condition.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from importlib import resources
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from .redflags import check_message
-
-
-@dataclass(frozen=True)
-class Case:
-    text: str
-    emergency: bool
-    category: str | None
+from .detector import Assessment
+from .labelled import Labelled
 
 
-@dataclass(frozen=True)
+def wilson(successes: int, total: int, z: float = 1.959964) -> tuple[float, float]:
+    """The 95% Wilson score interval of a proportion (0, 0 for an empty count)."""
+    if total == 0:
+        return 0.0, 0.0
+    p = successes / total
+    denominator = 1 + z * z / total
+    centre = (p + z * z / (2 * total)) / denominator
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass
+class Rate:
+    hits: int = 0
+    total: int = 0
+
+    @property
+    def value(self) -> float:
+        return self.hits / self.total if self.total else 0.0
+
+    def describe(self) -> str:
+        low, high = wilson(self.hits, self.total)
+        return f"{self.value:.1%} ({self.hits}/{self.total}, 95% CI {low:.1%}-{high:.1%})"
+
+
+@dataclass
 class Evaluation:
-    positives: int
-    negatives: int
-    recall: float
-    false_alarm_rate: float
-    missed: tuple[Case, ...]
-    false_alarms: tuple[Case, ...]
+    recall: Rate = field(default_factory=Rate)
+    false_alarms: Rate = field(default_factory=Rate)
+    #: per labelled condition: emergencies flagged / emergencies
+    by_condition: dict[str, Rate] = field(default_factory=dict)
+    #: per labelled condition: banner named that condition (not the general block)
+    named_right: dict[str, Rate] = field(default_factory=dict)
+    #: per kind of non-emergency: flagged / total
+    by_kind: dict[str, Rate] = field(default_factory=dict)
+    missed: list[Labelled] = field(default_factory=list)
+    false_alarm_cases: list[tuple[Labelled, Assessment]] = field(default_factory=list)
+
+    def summary_line(self) -> str:
+        """The last line ``hera safety eval`` prints (its format is relied on)."""
+        r, f = self.recall, self.false_alarms
+        return (f"recall {r.value:.2f} ({r.hits}/{r.total}), "
+                f"false alarms {f.value:.2f} ({f.hits}/{f.total})")
 
 
-SETS = {"development": "cases.jsonl", "held-out": "cases_heldout.jsonl"}
+def evaluate(rows: list[Labelled], assess: Callable[[str], Assessment]) -> Evaluation:
+    """Run ``assess`` on every message and count what it flagged."""
+    result = Evaluation()
+    for row in rows:
+        assessment = assess(row.text)
+        flagged = assessment.flagged
+        if row.emergency:
+            result.recall.total += 1
+            result.recall.hits += flagged
+            if not flagged:
+                result.missed.append(row)
+            if row.condition:
+                rate = result.by_condition.setdefault(row.condition, Rate())
+                rate.total += 1
+                rate.hits += flagged
+                named = result.named_right.setdefault(row.condition, Rate())
+                named.total += 1
+                named.hits += bool(assessment.alert and assessment.alert.condition
+                                   == row.condition)
+        else:
+            result.false_alarms.total += 1
+            result.false_alarms.hits += flagged
+            if flagged:
+                result.false_alarm_cases.append((row, assessment))
+            if row.kind:
+                rate = result.by_kind.setdefault(row.kind, Rate())
+                rate.total += 1
+                rate.hits += flagged
+    return result
 
 
-def load_cases(name: str = "development") -> list[Case]:
-    text = resources.files(__package__).joinpath(SETS[name]).read_text(encoding="utf-8")
-    return [Case(**json.loads(line)) for line in text.splitlines() if line.strip()]
-
-
-def evaluate(cases: list[Case]) -> Evaluation:
-    missed = tuple(c for c in cases if c.emergency and not check_message(c.text))
-    false_alarms = tuple(c for c in cases if not c.emergency and check_message(c.text))
-    positives = sum(c.emergency for c in cases)
-    negatives = len(cases) - positives
-    return Evaluation(
-        positives,
-        negatives,
-        (positives - len(missed)) / positives,
-        len(false_alarms) / negatives,
-        missed,
-        false_alarms,
-    )
-
-
-def main() -> None:
-    for name in SETS:
-        result = evaluate(load_cases(name))
-        print(
-            f"{name} set, {result.positives} emergencies + {result.negatives} non-emergencies:"
-            f" recall {result.recall:.1%}, false-alarm rate {result.false_alarm_rate:.1%}"
-        )
-        for case in result.missed:
-            print(f"  missed: {case.text}")
-        for case in result.false_alarms:
-            print(f"  false alarm: {case.text}")
-
-
-if __name__ == "__main__":
-    main()
+def report(result: Evaluation, *, show_cases: bool = False) -> list[str]:
+    """The lines ``hera safety eval`` prints; the last is :meth:`Evaluation.summary_line`."""
+    lines = []
+    if result.by_condition:
+        lines.append(f"{'condition':<26} {'recall':>26}   named this condition")
+        for condition in sorted(result.by_condition):
+            rate, named = result.by_condition[condition], result.named_right[condition]
+            lines.append(f"{condition:<26} {rate.describe():>26}   {named.hits}/{named.total}")
+    if result.by_kind:
+        lines.append(f"{'non-emergency kind':<26} {'false alarms':>26}")
+        for kind in sorted(result.by_kind):
+            lines.append(f"{kind:<26} {result.by_kind[kind].describe():>26}")
+    if show_cases:
+        lines += [f"missed: {row.text}" for row in result.missed]
+        for row, assessment in result.false_alarm_cases:
+            why = assessment.alert.condition if assessment.alert else "?"
+            lines.append(f"false alarm ({why}): {row.text}")
+    lines.append(f"recall {result.recall.describe()}")
+    lines.append(f"false alarms {result.false_alarms.describe()}")
+    lines.append(result.summary_line())
+    return lines

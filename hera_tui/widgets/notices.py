@@ -7,15 +7,13 @@ input, where streaming text cannot push it away, until the person hides it (F3).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from hera_tui.models import ModelChoice
-from hera_tui.safety import DISCLAIMER, RedFlag
+from hera_tui.safety import DISCLAIMER, Alert
 
 
 class DisclaimerBar(Static):
@@ -46,17 +44,14 @@ class ModelBanner(Static):
         self.update(line)
 
 
-def emergency_titles(flags: Sequence[RedFlag]) -> str:
-    return ", ".join(flag.title for flag in flags)
-
-
-def emergency_guidance(flags: Sequence[RedFlag]) -> Text:
-    """The full guidance for ``flags``, as the safety check words it."""
-    text = Text()
-    for flag in flags:
-        text.append(f"{flag.title}: ", style="bold")
-        text.append(f"{flag.guidance}\n")
-    text.append("HERA cannot help in an emergency; any reply is general information only.")
+def emergency_guidance(alert: Alert) -> Text:
+    """The banner's text, as the safety check words it: who to call, then the first steps;
+    for the general block, which conditions are possible."""
+    text = Text(f"{alert.title}\n", style="bold")
+    if alert.general and alert.possible:
+        text.append(f"Possible: {alert.possible_titles()}\n")
+    text.append(alert.guidance.text())
+    text.append("\nHERA cannot help in an emergency; any reply is general information only.")
     return text
 
 
@@ -64,11 +59,11 @@ class EmergencyNotice(Static):
     """In the conversation, under the message that fired: which emergency, and where the
     guidance is."""
 
-    def __init__(self, flags: Sequence[RedFlag], message_id: int | None = None) -> None:
-        text = Text.assemble(("⚠ This may be an emergency: ", "bold"), emergency_titles(flags),
+    def __init__(self, alert: Alert, message_id: int | None = None) -> None:
+        text = Text.assemble(("⚠ This may be an emergency: ", "bold"), alert.title,
                              ". What to do now is pinned below the conversation (F3).")
         super().__init__(text, classes="emergency")
-        self.flags = list(flags)
+        self.alert = alert
         self.message_id = message_id
 
 
@@ -78,25 +73,25 @@ class EmergencyPanel(VerticalScroll):
     def __init__(self) -> None:
         super().__init__(id="emergency-panel")
         self.border_title = "⚠ Emergency: call your local emergency number now  (F3 hide)"
-        self.flags: list[RedFlag] = []
+        self.alert: Alert | None = None
         self.display = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="emergency-guidance")
 
-    def pin(self, flags: Sequence[RedFlag]) -> None:
-        """Show ``flags``' guidance (replacing what was pinned) until hidden."""
-        self.flags = list(flags)
-        self.query_one("#emergency-guidance", Static).update(emergency_guidance(flags))
+    def pin(self, alert: Alert) -> None:
+        """Show ``alert``'s guidance (replacing what was pinned) until hidden."""
+        self.alert = alert
+        self.query_one("#emergency-guidance", Static).update(emergency_guidance(alert))
         self.display = True
 
     def clear(self) -> None:
-        self.flags = []
+        self.alert = None
         self.display = False
 
     def toggle(self) -> None:
         """F3: hide the guidance, or show it again."""
-        self.display = bool(self.flags) and not self.display
+        self.display = self.alert is not None and not self.display
 
 
 class ErrorNotice(Static):

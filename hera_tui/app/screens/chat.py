@@ -39,7 +39,7 @@ from hera_tui.models import (
     parse_spec,
     spec_label,
 )
-from hera_tui.safety import check_message
+from hera_tui.safety import triage
 from hera_tui.store.db import Conversation
 from hera_tui.widgets.messages import MessageView, stats_line
 from hera_tui.widgets.notices import (
@@ -140,7 +140,7 @@ class ChatScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """F3 is offered only while there is emergency guidance to hide or show."""
         if action == "toggle_emergency":
-            return bool(self.query_one(EmergencyPanel).flags)
+            return self.query_one(EmergencyPanel).alert is not None
         return True
 
     # -- small helpers -----------------------------------------------------------------------
@@ -247,10 +247,16 @@ class ChatScreen(Screen):
 
     def _mount_user(self, text: str, message_id: int) -> None:
         self.log_view.mount(MessageView("user", text, message_id))
-        flags = check_message(text)
-        if flags:
-            self.log_view.mount(EmergencyNotice(flags, message_id))
-            self.query_one(EmergencyPanel).pin(flags)
+        try:
+            alert = triage(text)
+        except Exception as exc:  # a broken check must not end the app, nor pass silently
+            self.show_error(f"The emergency check failed ({type(exc).__name__}: {exc}). If "
+                            "this may be an emergency, call your local emergency number now "
+                            "(911, 112, 999).")
+            return
+        if alert is not None:
+            self.log_view.mount(EmergencyNotice(alert, message_id))
+            self.query_one(EmergencyPanel).pin(alert)
             self.refresh_bindings()
 
     # -- sending -----------------------------------------------------------------------------

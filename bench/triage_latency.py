@@ -1,0 +1,73 @@
+"""Milliseconds per message of the emergency check, against the rules alone, in one run.
+
+The check runs on every message before the reply starts, so it must be fast on a laptop:
+the target is at most 50 ms per message on 2 cores. Messages are the labelled development
+set (``cases.jsonl``, colloquial one- and two-liners) plus long rambling messages built by
+joining several of them (the check then also scores each pair of sentences). Rounds
+alternate between the two checks so machine noise hits both alike; the median round is
+reported. The baseline, the rules alone, is what the check cost before the learned layer.
+
+    python bench/triage_latency.py [--rounds 5] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+
+def _messages() -> tuple[list[str], list[str]]:
+    from hera_tui.safety.labelled import shipped_set
+
+    short = [c.text for c in shipped_set("development")]
+    long = [" ".join(short[i : i + 8]) for i in range(0, len(short) - 8, 8)]
+    return short, long
+
+
+def _per_message_ms(check, messages: list[str]) -> float:
+    start = time.perf_counter()
+    for text in messages:
+        check(text)
+    return (time.perf_counter() - start) * 1000 / len(messages)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2,
+                        help="BLAS threads (set before numpy loads; default 2)")
+    args = parser.parse_args()
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(args.threads)
+
+    from hera_tui.safety.detector import default_detector, status
+    from hera_tui.safety.redflags import rule_hits
+
+    detector = default_detector()
+    print(f"check: {status()}; BLAS threads: {args.threads}")
+    if detector.mode == "rules":
+        print("the encoder is not installed (run `make setup`): nothing to compare")
+        return 1
+    short, long = _messages()
+    detector.assess(short[0])  # load the weights and warm the caches outside the timing
+    target = 50.0
+    failed = False
+    for label, messages in (("short", short), ("long", long)):
+        words = statistics.mean(len(m.split()) for m in messages)
+        rules, full = [], []
+        for _ in range(args.rounds):
+            rules.append(_per_message_ms(rule_hits, messages))
+            full.append(_per_message_ms(detector.assess, messages))
+        rules_ms, full_ms = statistics.median(rules), statistics.median(full)
+        verdict = "ok" if full_ms <= target else "OVER TARGET"
+        failed |= full_ms > target
+        print(f"{label:>5}: {len(messages)} messages, {words:.0f} words on average: rules "
+              f"{rules_ms:.2f} ms, full check {full_ms:.2f} ms per message, ratio "
+              f"{full_ms / rules_ms:.1f}x; target <= {target:.0f} ms: {verdict}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,148 @@
+"""Is a finding asserted *now*? Negation, history, general-question and learning cues.
+
+Why each cue is scoped: an earlier version searched a history cue on the whole clause and a
+question cue on the whole message, so "I have a history of depression and I want to kill
+myself" and "how do I know if he is ok? he collapsed and is not breathing" raised nothing.
+Here a cue cancels only the finding it governs:
+
+- a **negation** ("no", "don't", "denies") in the few words before the finding, in its
+  clause;
+- a **resolution** right after it ("... was normal", "... went away");
+- a **history** cue: a time phrase ("years ago", "as a kid", "used to") in the finding's
+  clause with no present-time marker ("now", "again", "just"), or a history noun phrase
+  ("history of", "in recovery from", "survivor of") whose object is the finding itself;
+- a **general question**, lesson or story ("what are the signs of", "first aid course",
+  "in the film") in the finding's sentence that names no particular person: "what should I
+  do if my child swallowed a button battery?" names one, so it fires.
+
+Some findings are never cancelled by history, question or lesson cues, only by a negation
+directly before them: a first-person statement of intent to die or to harm, and
+swallowed / took / collapsed / not breathing told as happening now. Those are the findings
+whose silencing costs a life.
+"""
+
+from __future__ import annotations
+
+import re
+
+_I = re.IGNORECASE
+
+SENTENCE_SPLIT = re.compile(r"(?<!\d)[.](?!\d)|[!?;\n]+")
+# clause boundaries: commas, contrast words, and "and" when a new subject or time follows
+_CLAUSE_SPLIT = re.compile(
+    r",|\b(?:but|although|though|however|except|whereas)\b|\band\s+(?=(?:now|then|today|"
+    r"tonight|this|i|i'?m|im|he|he'?s|she|she'?s|they|they'?re|we|my|his|her|it|there|"
+    r"suddenly|just|since)\b)",
+    _I,
+)
+
+NEGATION = re.compile(
+    r"\b(no|not|never|without|denies|denied|negative for|free of|ruled out|nor|"
+    r"don'?t|dont|doesn'?t|doesnt|didn'?t|didnt|isn'?t|wasn'?t|aren'?t|haven'?t|hasn'?t|"
+    r"hadn'?t|no longer|none|nothing like|zero)\b",
+    _I,
+)
+_RESOLVED_AFTER = re.compile(
+    r"\b(was|were|is|came back|came out|looked|looks|turned out)\b.{0,20}\b(normal|fine|"
+    r"clear|negative|ok|okay|nothing)\b|\b(went away|gone|resolved|cleared up|is over|"
+    r"are over|passed|settled)\b",
+    _I,
+)
+# time phrases that put a finding in the past
+_PAST_TIME = re.compile(
+    r"\b(\d+|a few|few|several|many|two|three|four|five|ten) (years?|months?|weeks?) ago\b|"
+    r"\b(years|months|ages|a long time|long) ago\b|\blast (year|month|summer|winter|spring|"
+    r"autumn|christmas)\b|\bas a (kid|child|teen\w*|baby|toddler|student)\b|\bwhen (i|he|she|"
+    r"they) (was|were) (young|little|small|a kid|a child|a baby|a teen\w*|\d+)\b|"
+    r"\bused to\b|\bback in\b|\bin (19|20)\d\d\b|\bin the past\b|\bchildhood\b|"
+    r"\bwell controlled\b|\bunder control\b",
+    _I,
+)
+# history noun phrases: they govern only their own object
+_HISTORY_NOUN = re.compile(
+    r"\b(history of|hx of|in recovery from|recovering from|recovered from|survivor of|"
+    r"survived (a|an|my)|diagnosed with|treated for|on medication for)"
+    r"(\s+(?!(and|but|or|is|are|was|were|now|who|which|then|has|had)\b)[\w'-]+){0,3}\s*$",
+    _I,
+)
+_PRESENT = re.compile(
+    r"\b(now|right now|currently|at the moment|again|just|today|tonight|this (morning|"
+    r"afternoon|evening)|since|suddenly|started|starting|keeps?|still|is having|are having|"
+    r"i'?m having|im having|happening)\b",
+    _I,
+)
+# general questions about a condition ...
+_QUESTION = re.compile(
+    r"\b(signs? of|symptoms? of|what (is|are|causes|happens|does|do)|how (do|can|would|should) "
+    r"(i|you|we|one|people) (know|tell|recogni[sz]e|spot|prevent|treat|help)|risk (of|factors?)|"
+    r"how to (prevent|recogni[sz]e|spot|treat|help|do|perform|give)|what should (i|you|we|one) "
+    r"do (if|when)|what to do (if|when)|what do you do (if|when)|difference between|how common|"
+    r"statistics|is it true|can you explain|explain|in general)\b",
+    _I,
+)
+# lessons, stories and hypotheticals: nobody is in danger now
+_STORY = re.compile(
+    r"\b(hypothetical\w*|what if|would (it|that) be|first[- ]aid (course|class|training|kit|"
+    r"book|manual)|cpr (course|class|training|dummy|manikin|mannequin)|(learning|learn|practis\w*|"
+    r"practic\w*|teach\w*|taught|studying|revising) (cpr|first aid|about)|course|lecture|exam|"
+    r"essay|homework|assignment|module|quiz|in (a|the|my|this) (\w+ )?(film|movie|show|series|"
+    r"book|novel|story|game|episode|drama|play|dream|scene|video|thriller|soap|sitcom|cartoon|"
+    r"comic)|on (tv|the news)|writing (a|an|my) (\w+ )?"
+    r"(novel|story|book|script|scene|essay|leaflet|guide|article|blog|post)|character|"
+    r"documentary|podcast|training|newspaper|if (someone|somebody|anyone|a person|a child|"
+    r"a baby|a kid|a patient|a customer|one|you))\b",
+    _I,
+)
+# ... unless the sentence is about a particular person
+_PARTICULAR = re.compile(
+    r"\b(my|his|her|our|their|i|i'?m|im|i'?ve|me|he|she|he'?s|she'?s|we|we'?re|they'?re|"
+    r"husband|wife|partner|mum|mom|dad|son|daughter|baby|brother|sister|friend|neighbou?r|"
+    r"grandma|grandad|grandpa|nan)\b",
+    _I,
+)
+_NOW = re.compile(r"\b(right now|now|just now|at the moment|currently|help)\b", _I)
+_PARTICULAR_EXCEPT_SELF_IN_QUESTION = re.compile(
+    r"\b(how (do|can|would|should) i (know|tell|recogni[sz]e|spot)|what should i do|"
+    r"i('?m| am) (learning|doing|taking|studying|writing|reading|watching|revising)|"
+    r"i (learn\w*|did|took|watched|read|wrote|teach|taught))\b",
+    _I,
+)
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE_SPLIT.split(text) if s and s.strip()]
+
+
+def clauses(sentence: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE_SPLIT.split(sentence) if c and c.strip()]
+
+
+def is_general_question(sentence: str) -> bool:
+    """A question about a condition in general, not about a particular person."""
+    if not _QUESTION.search(sentence):
+        return False
+    return not _PARTICULAR.search(_PARTICULAR_EXCEPT_SELF_IN_QUESTION.sub(" ", sentence))
+
+
+def is_story(sentence: str) -> bool:
+    """A lesson, a story or a hypothetical, unless it also says something is happening now."""
+    return bool(_STORY.search(sentence)) and not _NOW.search(sentence)
+
+
+def negated(clause: str, start: int) -> bool:
+    """A negation cue in the few words before position ``start`` of ``clause``."""
+    before = clause[:start].split()[-5:]
+    return bool(NEGATION.search(" ".join(before)))
+
+
+def resolved(clause: str, end: int) -> bool:
+    after = clause[end:].lstrip(" ,")
+    return bool(_RESOLVED_AFTER.match(after) or _RESOLVED_AFTER.search(after[:40]))
+
+
+def in_history(clause: str, start: int, *, nouns: bool = True) -> bool:
+    """A past-time phrase governs the clause (unless it says "now"), or a history phrase
+    names this very finding as its object."""
+    if nouns and _HISTORY_NOUN.search(clause[:start]):
+        return True
+    return bool(_PAST_TIME.search(clause)) and not _PRESENT.search(clause)

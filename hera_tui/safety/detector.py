@@ -1,0 +1,231 @@
+"""The emergency check the chat app runs on every message: rules plus the learned layer.
+
+``triage(text)`` returns the :class:`Alert` the banner shows, or None. How a message is
+judged (measured in the README; the choices come from ``train.py``'s cross-validation):
+
+1. The rules run (``redflags``): precise, auditable, no encoder needed.
+2. If the encoder and the trained weights are installed, the message is embedded, and so
+   is each pair of neighbouring sentences of a long message (an emergency buried in a
+   rambling message would be diluted in one mean-pooled vector). The classifier scores
+   each piece from its embedding and its words (``classifier``); the message scores as its
+   most alarming piece.
+3. The message is flagged when that score reaches the shipped threshold, or a lower one
+   when a rule fired too, or whenever a rule that must never be silenced fired (intent to
+   die, an overdose, a collapse).
+
+Which guidance: the most likely condition's, when one condition is clearly ahead.
+When two conditions are possible (two rules for different conditions, or a runner-up
+the classifier rates close), or the classifier is not sure which condition it is, the
+banner shows the general block, whose steps are right in every emergency, with the call
+instruction first.
+
+Without the encoder (an install that skipped ``make setup``) the rules alone decide and
+:func:`status` says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from . import context
+from .classifier import NONE, TrainedDetector
+from .conditions import GENERAL_ID, Guidance, conditions, general_guidance
+from .encoder import EncoderMissingError, SentenceEncoder, load_encoder
+from .redflags import RULES, RuleHit, rule_hits
+
+DISCLAIMER = (
+    "HERA is not a doctor: general information only, not a diagnosis or treatment. "
+    "In an emergency call your local emergency number (911, 112, 999)."
+)
+#: the shipped weights (``python -m hera_tui.safety.train`` writes them)
+WEIGHTS = "detector.npz"
+#: a runner-up condition with at least this share of the emergency probability is
+#: "also possible": the banner then shows the general block
+RUNNER_UP_SHARE = 0.3
+#: messages longer than this (words) or with more sentences are also scored piece by piece
+LONG_WORDS = 80
+LONG_SENTENCES = 5
+
+_IMMEDIATE = {rule.name for rule in RULES if rule.immediate}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason a message looks like an emergency: a rule, or a classifier score."""
+
+    condition: str
+    source: str  # "rule" or "classifier"
+    detail: str
+    score: float = 1.0
+
+
+@dataclass(frozen=True)
+class Alert:
+    """What the emergency banner shows, and why."""
+
+    guidance: Guidance
+    #: condition ids considered, most likely first (one, unless the block is general)
+    possible: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    #: the classifier's emergency probability (None when the rules alone decided)
+    score: float | None = None
+
+    @property
+    def condition(self) -> str:
+        """The condition the banner names, or ``"general"`` for the general block."""
+        return self.guidance.id
+
+    @property
+    def general(self) -> bool:
+        return self.guidance.id == GENERAL_ID
+
+    @property
+    def title(self) -> str:
+        return self.guidance.title
+
+    def possible_titles(self) -> str:
+        table = conditions()
+        return "; ".join(table[c].title for c in self.possible if c in table)
+
+
+@dataclass
+class Assessment:
+    """Everything the check computed for one message (``hera safety check`` prints it)."""
+
+    text: str
+    hits: list[RuleHit]
+    #: per piece scored: (piece, emergency probability, class probabilities)
+    pieces: list[tuple[str, float, np.ndarray]] = field(default_factory=list)
+    flagged: bool = False
+    alert: Alert | None = None
+
+
+def pieces(text: str) -> list[str]:
+    """The message, and for a long one each pair of neighbouring sentences."""
+    sentences = context.sentences(text)
+    if len(text.split()) <= LONG_WORDS and len(sentences) < LONG_SENTENCES:
+        return [text]
+    if len(sentences) < 2:
+        return [text]
+    return [text, *(" ".join(sentences[i : i + 2]) for i in range(len(sentences) - 1))]
+
+
+MODES = ("combined", "rules", "classifier")
+
+
+class Detector:
+    """The check in one of three modes: ``rules`` alone, the ``classifier`` alone (no rules
+    at all), or ``combined`` (what the app uses; the others are there to measure it)."""
+
+    def __init__(self, encoder: SentenceEncoder | None = None,
+                 trained: TrainedDetector | None = None, mode: str = "combined") -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown detector mode {mode!r}; use one of {', '.join(MODES)}")
+        self.encoder, self.trained = encoder, trained
+        if encoder is None or trained is None:
+            self.encoder, self.trained = None, None
+            mode = "rules"
+        self.mode = mode
+
+    def assess(self, text: str) -> Assessment:
+        hits = rule_hits(text) if self.mode != "classifier" else []
+        result = Assessment(text, hits)
+        if self.mode == "rules" or self.encoder is None or self.trained is None:
+            result.flagged = bool(hits)
+            if hits:
+                result.alert = _alert_from_rules(hits)
+            return result
+        trained = self.trained
+        texts = pieces(text)
+        probabilities = trained.model.probabilities(
+            trained.features(self.encoder.embed(texts), texts))
+        emergency = trained.model.emergency_probability(probabilities)
+        result.pieces = [(p, float(e), probabilities[i])
+                         for i, (p, e) in enumerate(zip(texts, emergency, strict=True))]
+        best = int(np.argmax(emergency))
+        score = float(emergency[best])
+        immediate = [h for h in hits if h.rule in _IMMEDIATE]
+        result.flagged = (
+            score >= trained.threshold
+            or bool(hits and score >= trained.rule_threshold)
+            or bool(immediate)
+        )
+        if result.flagged:
+            result.alert = _alert_from_scores(probabilities[best], score, trained, hits,
+                                              immediate)
+        return result
+
+
+def _rule_findings(hits: list[RuleHit]) -> list[Finding]:
+    return [Finding(h.condition, "rule", f"{h.rule}: \u201c{h.evidence}\u201d") for h in hits]
+
+
+def _choose(possible: list[str], clear: bool) -> Guidance:
+    table = conditions()
+    if clear and len(possible) == 1:
+        return table[possible[0]]
+    return general_guidance()
+
+
+def _alert_from_rules(hits: list[RuleHit]) -> Alert:
+    possible = list(dict.fromkeys(h.condition for h in hits))
+    return Alert(_choose(possible, True), tuple(possible), tuple(_rule_findings(hits)))
+
+
+def _alert_from_scores(probabilities: np.ndarray, score: float, trained: TrainedDetector,
+                       hits: list[RuleHit], immediate: list[RuleHit]) -> Alert:
+    """Rank conditions by the classifier's share of the emergency probability, plus one for
+    each condition a rule asserted (rules are precise; an immediate rule ranks first)."""
+    classes = trained.model.classes
+    share = {c: float(probabilities[i]) / max(score, 1e-9)
+             for i, c in enumerate(classes) if c != NONE}
+    evidence = dict(share)
+    for hit in hits:
+        evidence[hit.condition] = share[hit.condition] + (2.0 if hit in immediate else 1.0)
+    ranked = sorted(evidence, key=lambda c: -evidence[c])
+    possible = [c for c in ranked if evidence[c] >= RUNNER_UP_SHARE][:3] or ranked[:1]
+    top = possible[0]
+    findings = [Finding(c, "classifier", f"{share[c]:.0%} of emergency probability {score:.2f}",
+                        share[c] * score) for c in possible]
+    clear = len(possible) == 1 and (
+        share[top] >= trained.condition_confidence or evidence[top] >= 1.0)
+    return Alert(_choose(possible, clear), tuple(possible),
+                 (*_rule_findings(hits), *findings), score)
+
+
+def weights_path() -> Path:
+    return Path(str(resources.files(__package__).joinpath("model", WEIGHTS)))
+
+
+@cache
+def _default() -> tuple[Detector, str]:
+    try:
+        encoder = load_encoder()
+    except EncoderMissingError as exc:
+        return Detector(), f"rules only: {exc}"
+    trained = TrainedDetector.load(weights_path())
+    return Detector(encoder, trained), (
+        f"rules + learned layer (all-MiniLM-L6-v2 and word n-grams, "
+        f"{len(trained.model.classes) - 1} conditions, "
+        f"threshold {trained.threshold:.2f})"
+    )
+
+
+def default_detector() -> Detector:
+    """The check the app uses: loaded once, with the learned layer when it is installed."""
+    return _default()[0]
+
+
+def status() -> str:
+    """One line saying what the check runs on (rules only when the encoder is missing)."""
+    return _default()[1]
+
+
+def triage(text: str) -> Alert | None:
+    """The emergency banner for ``text``, or None when nothing suggests an emergency."""
+    return default_detector().assess(text).alert
