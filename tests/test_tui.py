@@ -307,6 +307,7 @@ def test_help_lists_the_keys_and_how_to_get_hera(chat_env: Path, starter_gguf: P
         assert ("conversations", "Ctrl+D") in {(r.where, r.keys) for r in rows}
         hint = str(app.screen.query_one("#help-hera").render())
         assert "CUDA GPU" in hint and "hera export" in hint and "ollama pull" not in hint
+        assert "make hera-mini" in hint  # the path without a GPU
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is app.chat
