@@ -150,11 +150,12 @@ def _samples_section(samples: list[dict[str, Any]] | None) -> list[str]:
     lines = ["## Sample replies", "",
              f"Greedy replies to ten fixed patient questions, asked with HERA's system prompt "
              f"as the chat app sends it. {passed} of {len(samples)} end their turn, contain no "
-             "template tokens and make no claim to be a doctor.", ""]
+             "template tokens and do not speak as a doctor (claiming to be one, or ordering "
+             "tests and examinations as the treating clinician).", ""]
     for s in samples:
         flags = [name for name, bad in (("did not end its turn", not s["stopped"]),
                                         ("template tokens", s["template_tokens"]),
-                                        ("claims to be a doctor", s["claims_doctor"])) if bad]
+                                        ("speaks as a doctor", s["claims_doctor"])) if bad]
         reply = " ".join(s["reply"].split())
         lines += [f"**Q:** {s['question']}", "",
                   f"> {reply}" + (f" *({', '.join(flags)})*" if flags else ""), ""]

@@ -34,7 +34,11 @@ PATIENT_QUESTIONS = (
 #: "I am a doctor", "as your physician", "I'm Dr. ..." and the like.
 DOCTOR_CLAIM = re.compile(
     r"\b(i am|i'm|im|as)\s+(a|an|your)\s+(medical\s+)?(doctor|physician|gp|surgeon|"
-    r"nurse|specialist|clinician)\b|\bi'?m\s+dr\b|\bi am dr\b",
+    r"nurse|specialist|clinician)\b|\bi'?m\s+dr\b|\bi am dr\b"
+    # Acting as the examining clinician is a claim too: doctor-patient data (GenMedGPT)
+    # teaches "We'll need to run some tests", "I will prescribe", "I'd like to examine you".
+    r"|\b(we|i)\s*('ll|'d like to|\s+will|\s+would like to|\s+need to)\s+(also\s+)?"
+    r"(need\s+to\s+)?(run|do|order|perform|conduct|prescribe|examine)\b",
     re.IGNORECASE,
 )
 
