@@ -54,18 +54,18 @@ def app(chat_env: Path, starter_gguf: Path) -> HeraApp:
 
 
 async def _still(pilot) -> None:
-    """Stop cursors blinking and let focus changes and animations end: a picture must not
-    depend on when it is taken. Every screen of the stack: the chat input under a modal
-    still draws its cursor. On a loaded machine a new screen's focus can land after a few
-    pauses, and the focused field draws a cursor the unfocused one does not."""
+    """Let focus changes and animations end, then take focus away: a picture must not
+    depend on when it is taken. A focused field draws a cursor whose state depends on
+    timing (blink phase, when focus landed, the terminal's own focus events); with nothing
+    focused no field draws one, so the pictures show the layout and text, never a cursor."""
     for _ in range(200):
         if pilot.app.focused is not None:
             break
         await pilot.pause(0.05)
-    for screen in pilot.app.screen_stack:
-        for widget in screen.query("Input, TextArea"):
-            widget.cursor_blink = False
     await pilot.wait_for_scheduled_animations()
+    for _ in range(3):
+        await pilot.pause()
+    pilot.app.set_focus(None)
     for _ in range(3):
         await pilot.pause()
 

@@ -33,6 +33,10 @@ REPO = Path(__file__).resolve().parent.parent
 GONE_WITHIN = 30.0
 
 
+#: the escape sequence a full-screen app starts with
+ALT_SCREEN = b"\x1b[?1049h"
+
+
 class Terminal:
     """A pseudo-terminal with a program running in it as the session leader."""
 
@@ -61,11 +65,17 @@ class Terminal:
             self.output += data
 
     def wait_for(self, text: bytes, timeout: float = 120.0) -> None:
+        """Wait for ``text`` on the app's own screen (after it switched to the alternate
+        screen): what ran before it, e.g. make's setup steps, may print the same word."""
         deadline = time.monotonic() + timeout
-        while text not in self.output:
+        while not self._shown(text):
             assert time.monotonic() < deadline, f"{text!r} never appeared"
             assert self.poll() is None, f"exited early: {bytes(self.output[-2000:])!r}"
             time.sleep(0.2)
+
+    def _shown(self, text: bytes) -> bool:
+        start = self.output.find(ALT_SCREEN)
+        return start >= 0 and text in self.output[start:]
 
     def type(self, text: str) -> None:
         os.write(self.fd, text.encode())
@@ -193,3 +203,28 @@ def test_guard_reports_a_hung_up_terminal_once() -> None:
     time.sleep(0.3)
     assert lost == ["hangup"]
     os.close(slave)
+
+
+def test_a_terminal_hung_up_before_the_app_started_is_still_a_terminal() -> None:
+    """Closed while the app was still importing, the terminal must still be watched (else
+    Textual's input thread spins on it forever); pipes and /dev/null are not terminals."""
+    from hera_tui.app.terminal_guard import is_terminal, terminal_alive
+
+    leader, follower = pty.openpty()
+    assert is_terminal(follower) and terminal_alive(follower)
+    pid = os.fork()
+    if pid == 0:  # a session leader that opens the pty as its controlling terminal, then dies
+        os.setsid()
+        os.close(os.open(os.ttyname(follower), os.O_RDWR))
+        os._exit(0)
+    os.waitpid(pid, 0)
+    os.close(leader)  # the terminal window closes: the pty is hung up
+    assert is_terminal(follower) and not terminal_alive(follower)
+    os.close(follower)
+    read, write = os.pipe()
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        assert not is_terminal(read) and not is_terminal(null)
+    finally:
+        for fd in (read, write, null):
+            os.close(fd)

@@ -31,7 +31,7 @@ from .keys import key_label
 from .model_catalog import base_model_warning
 from .registry import SCREENS
 from .screens import ChatScreen
-from .terminal_guard import EXIT_STATUS, TerminalGuard
+from .terminal_guard import EXIT_STATUS, TerminalGuard, is_terminal
 
 CSS = """
 #model-banner { background: $primary-background; padding: 0 1; height: auto; }
@@ -107,8 +107,9 @@ class HeraApp(App):
 
     async def on_mount(self) -> None:
         self._loop = asyncio.get_running_loop()
-        if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
-            self._guard = TerminalGuard(self.terminal_lost, sys.__stdin__.fileno()).start()
+        stdin = sys.__stdin__
+        if not self.is_headless and stdin is not None and is_terminal(stdin.fileno()):
+            self._guard = TerminalGuard(self.terminal_lost, stdin.fileno()).start()
         await self.push_screen(self.chat)
         if self._initial_conversation is not None:
             named = self.choice is not None and self.choice.source == "--model"

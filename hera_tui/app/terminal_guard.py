@@ -18,6 +18,7 @@ by then the conversation is saved, and a process that never exits is worse.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import termios
@@ -28,6 +29,19 @@ from types import FrameType
 
 #: exit status after a hang-up or SIGTERM: 128 + the signal number, as shells report it
 EXIT_STATUS = {"hangup": 128 + signal.SIGHUP, "SIGTERM": 128 + signal.SIGTERM}
+
+
+def is_terminal(fd: int) -> bool:
+    """Whether ``fd`` is a terminal, working or already hung up. ``isatty`` says no for a
+    hung-up one, yet a terminal closed while the app was still starting must be watched
+    too: it fails ``tcgetattr`` with EIO, where a pipe or /dev/null fails with ENOTTY."""
+    try:
+        termios.tcgetattr(fd)
+    except termios.error as exc:
+        return exc.args[0] == errno.EIO
+    except OSError as exc:
+        return exc.errno == errno.EIO
+    return True
 
 
 def terminal_alive(fd: int) -> bool:
