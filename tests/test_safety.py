@@ -10,7 +10,8 @@ import pytest
 
 from hera_tui.safety import status, triage
 from hera_tui.safety.conditions import conditions
-from hera_tui.safety.detector import Detector, default_detector, pieces
+from hera_tui.safety.detector import Detector, default_detector
+from hera_tui.safety.pieces import piece_texts
 from hera_tui.safety.redflags import rule_hits
 
 # The six messages of issue 9 that the first version silenced, and the condition each is.
@@ -104,9 +105,9 @@ def test_one_condition_shows_its_own_guidance(rules_only: Detector) -> None:
 def test_long_messages_are_also_scored_by_pairs_of_sentences() -> None:
     chatter = ("We moved house last month. The kids are settling in at school. I have been "
                "meaning to ask about vitamin D for the winter. ")
-    assert pieces("chest pain") == ["chest pain"]
+    assert piece_texts("chest pain") == ["chest pain"]
     long = chatter * 3 + "Anyway right now my dad is on the floor, he is not responding. " + chatter
-    assert len(pieces(long)) > 5
+    assert len(piece_texts(long)) > 5
     assert triage(long) is not None
     assert triage(chatter * 4) is None
 

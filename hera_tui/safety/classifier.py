@@ -46,6 +46,11 @@ class Vocabulary:
 
     terms: tuple[str, ...]
     idf: np.ndarray
+    #: term -> column (built once: rebuilding it per message cost more than the bag itself)
+    index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.index = {t: i for i, t in enumerate(self.terms)}
 
     @classmethod
     def build(cls, texts: list[str], min_count: int = 3) -> Vocabulary:
@@ -59,10 +64,9 @@ class Vocabulary:
 
     def bag(self, texts: list[str]) -> np.ndarray:
         """One L2-normalised idf-weighted presence vector per text."""
-        index = {t: i for i, t in enumerate(self.terms)}
         out = np.zeros((len(texts), len(self.terms)), dtype=np.float32)
         for row, text in enumerate(texts):
-            columns = [index[g] for g in ngrams(text) if g in index]
+            columns = [self.index[g] for g in ngrams(text) if g in self.index]
             out[row, columns] = self.idf[columns]
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)

@@ -5,8 +5,8 @@ judged (measured in the README; the choices come from ``train.py``'s cross-valid
 
 1. The rules run (``redflags``): precise, auditable, no encoder needed.
 2. If the encoder and the trained weights are installed, the message is embedded, and so
-   is each pair of neighbouring sentences of a long message (an emergency buried in a
-   rambling message would be diluted in one mean-pooled vector). The classifier scores
+   is each pair of neighbouring sentences of a long message (``pieces``: an emergency
+   buried in a rambling message would be diluted in one mean-pooled vector). The classifier scores
    each piece from its embedding and its words (``classifier``); the message scores as its
    most alarming piece.
 3. The message is flagged when that score reaches the shipped threshold, or a lower one
@@ -32,10 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import context
 from .classifier import NONE, TrainedDetector
 from .conditions import GENERAL_ID, Guidance, conditions, general_guidance
 from .encoder import EncoderMissingError, SentenceEncoder, load_encoder
+from .pieces import embed_pieces, piece_texts
 from .redflags import RULES, RuleHit, rule_hits
 
 DISCLAIMER = (
@@ -47,9 +47,6 @@ WEIGHTS = "detector.npz"
 #: a runner-up condition with at least this share of the emergency probability is
 #: "also possible": the banner then shows the general block
 RUNNER_UP_SHARE = 0.3
-#: messages longer than this (words) or with more sentences are also scored piece by piece
-LONG_WORDS = 80
-LONG_SENTENCES = 5
 
 _IMMEDIATE = {rule.name for rule in RULES if rule.immediate}
 
@@ -105,16 +102,6 @@ class Assessment:
     alert: Alert | None = None
 
 
-def pieces(text: str) -> list[str]:
-    """The message, and for a long one each pair of neighbouring sentences."""
-    sentences = context.sentences(text)
-    if len(text.split()) <= LONG_WORDS and len(sentences) < LONG_SENTENCES:
-        return [text]
-    if len(sentences) < 2:
-        return [text]
-    return [text, *(" ".join(sentences[i : i + 2]) for i in range(len(sentences) - 1))]
-
-
 MODES = ("combined", "rules", "classifier")
 
 
@@ -141,9 +128,9 @@ class Detector:
                 result.alert = _alert_from_rules(hits)
             return result
         trained = self.trained
-        texts = pieces(text)
-        probabilities = trained.model.probabilities(
-            trained.features(self.encoder.embed(texts), texts))
+        texts = piece_texts(text)
+        [embeddings] = embed_pieces(self.encoder, [text])
+        probabilities = trained.model.probabilities(trained.features(embeddings, texts))
         emergency = trained.model.emergency_probability(probabilities)
         result.pieces = [(p, float(e), probabilities[i])
                          for i, (p, e) in enumerate(zip(texts, emergency, strict=True))]

@@ -35,11 +35,12 @@ from .classifier import (
     fit_temperature,
 )
 from .conditions import condition_ids
-from .detector import pieces, weights_path
+from .detector import weights_path
 from .embedding_cache import embed_cached
 from .encoder import EncoderMissingError, load_encoder
 from .evaluate import wilson
 from .labelled import Labelled, LabelledFileError, read_labelled
+from .pieces import piece_texts
 from .redflags import RULES, rule_hits
 
 FOLDS = 5
@@ -100,9 +101,10 @@ def load_corpus(files: list[Path], cache_file: Path) -> Corpus:
             raise LabelledFileError(f"corpus message with unknown condition {row.condition!r}: "
                                     f"{row.text[:60]!r}; use an id from conditions.toml")
     vocabulary = Vocabulary.build([r.text for r in rows])
-    split = [pieces(r.text) for r in rows]
+    split = [piece_texts(r.text) for r in rows]
     flat = [p for ps in split for p in ps]
-    x = features(embed_cached(load_encoder(), flat, cache_file), vocabulary.bag(flat))
+    embeddings = embed_cached(load_encoder(), [r.text for r in rows], cache_file)
+    x = features(np.concatenate(embeddings), vocabulary.bag(flat))
     bounds = np.cumsum([0, *(len(ps) for ps in split)])
     hits = [rule_hits(r.text) for r in rows]
     return Corpus(
@@ -302,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"train: error: no *.jsonl files in {args.corpus or corpus_dir()}", file=sys.stderr)
         return 2
     out = args.out or weights_path()
-    cache_file = Path.home() / ".cache" / "hera" / "safety" / "corpus-embeddings.npz"
+    cache_file = Path.home() / ".cache" / "hera" / "safety" / "corpus-pieces.npz"
     try:
         trained, lines = train(files, cache_file)
     except (EncoderMissingError, LabelledFileError) as exc:
