@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +61,23 @@ def test_the_general_block_holds_only_steps_right_in_every_emergency() -> None:
     for wrong_somewhere in ("aspirin", "sugar", "adrenaline", "vomit", "water", "inhaler"):
         assert wrong_somewhere not in text.lower()
     assert "CPR" in text
+
+
+SETS = Path(__file__).parent.parent / "hera_tui" / "safety" / "sets"
+README = Path(__file__).parent.parent / "README.md"
+
+
+@pytest.mark.parametrize("name", ["frozen_eval.jsonl", "frozen_eval_v2.jsonl"])
+def test_the_frozen_sets_are_the_ones_the_readme_measured(name: str) -> None:
+    """A frozen set is never edited: its sha256 is the one the README's figures cite."""
+    digest = hashlib.sha256((SETS / name).read_bytes()).hexdigest()
+    assert f"`{digest}`" in README.read_text(encoding="utf-8"), f"{name} changed since measured"
+
+
+def test_the_corpus_takes_nothing_from_the_frozen_set() -> None:
+    """Five short messages of the second frozen set were written, independently, word for
+    word as in the corpus ("collapsed not breathing"; the README says so); the corpus must
+    gain no other."""
+    frozen = {r.text.casefold() for r in read_labelled(SETS / "frozen_eval_v2.jsonl")}
+    corpus = {r.text.casefold() for f in corpus_files(corpus_dir()) for r in read_labelled(f)}
+    assert len(frozen & corpus) == 5
