@@ -135,3 +135,20 @@ def test_the_app_check_uses_the_learned_layer_and_imports_no_torch() -> None:
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_preload_loads_the_check_before_the_first_message(monkeypatch) -> None:
+    from hera_tui.safety import detector
+
+    detector._load_default.cache_clear()
+    detector.preload()
+    assert detector._load_default.cache_info().currsize == 1
+    # a check that cannot load is left for the first message, which reports it
+    detector._load_default.cache_clear()
+    monkeypatch.setenv("HERA_ENCODER_THREADS", "many")
+    detector.preload()
+    assert detector._load_default.cache_info().currsize == 0
+    with pytest.raises(Exception, match="HERA_ENCODER_THREADS"):
+        triage("chest pain")
+    monkeypatch.delenv("HERA_ENCODER_THREADS")
+    detector._load_default.cache_clear()

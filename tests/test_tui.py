@@ -330,6 +330,23 @@ def test_a_reply_cut_short_by_a_crash_is_shown_as_such(chat_env: Path, starter_g
     run(scenario, app)
 
 
+def test_the_emergency_check_loads_while_the_app_starts(chat_env: Path) -> None:
+    from hera_tui.safety import detector
+
+    detector._load_default.cache_clear()
+    app = make_app(None)
+
+    async def scenario(pilot) -> None:
+        for _ in range(200):  # loaded in the background, before any message is sent
+            if detector._load_default.cache_info().currsize:
+                break
+            await pilot.pause(0.05)
+        assert detector._load_default.cache_info().currsize == 1
+        assert app.store.list_conversations() == []
+
+    run(scenario, app)
+
+
 def test_no_model_anywhere_keeps_the_app_running(chat_env: Path) -> None:
     app = make_app(None)
 

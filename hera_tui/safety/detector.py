@@ -25,6 +25,7 @@ Without the encoder (an install that skipped ``make setup``) the rules alone dec
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -189,8 +190,16 @@ def weights_path() -> Path:
     return Path(str(resources.files(__package__).joinpath("model", WEIGHTS)))
 
 
-@cache
+_LOADING = threading.Lock()
+
+
 def _default() -> tuple[Detector, str]:
+    with _LOADING:  # the preload thread and a first message never load it twice
+        return _load_default()
+
+
+@cache
+def _load_default() -> tuple[Detector, str]:
     try:
         encoder = load_encoder()
     except EncoderMissingError as exc:
@@ -201,6 +210,16 @@ def _default() -> tuple[Detector, str]:
         f"{len(trained.model.classes) - 1} conditions, "
         f"threshold {trained.threshold:.2f})"
     )
+
+
+def preload() -> None:
+    """Load the check now, so that the first message is not held up while the encoder and
+    onnxruntime load (about a second): the chat app calls it in a background thread as it
+    starts. A failure is left for the first real check, which shows it in the chat."""
+    try:
+        _default()
+    except Exception:  # reported by the first triage() instead
+        return
 
 
 def default_detector() -> Detector:

@@ -39,7 +39,7 @@ from hera_tui.models import (
     parse_spec,
     spec_label,
 )
-from hera_tui.safety import triage
+from hera_tui.safety import preload, triage
 from hera_tui.store.db import Conversation
 from hera_tui.widgets.messages import MessageView, stats_line
 from hera_tui.widgets.notices import (
@@ -132,6 +132,8 @@ class ChatScreen(Screen):
         yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
+        # a daemon thread, not a worker: closing the app must never wait for it
+        threading.Thread(target=preload, name="hera-emergency-check", daemon=True).start()
         self.query_one(PromptInput).focus()
         self.show_model_status("loading…" if self.app.choice else "")
         if self.app.choice is None:
