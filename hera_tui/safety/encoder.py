@@ -204,10 +204,13 @@ class SentenceEncoder:
         room = MAX_TOKENS - 2
         ids = [self.tokenizer.encode(s, MAX_TOKENS + 2)[1:-1][:room] for s in segments]
         passes: list[list[int]] = []
+        filled = 0  # tokens in the current pass
         for i, seg in enumerate(ids):
-            if not passes or sum(len(ids[j]) for j in passes[-1]) + len(seg) > room:
+            if not passes or filled + len(seg) > room:
                 passes.append([])
+                filled = 0
             passes[-1].append(i)
+            filled += len(seg)
         batch = [[self.tokenizer.cls_id, *(t for j in p for t in ids[j]), self.tokenizer.sep_id]
                  for p in passes]
         states, _ = self._forward(batch)

@@ -80,6 +80,12 @@ def build(layers: list, heads: int, dim: int, eps: float) -> bytes:
         split = op("Reshape", [x, "split_heads"], f"{name}.split")
         return op("Transpose", [split], f"{name}.heads", perm=perm)
 
+    def add_and_norm(name: str, x: str, delta: str, norm: tuple[np.ndarray, np.ndarray]) -> str:
+        residual = op("Add", [x, delta], f"{name}.residual")
+        return op("LayerNormalization", [residual, weight(f"{name}.w", norm[0]),
+                                         weight(f"{name}.b", norm[1])], name,
+                  axis=-1, epsilon=eps)
+
     x = "x"
     for i, layer in enumerate(layers):
         p = f"layer{i}"
@@ -94,21 +100,15 @@ def build(layers: list, heads: int, dim: int, eps: float) -> bytes:
         context = op("Transpose", [op("MatMul", [attention, v], f"{p}.av")], f"{p}.avt",
                      perm=[0, 2, 1, 3])
         context = op("Reshape", [context, "merge_heads"], f"{p}.context")
-        residual = op("Add", [x, linear(f"{p}.out", context, layer.out_w, layer.out_b)],
-                      f"{p}.res1")
-        x = op("LayerNormalization", [residual, weight(f"{p}.ln1.w", layer.ln1[0]),
-                                      weight(f"{p}.ln1.b", layer.ln1[1])], f"{p}.x1",
-               axis=-1, epsilon=eps)
+        x = add_and_norm(f"{p}.ln1", x, linear(f"{p}.out", context, layer.out_w, layer.out_b),
+                         layer.ln1)
         up = linear(f"{p}.up", x, layer.up_w, layer.up_b)
         # BERT's exact GELU: up * (1 + erf(up / sqrt 2)) / 2
         erf = op("Erf", [op("Mul", [up, "inv_sqrt2"], f"{p}.up_scaled")], f"{p}.erf")
         scaled = op("Mul", [up, op("Add", [erf, "one"], f"{p}.erf1")], f"{p}.g")
         gelu = op("Mul", [scaled, "half"], f"{p}.gelu")
-        residual = op("Add", [x, linear(f"{p}.down", gelu, layer.down_w, layer.down_b)],
-                      f"{p}.res2")
-        x = op("LayerNormalization", [residual, weight(f"{p}.ln2.w", layer.ln2[0]),
-                                      weight(f"{p}.ln2.b", layer.ln2[1])], f"{p}.x2",
-               axis=-1, epsilon=eps)
+        x = add_and_norm(f"{p}.ln2", x, linear(f"{p}.down", gelu, layer.down_w, layer.down_b),
+                         layer.ln2)
     nodes.append(pb.node("Identity", [x], "states"))
     return pb.model(
         "all-MiniLM-L6-v2 layers", nodes, weights,

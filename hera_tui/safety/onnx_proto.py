@@ -59,8 +59,9 @@ def tensor(name: str, array: np.ndarray) -> bytes:
     """A TensorProto with raw little-endian data (an initializer: a weight or a constant)."""
     array = np.ascontiguousarray(array)
     dims = b"".join(_int(1, d) for d in array.shape)
+    little_endian = array.astype(array.dtype.newbyteorder("<"), copy=False)
     return dims + _int(2, _DATA_TYPES[array.dtype]) + _str(8, name) + _bytes(
-        9, array.astype(array.dtype.newbyteorder("<")).tobytes())
+        9, little_endian.tobytes())
 
 
 def _attribute(name: str, value: float | int | list[int]) -> bytes:
