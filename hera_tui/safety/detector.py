@@ -33,9 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
+from hera_train.encoder import EncoderMissingError, SentenceEncoder, load_encoder
+
 from .classifier import NONE, TrainedDetector
 from .conditions import GENERAL_ID, Guidance, conditions, general_guidance
-from .encoder import EncoderMissingError, SentenceEncoder, load_encoder
 from .pieces import embed_pieces, piece_texts
 from .redflags import RULES, RuleHit, rule_hits
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoder import SentenceEncoder
+from hera_train.encoder import SentenceEncoder
+
 from .pieces import embed_pieces, piece_texts
 
 

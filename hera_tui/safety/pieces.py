@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from hera_train.encoder import SentenceEncoder, mean_pool
+
 from .context import SENTENCE_SPLIT
-from .encoder import SentenceEncoder, mean_pool
 
 #: messages longer than this (words) or with at least this many sentences are long
 LONG_WORDS = 80

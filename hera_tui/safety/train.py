@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hera_train.encoder import EncoderMissingError, load_encoder
+
 from .classifier import (
     NONE,
     LinearModel,
@@ -37,7 +39,6 @@ from .classifier import (
 from .conditions import condition_ids
 from .detector import weights_path
 from .embedding_cache import embed_cached
-from .encoder import EncoderMissingError, load_encoder
 from .evaluate import wilson
 from .labelled import Labelled, LabelledFileError, read_labelled
 from .pieces import piece_texts

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from transformers import AutoModel, AutoTokenizer
 
-from hera_tui.safety.encoder import MAX_TOKENS, encoder_dir
+from hera_train.encoder import MAX_TOKENS, encoder_dir
 
 SENTENCES = [
     "crushing pain in my chest going down my left arm",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import onnxruntime
 
-from hera_tui.safety import onnx_proto as pb
+from hera_train.encoder import onnx_proto as pb
 
 
 def _run(model: bytes, **inputs: np.ndarray) -> np.ndarray:

