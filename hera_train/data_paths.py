@@ -1,4 +1,4 @@
-"""Where HERA's data files live.
+"""Where HERA's data files live, and where it keeps what it makes.
 
 Real users load datasets from the Hugging Face hub. Offline machines (and CI) point
 ``HERA_DATA_DIR`` at a folder holding the same data (``pubmedqa/ori_pqal.json``,
@@ -17,6 +17,15 @@ DATA_DIR_ENV = "HERA_DATA_DIR"
 
 class DataNotFoundError(HeraError, FileNotFoundError):
     """A data file HERA needs is not where it was looked for."""
+
+
+def hera_home() -> Path:
+    """Where HERA keeps what it makes for the user (conversations, results, the NIH
+    library): ``$HERA_HOME``, else ``$XDG_DATA_HOME/hera``, else ``~/.local/share/hera``."""
+    if os.environ.get("HERA_HOME"):
+        return Path(os.environ["HERA_HOME"])
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "hera"
 
 
 def data_dir() -> Path | None:

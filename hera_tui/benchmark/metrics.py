@@ -9,14 +9,12 @@ to have learned anything.
 
 from __future__ import annotations
 
-import random
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from hera_train.intervals import BOOTSTRAP_SAMPLES, bootstrap_mean_ci
 from hera_train.pubmedqa import accuracy, macro_f1
-
-BOOTSTRAP_SAMPLES = 2000
 
 
 def confusion_matrix(
@@ -36,16 +34,7 @@ def bootstrap_ci(
     level: float = 0.95,
 ) -> tuple[float, float]:
     """Percentile bootstrap interval of the accuracy, reproducible by seed."""
-    n = len(correct)
-    if n == 0:
-        return (0.0, 0.0)
-    rng = random.Random(seed)
-    hits = [1 if c else 0 for c in correct]
-    means = sorted(sum(rng.choices(hits, k=n)) / n for _ in range(samples))
-    tail = (1 - level) / 2
-    lo = means[int(tail * samples)]
-    hi = means[min(samples - 1, int((1 - tail) * samples))]
-    return (lo, hi)
+    return bootstrap_mean_ci([1 if c else 0 for c in correct], samples, seed, level)
 
 
 def majority_baseline(gold: Sequence[str]) -> tuple[str, float]:
