@@ -63,6 +63,10 @@ def add_build_parser(subparsers: argparse._SubParsersAction) -> None:
         "--bench-limit", type=int, default=0, metavar="N",
         help="score a label-stratified sample of N PubMedQA test questions (default: all 500)",
     )
+    p.add_argument(
+        "--answers-limit", type=int, default=0, metavar="N",
+        help="answer only the first N of the 50 LiveQA dev questions (default: all)",
+    )
     p.set_defaults(handler=_build)
 
 
@@ -142,6 +146,43 @@ def _benchmark(gguf: Path, limit: int) -> dict[str, Any]:
     return _benchmark_summary(report, gguf)
 
 
+def _grounded_answers(gguf: Path, run_dir: Path, limit: int) -> dict[str, Any] | None:
+    """The export's grounded answers to the frozen LiveQA dev questions (with sources), or
+    None with a note when the data or the library is missing."""
+    from hera_train.errors import HeraError
+    from hera_train.terminal_progress import RateProgress
+    from hera_tui.answers import Answerer, open_library_retriever
+    from hera_tui.backends.llama_cpp_backend import LlamaCppBackend
+    from hera_tui.benchmark.answers import format_answers, read_items, run_answers
+    from hera_tui.benchmark.cli import model_identity
+    from hera_tui.settings import results_dir
+
+    retriever, missing = open_library_retriever()
+    if retriever is None:
+        _say(f"grounded answers: skipped ({missing})")
+        return None
+    try:
+        from hera_train.sources.cli import write_frozen_devsets
+
+        devsets = write_frozen_devsets(run_dir / "devsets")
+    except HeraError as exc:
+        _say(f"grounded answers: skipped ({exc})")
+        return None
+    file = devsets["liveqa-answers-dev.jsonl"]
+    items = read_items(file)[: limit or None]
+    backend = LlamaCppBackend(gguf)
+    backend.load()
+    try:
+        run = run_answers(items, Answerer(backend, retriever), model_identity(str(gguf)), file,
+                          True, results_dir(), RateProgress("grounded answers", "q"))
+    finally:
+        backend.close()
+        retriever.library.close()
+    print(format_answers(f"{gguf.name} | with sources", run["metrics"]))
+    return {"with_sources": run["metrics"], "file": file.name, "questions": len(items),
+            "model_file": gguf.name}
+
+
 def _build(args: argparse.Namespace) -> int:
     from hera_train.config import load_config
 
@@ -164,17 +205,23 @@ def _build(args: argparse.Namespace) -> int:
     _say(f"[3/3] benchmark {gguf.name} on PubMedQA "
          f"({args.bench_limit or 'all 500'} test questions; resumes from its cache)")
     summary = _benchmark(gguf, args.bench_limit)
-    from export.model_card import BENCHMARK_FILE, SAMPLES_FILE, record
-    from export.sample_replies import as_records, sample_replies
+    from export.model_card import ANSWERS_FILE, BENCHMARK_FILE, SAMPLES_FILE, record
+    from export.sample_replies import as_records
     from hera_train.atomic_files import atomic_write_json
-    from hera_train.formats import get_format
+    from hera_tui.answers import sample_replies
 
     record(gguf.parent, BENCHMARK_FILE, summary)
     state["benchmark"] = summary
     atomic_write_json(run_dir / BUILD_FILE, state)
 
-    _say("sample replies: ten fixed patient questions, greedy")
-    samples = as_records(sample_replies(gguf, get_format(config.model.prompt_format)))
+    _say("grounded answers: the frozen LiveQA dev questions, greedy, with sources "
+         "(resumes from its cache)")
+    answers = _grounded_answers(gguf, run_dir, args.answers_limit)
+    if answers is not None:
+        record(gguf.parent, ANSWERS_FILE, answers)
+
+    _say("sample replies: eleven fixed patient questions, greedy, from NIH sources")
+    samples = as_records(sample_replies(gguf))
     card = record(gguf.parent, SAMPLES_FILE, samples)
     for s in samples:
         _say(f"  {'ok ' if s['ok'] else 'BAD'} {s['tokens']:4d} tokens  {s['question'][:60]}")

@@ -28,6 +28,13 @@ def hera_home() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "hera"
 
 
+def cache_home() -> Path:
+    """HERA's caches, rebuilt at will (the library's vectors): ``$XDG_CACHE_HOME/hera``,
+    else ``~/.cache/hera``, where the encoder and the llama.cpp wheels also live."""
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "hera"
+
+
 def data_dir() -> Path | None:
     """The local data folder, or None when data should come from the hub."""
     value = os.environ.get(DATA_DIR_ENV)

@@ -80,6 +80,16 @@ def _data_sha256(examples: list[TokenizedExample]) -> str:
     return digest.hexdigest()
 
 
+def _source_sha256(path: str) -> str:
+    """A data file's sha256, or a MedQuAD folder's corpus digest (grounded stages)."""
+    local = data_file(path)
+    if local.is_dir():
+        from hera_train.sources.medquad import corpus_sha256
+
+        return corpus_sha256(local)
+    return file_sha256(local)
+
+
 def _rng_state() -> dict[str, Any]:
     """The random state dropout draws from, so a resumed run draws what the uninterrupted
     run would have drawn."""
@@ -182,11 +192,12 @@ class StageTrainer:
         eval_set, train_set = tokenized[:eval_n], tokenized[eval_n:]
         self.data_report = {
             "source": cfg.path or f"{cfg.hub_id}:{cfg.hub_config}:{cfg.split}",
-            "sha256": file_sha256(data_file(cfg.path)) if cfg.path else None,
+            "sha256": _source_sha256(cfg.path) if cfg.path else None,
             "rows_read": report.rows,
             "skipped_bad_rows": report.skipped,
             "excluded_pubmedqa_test": report.excluded_test,
             "excluded_pubmedqa_dev": report.excluded_dev,
+            "held_out_for_evaluation": report.held_out_for_evaluation,
             "shortened_to_fit": shortened,
             "dropped_too_long": too_long,
             "train_examples": len(train_set),

@@ -25,7 +25,7 @@ def test_the_dev_sets_rebuild_to_the_frozen_files_the_readme_cites(
     assert main(["sources", "devset", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
     readme = README.read_text(encoding="utf-8")
-    for name, digest in FROZEN_DEVSETS.items():
+    for digest in FROZEN_DEVSETS.values():
         assert f"sha256 {digest} (the frozen set)" in printed
         assert f"`{digest}`" in readme
     rows = [json.loads(line) for line in (tmp_path / "liveqa-sources-dev.jsonl").open()]

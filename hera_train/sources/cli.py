@@ -132,19 +132,36 @@ def _search(args: argparse.Namespace) -> int:
     return 0
 
 
-def _devset(args: argparse.Namespace) -> int:
+def build_devsets(out: Path, medquad: Path | None = None) -> dict[str, tuple[Path, str]]:
+    """Write both dev sets into ``out``: each file's path and sha256, by name."""
     from hera_train.data_paths import data_file
 
     from .devsets import label, write_devsets
     from .liveqa import read_train
     from .medquad import find_corpus, read_corpus
 
-    passages = list(read_corpus(find_corpus(args.medquad)))
+    passages = list(read_corpus(find_corpus(medquad)))
     questions = read_train(data_file("liveqa-train"))
-    paths = write_devsets(label(questions, passages), args.out)
+    paths = write_devsets(label(questions, passages), out)
+    return {name: (path, hashlib.sha256(path.read_bytes()).hexdigest())
+            for name, path in paths.items()}
+
+
+def write_frozen_devsets(out: Path) -> dict[str, Path]:
+    """The dev sets, checked to be the frozen ones (a build measures only those)."""
+    from .library import LibraryError
+
+    built = build_devsets(out)
+    for name, (path, digest) in built.items():
+        if digest != FROZEN_DEVSETS[name]:
+            raise LibraryError(f"{path} differs from the frozen {name} (sha256 {digest}); "
+                               "the MedQuAD or LiveQA data is not the one it was frozen on")
+    return {name: path for name, (path, _) in built.items()}
+
+
+def _devset(args: argparse.Namespace) -> int:
     changed = 0
-    for name, path in paths.items():
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    for name, (path, digest) in build_devsets(args.out, args.medquad).items():
         same = digest == FROZEN_DEVSETS[name]
         changed += not same
         lines = sum(1 for _ in path.open(encoding="utf-8"))

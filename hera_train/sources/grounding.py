@@ -32,7 +32,7 @@ from .text import content_stems, sentences
 #: at most this many sources in a prompt
 MAX_SOURCES = 3
 #: words of a passage's excerpt in the prompt
-EXCERPT_WORDS = 90
+EXCERPT_WORDS = 55
 #: similarity a hit whose page the message names must reach
 NAMED_SIMILARITY = 0.35
 #: similarity a hit whose page is not named must reach (and share a word with its focus)
@@ -81,7 +81,8 @@ def excerpt(message: str, passage: Passage, budget: int = EXCERPT_WORDS) -> str:
     words (a sentence longer than what is left is cut at a word, marked with "…")."""
     asked = set(content_stems(message))
     own = set(content_stems(passage.question))
-    parts = sentences(passage.text)
+    # a page that restates the question first ("What are the signs of X?") wastes words
+    parts = [p for p in sentences(passage.text) if not p.endswith("?")]
     scored = []
     for i, sentence in enumerate(parts):
         stems = set(content_stems(sentence))

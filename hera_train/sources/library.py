@@ -12,9 +12,10 @@ own):
   weights digest and the counts;
 - ``library.json``: which built folder is current, replaced atomically, so a search never
   sees half a library and a failed or interrupted build leaves the previous one in use;
-- ``embeddings.sqlite``: every passage vector computed so far, keyed by the text's sha256
-  and the encoder. An interrupted build resumes from it, and a rebuild after the corpus
-  changed encodes only the passages that changed.
+- and, as a cache beside the encoder (``~/.cache/hera/library-vectors.sqlite``, shared by
+  every ``$HERA_HOME``): every passage vector computed so far, keyed by the text's sha256
+  and the encoder. An interrupted build resumes from it, a rebuild after the corpus
+  changed encodes only the passages that changed, and a second home builds in seconds.
 
 A build is skipped when the current library was made from the same corpus sha256, the same
 layout version and the same encoder.
@@ -35,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from hera_train.atomic_files import atomic_write_json
-from hera_train.data_paths import hera_home
+from hera_train.data_paths import cache_home, hera_home
 from hera_train.errors import HeraError
 
 from .medquad import CorpusStats, Passage, corpus_sha256, find_corpus, read_corpus
@@ -107,7 +108,7 @@ def _text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _encode(passages: list[Passage], home: Path, progress: Progress | None) -> np.ndarray | None:
+def _encode(passages: list[Passage], progress: Progress | None) -> np.ndarray | None:
     """The dense matrix, from the cache where it can; None when the encoder is missing."""
     from hera_train.encoder import EncoderMissingError, load_encoder
     from hera_train.encoder.fetch import WEIGHTS_SHA256
@@ -116,7 +117,7 @@ def _encode(passages: list[Passage], home: Path, progress: Progress | None) -> n
         encoder = load_encoder()
     except EncoderMissingError:
         return None
-    cache = _VectorCache(home / "embeddings.sqlite", WEIGHTS_SHA256)
+    cache = _VectorCache(cache_home() / "library-vectors.sqlite", WEIGHTS_SHA256)
     try:
         texts = [embedding_text(p) for p in passages]
         keys = [_text_key(t) for t in texts]
@@ -209,7 +210,7 @@ def build_library(
     staging.mkdir(parents=True)
     try:
         _write_db(staging / _DB, passages)
-        dense = _encode(passages, home, progress)
+        dense = _encode(passages, progress)
         if dense is None:
             say("library: the all-MiniLM-L6-v2 encoder is not installed, so the library is "
                 "lexical only (run `make setup` for hybrid retrieval)")

@@ -116,6 +116,34 @@ def add_bench_parser(subparsers: argparse._SubParsersAction) -> None:
     src.add_argument("--json", action="store_true", help="print the metrics as JSON")
     src.set_defaults(handler=_bench_sources)
 
+    ans = sub.add_parser(
+        "answers",
+        help="grounded answers: ROUGE-L, supported sentences, ends-turn, doctor voice",
+        description=(
+            'One JSON object per line: {"id": "...", "question": "...", "references": '
+            '["...", ...]}. Each question is answered greedily as `hera ask` answers it '
+            "(retrieval, the grounded prompt, citations), then scored: ROUGE-L against the "
+            "closest reference, the share of the replies' sentences the cited sources "
+            "support, and the shares of replies that end their turn, speak as a doctor, or "
+            "cite nothing, with 95%% intervals. Resumes from its cache."
+        ),
+        epilog=("examples:\n"
+                "  hera bench answers liveqa-answers-dev.jsonl --model hera-q8_0.gguf\n"
+                "  hera bench answers liveqa-answers-dev.jsonl --model M --no-sources"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ans.add_argument("file", type=Path, help="questions with reference answers, JSONL")
+    ans.add_argument("--model", action="append", required=True, metavar="M",
+                     help="a .gguf file or ollama:NAME; repeat to compare models")
+    ans.add_argument("--no-sources", action="store_true",
+                     help="answer without the NIH library (the comparison row)")
+    ans.add_argument("--limit", type=int, default=0, metavar="N", help="the first N only")
+    ans.add_argument("--out", type=Path, metavar="DIR",
+                     help="results folder (default: $HERA_HOME/results)")
+    ans.add_argument("--ollama-host", help="Ollama server (default: $OLLAMA_HOST or local)")
+    ans.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    ans.set_defaults(handler=_bench_answers)
+
 
 class TerminalProgress(ProgressLine):
     """The benchmark's progress line: the bar, the running accuracy and the rate."""
@@ -211,3 +239,50 @@ def _bench_sources(args: argparse.Namespace) -> int:
     else:
         print(format_retrieval(str(args.file), results))
     return 0
+
+
+def _bench_answers(args: argparse.Namespace) -> int:
+    import json
+
+    from hera_train.terminal_progress import RateProgress
+    from hera_tui.answers import Answerer, open_library_retriever
+    from hera_tui.benchmark.answers import format_answers, read_items, run_answers
+    from hera_tui.models import parse_spec
+    from hera_tui.settings import results_dir
+
+    _check_limit(args.limit)
+    items = read_items(args.file)
+    if args.limit:
+        items = items[: args.limit]
+    retriever, missing = (None, "sources off") if args.no_sources else open_library_retriever()
+    if retriever is None and not args.no_sources:
+        from hera_tui.benchmark.items import BenchmarkInputError
+
+        raise BenchmarkInputError(f"{missing}: grounded answers need the library")
+    out = {}
+    for spec in args.model:
+        choice = parse_spec(spec, "--model")
+        backend = choice.open_backend(args.ollama_host)
+        backend.load()
+        try:
+            run = run_answers(items, Answerer(backend, retriever), model_identity(spec),
+                              args.file, not args.no_sources, args.out or results_dir(),
+                              RateProgress(f"answers {choice.label}", "q"))
+        finally:
+            backend.close()
+        out[spec] = run["metrics"]
+        if not args.json:
+            label = f"{choice.label} | {'with' if not args.no_sources else 'without'} sources"
+            print(format_answers(label, run["metrics"]))
+    if args.json:
+        print(json.dumps(out, indent=2))
+    return 0
+
+
+def model_identity(spec: str) -> str:
+    """A model as the answers cache knows it: a GGUF by path, size and time, else its spec."""
+    path = Path(spec)
+    if path.is_file():
+        st = path.stat()
+        return f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+    return spec

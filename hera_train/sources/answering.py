@@ -1,0 +1,92 @@
+"""A reply grounded in the NIH library, before and after generation, for every front end.
+
+The chat screen, ``hera ask``, ``hera bench answers`` and the build's sample replies all
+answer the same way, whatever model writes the text (llama.cpp, Ollama, the starter):
+
+1. :func:`plan_reply`: retrieve for the person's last message, keep the relevant passages
+   (:func:`grounding.select_sources`), and put them in that message's turn as the context
+   block of ``formats.grounded_question``. Earlier turns stay as they were said: only the
+   question being answered carries sources, so a long conversation does not grow by three
+   passages a turn. With sources off, the messages are sent unchanged.
+2. the front end generates from ``plan.messages`` with its own backend;
+3. :func:`finish_reply`: which sources the reply actually rests on
+   (:func:`grounding.citations`); a reply written with no source found, or whose claims no
+   source supports, cites nothing.
+
+Torch-free and generator-free: ``hera_tui`` and the build import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from hera_train.formats import Message, grounded_question
+
+from .grounding import Source, citations, select_sources
+from .retrieve import Retriever
+
+#: hits read from the retriever before the relevance rules pick the sources
+SEARCH_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class ReplyPlan:
+    """What the model is asked, and with which sources."""
+
+    messages: tuple[Message, ...]
+    #: sources were asked for (the conversation's setting) and a library was there
+    grounded: bool
+    sources: tuple[Source, ...] = ()
+    #: why the reply is not grounded, when it is not ("sources are off", "no library")
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FinishedReply:
+    text: str
+    plan: ReplyPlan
+    cited: tuple[Source, ...] = field(default=())
+
+    @property
+    def footer(self) -> str:
+        """The lines shown under the reply: its numbered sources, or why there are none."""
+        if not self.plan.grounded:
+            return f"Not grounded in a source ({self.plan.note})." if self.plan.note else ""
+        if not self.plan.sources:
+            return "No NIH source found for this question: nothing is cited."
+        if not self.cited:
+            return ("None of the retrieved NIH sources supports this reply: nothing is "
+                    "cited.\nRetrieved, not cited:\n"
+                    + "\n".join(s.citation for s in self.plan.sources))
+        return "Sources:\n" + "\n".join(s.citation for s in self.cited)
+
+    def to_json(self) -> dict:
+        """What is stored with the reply and printed by ``hera ask --json``."""
+        return {"grounded": self.plan.grounded, "note": self.plan.note,
+                "retrieved": [s.to_json() for s in self.plan.sources],
+                "cited": [s.number for s in self.cited]}
+
+
+def plan_reply(
+    messages: Sequence[Message], retriever: Retriever | None, sources: bool = True,
+    missing_note: str = "the NIH library is not built: run `hera sources build`",
+) -> ReplyPlan:
+    """Ground the last user turn of ``messages`` (see the module docstring)."""
+    messages = tuple(messages)
+    if not sources:
+        return ReplyPlan(messages, False, note="sources are off for this conversation")
+    if retriever is None:
+        return ReplyPlan(messages, False, note=missing_note)
+    last = max(i for i, m in enumerate(messages) if m.role == "user")
+    question = messages[last].content
+    chosen = select_sources(question, retriever.search(question, top=SEARCH_DEPTH))
+    turn = replace(messages[last],
+                   content=grounded_question(question, [s.context() for s in chosen]))
+    return ReplyPlan((*messages[:last], turn, *messages[last + 1 :]), True, tuple(chosen))
+
+
+def finish_reply(plan: ReplyPlan, text: str) -> FinishedReply:
+    """The reply with the sources it rests on (none when it rests on none)."""
+    cited = tuple(citations(text, plan.sources)) if plan.grounded else ()
+    return FinishedReply(text, plan, cited)
