@@ -9,6 +9,7 @@ the chat uses (llama.cpp in-process or Ollama), and the sources the reply rests 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +55,33 @@ def open_library_retriever() -> tuple[Retriever | None, str]:
         return open_retriever(), ""
     except HeraError as exc:
         return None, str(exc)
+
+
+class LibraryLoader:
+    """The NIH library's retriever, opened once in a daemon thread (the encoder and the
+    focus lexicon take a second or two): the chat app starts it as it opens, so the first
+    reply does not wait for it, and closing the app never waits for it."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Event()
+        self._result: tuple[Retriever | None, str] = (None, "")
+
+    def start(self) -> LibraryLoader:
+        threading.Thread(target=self._load, name="hera-library", daemon=True).start()
+        return self
+
+    def _load(self) -> None:
+        try:
+            self._result = open_library_retriever()
+        except Exception as exc:  # a broken library must not end the app: replies say why
+            self._result = (None, f"the NIH library could not be opened ({exc})")
+        finally:
+            self._ready.set()
+
+    def get(self) -> tuple[Retriever | None, str]:
+        """The retriever (or None and why), waiting for the load to finish."""
+        self._ready.wait()
+        return self._result
 
 
 class Answerer:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from hera_train.formats import Message, grounded_question
 
-from .grounding import Source, citations, select_sources
+from .grounding import Source, citation_line, citations, select_sources
 from .retrieve import Retriever
 
 #: hits read from the retriever before the relevance rules pick the sources
@@ -51,15 +51,7 @@ class FinishedReply:
     @property
     def footer(self) -> str:
         """The lines shown under the reply: its numbered sources, or why there are none."""
-        if not self.plan.grounded:
-            return f"Not grounded in a source ({self.plan.note})." if self.plan.note else ""
-        if not self.plan.sources:
-            return "No NIH source found for this question: nothing is cited."
-        if not self.cited:
-            return ("None of the retrieved NIH sources supports this reply: nothing is "
-                    "cited.\nRetrieved, not cited:\n"
-                    + "\n".join(s.citation for s in self.plan.sources))
-        return "Sources:\n" + "\n".join(s.citation for s in self.cited)
+        return footer_text(self.to_json())
 
     def to_json(self) -> dict:
         """What is stored with the reply and printed by ``hera ask --json``."""
@@ -90,3 +82,21 @@ def finish_reply(plan: ReplyPlan, text: str) -> FinishedReply:
     """The reply with the sources it rests on (none when it rests on none)."""
     cited = tuple(citations(text, plan.sources)) if plan.grounded else ()
     return FinishedReply(text, plan, cited)
+
+
+def footer_text(data: dict) -> str:
+    """What is shown under a reply, from its stored JSON (:meth:`FinishedReply.to_json`):
+    its numbered sources, or why it cites none."""
+    if not data:
+        return ""
+    if not data.get("grounded"):
+        note = data.get("note", "")
+        return f"Not grounded in a source ({note})." if note else ""
+    retrieved = data.get("retrieved", [])
+    if not retrieved:
+        return "No NIH source found for this question: nothing is cited."
+    cited = [s for s in retrieved if s["number"] in set(data.get("cited", []))]
+    if not cited:
+        return ("None of the retrieved NIH sources supports this reply: nothing is cited.\n"
+                "Retrieved, not cited:\n" + "\n".join(citation_line(s) for s in retrieved))
+    return "Sources:\n" + "\n".join(citation_line(s) for s in cited)

@@ -56,8 +56,7 @@ class Source:
 
     @property
     def citation(self) -> str:
-        p = self.passage
-        return f"[{self.number}] {p.site}: {self.title} ({p.qtype}). {p.url}"
+        return citation_line(self.to_json())
 
     def context(self) -> ContextPassage:
         return ContextPassage(self.number, f"{self.passage.site}: {self.title}", self.excerpt)
@@ -66,6 +65,13 @@ class Source:
         p = self.passage
         return {"number": self.number, "id": p.id, "site": p.site, "title": self.title,
                 "qtype": p.qtype, "url": p.url, "excerpt": self.excerpt}
+
+
+def citation_line(source: dict) -> str:
+    """``[1] MedlinePlus Health Topics: Acne (information). https://...`` from a source's
+    JSON (as stored with a reply)."""
+    return (f"[{source['number']}] {source['site']}: {source['title']} ({source['qtype']}). "
+            f"{source['url']}")
 
 
 def relevant(hit: Hit, message: str) -> bool:

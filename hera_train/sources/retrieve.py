@@ -110,8 +110,14 @@ def qtype_cues(text: str) -> dict[str, int]:
     return {qtype: n for qtype, cues in _CUE_STEMS.items() if (n := len(stems & cues))}
 
 
+def _closed_up(tokens: list[str]) -> str:
+    """Words written together ("gall stones" and "gallstones" meet)."""
+    return "#" + "".join(t.replace("'", "") for t in tokens)
+
+
 class FocusLexicon:
-    """Every page's focus and synonyms, as stem runs, to find the pages a message names."""
+    """Every page's focus and synonyms, as stem runs, to find the pages a message names;
+    each name also as its words closed up, for names people split ("gall stones")."""
 
     def __init__(self, library: Library) -> None:
         self.rows: dict[tuple[str, ...], list[int]] = defaultdict(list)
@@ -121,16 +127,24 @@ class FocusLexicon:
                 key = focus_key(name)
                 if key and len("".join(key)) >= 3:
                     self.rows[key].append(int(n))
+                    closed = [w for w in words(name) if w not in STOPWORDS]
+                    if len(closed) == 1:
+                        self.rows[(_closed_up(closed),)].append(int(n))
         self.longest = max((len(k) for k in self.rows), default=0)
 
     def named(self, text: str) -> dict[int, int]:
         """Rows whose page the message names, with the length (in stems) of the name."""
-        stems = [stem(w.removesuffix("'s")) for w in words(text) if w not in STOPWORDS]
+        kept = [w for w in words(text) if w not in STOPWORDS]
+        stems = [stem(w.removesuffix("'s")) for w in kept]
         found: dict[int, int] = {}
         for i in range(len(stems)):
             for length in range(1, min(self.longest, len(stems) - i) + 1):
                 for row in self.rows.get(tuple(stems[i : i + length]), ()):
                     found[row] = max(found.get(row, 0), length)
+            for length in (2, 3):  # a one-word name written as two or three words
+                if i + length <= len(kept):
+                    for row in self.rows.get((_closed_up(kept[i : i + length]),), ()):
+                        found[row] = max(found.get(row, 0), 1)
         return found
 
 
