@@ -2,8 +2,9 @@
 
 train (every stage) -> export (merge, GGUF of the default type for the model's size,
 parity gates, Modelfile, model card) -> PubMedQA on the exported GGUF that the Modelfile
-runs (all 500 test questions by default) -> greedy replies to ten fixed patient questions
--> both recorded in the model card.
+runs (all 500 test questions by default) -> grounded answers to the frozen LiveQA dev
+questions, with sources from the NIH library -> greedy, grounded replies to eleven fixed
+patient questions -> all recorded in the model card.
 
 Each step resumes: training from its last checkpoint (finished stages are skipped), the
 export is redone only when the run's final adapter changed since the last one (an export
@@ -193,16 +194,16 @@ def _build(args: argparse.Namespace) -> int:
         raise BenchmarkInputError("--bench-limit must be 0 (all questions) or a positive number")
     started = time.monotonic()
 
-    _say(f"[1/3] train {config.name}: {len(config.stages)} stages (resumes where it stopped)")
+    _say(f"[1/4] train {config.name}: {len(config.stages)} stages (resumes where it stopped)")
     from hera_train.runner import run_training
 
     run_dir = run_training(config, args.output_dir)
     state = _read_state(run_dir)
 
-    _say("[2/3] export the final adapter")
+    _say("[2/4] export the final adapter")
     gguf = _export(run_dir, args, state)
 
-    _say(f"[3/3] benchmark {gguf.name} on PubMedQA "
+    _say(f"[3/4] benchmark {gguf.name} on PubMedQA "
          f"({args.bench_limit or 'all 500'} test questions; resumes from its cache)")
     summary = _benchmark(gguf, args.bench_limit)
     from export.model_card import ANSWERS_FILE, BENCHMARK_FILE, SAMPLES_FILE, record
@@ -214,8 +215,8 @@ def _build(args: argparse.Namespace) -> int:
     state["benchmark"] = summary
     atomic_write_json(run_dir / BUILD_FILE, state)
 
-    _say("grounded answers: the frozen LiveQA dev questions, greedy, with sources "
-         "(resumes from its cache)")
+    _say("[4/4] grounded answers: the frozen LiveQA dev questions, greedy, with sources "
+         "(resumes from its cache), then the sample replies")
     answers = _grounded_answers(gguf, run_dir, args.answers_limit)
     if answers is not None:
         record(gguf.parent, ANSWERS_FILE, answers)

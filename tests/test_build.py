@@ -26,7 +26,7 @@ SMOKE = [
     "--set", "stages.1.data.eval_samples=4", "--set", "stages.2.data.eval_samples=4",
     "--set", "stages.1.train.pubmedqa_dev_samples=6",
     "--set", "stages.2.train.pubmedqa_dev_samples=6",
-    "--bench-limit", "20",
+    "--bench-limit", "20", "--answers-limit", "3",
 ]
 
 
@@ -57,8 +57,17 @@ def test_hera_mini_smoke_build_on_gemma3_270m_then_resume(tmp_path):
     card = (out / "README.md").read_text()
     assert "base_model: google/gemma-3-270m" in card
     assert f"| **{100 * bench['accuracy']:.1f}%**" in card
+    # stage 2 answers from retrieved NIH passages; the build then measures grounded answers
+    # on the frozen LiveQA dev questions and answers the sample questions from sources
+    answers = json.loads((out / "grounded_answers.json").read_text())
+    assert answers["questions"] == 3 and answers["file"] == "liveqa-answers-dev.jsonl"
+    assert "### Grounded answers" in card
+    samples = json.loads((out / "sample_replies.json").read_text())
+    assert len(samples) == 11 and samples[-1]["question"].startswith("Hello doctor, I have bad")
     manifest = json.loads((tmp_path / "runs" / "hera-mini" / "manifest.json").read_text())
     assert [manifest["stages"][k]["optimizer_steps"] for k in ("1", "2")] == [2, 2]
+    assert manifest["config"]["stages"][1]["data"]["kind"] == "grounded"
+    assert manifest["stages"]["2"]["data"]["held_out_for_evaluation"] > 1000
     assert set(manifest["forgetting"]["pubmedqa_dev_after_stage"]) == {"1", "2"}
 
     again = _build(tmp_path, "hera-mini.toml", *SMOKE, "--allow-no-stop")
