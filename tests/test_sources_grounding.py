@@ -136,7 +136,7 @@ def test_grounded_examples_are_split_by_focus(tmp_path: Path,
     """No page about a held-out focus is trained on; about one example in seven has its
     right passage taken out, and then says the sources do not answer it."""
     monkeypatch.setenv("HERA_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("HERA_CACHE_DIR", str(tmp_path / "cache"))
     corpus = Path(shutil.copytree(MINI, tmp_path / "medquad"))
     build_library(corpus, say=lambda _: None)
     passages = list(read_corpus(corpus))
