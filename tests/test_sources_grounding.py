@@ -158,6 +158,14 @@ def test_grounded_examples_are_split_by_focus(tmp_path: Path,
             assert reply.content.split("\n\n")[0].endswith("]")
         else:
             assert reply.content.startswith(NO_SOURCES_LINE)
+    assert 0 < report["unanswerable"] < len(examples)
+    # asked with no context block, as `ollama run hera` asks: never answered from memory
+    from hera_train.sources import trainset
+
+    monkeypatch.setattr(trainset, "PLAIN_SHARE", 0.5)
+    retriever = open_retriever()
+    examples, _ = grounded_examples(retriever, passages, held, set(), 50, seed=2)
+    retriever.library.close()
     plain = [e for e in examples if not e.messages[1].content.startswith("Sources")]
-    assert plain and all(not e.answerable for e in plain)  # as `ollama run hera` asks
-    assert 0 < report["unanswerable"] < len(examples) / 2
+    assert plain and all(not e.answerable for e in plain)
+    assert all(e.messages[2].content.startswith(NO_SOURCES_LINE) for e in plain)

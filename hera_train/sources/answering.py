@@ -18,6 +18,7 @@ Torch-free and generator-free: ``hera_tui`` and the build import it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -25,6 +26,7 @@ from hera_train.formats import Message, grounded_question, with_emergency
 
 from .grounding import Source, citation_line, citations, select_sources
 from .retrieve import Retriever
+from .text import CITATION
 
 #: hits read from the retriever before the relevance rules pick the sources
 SEARCH_DEPTH = 8
@@ -86,9 +88,22 @@ def plan_reply(
 
 
 def finish_reply(plan: ReplyPlan, text: str) -> FinishedReply:
-    """The reply with the sources it rests on (none when it rests on none)."""
+    """The reply with the sources it rests on (none when it rests on none); a citation
+    marker the model wrote for a source that supports nothing it said is taken out, so
+    every ``[n]`` left in the text is a listed source."""
     cited = tuple(citations(text, plan.sources)) if plan.grounded else ()
-    return FinishedReply(text, plan, cited)
+    return FinishedReply(keep_citations(text, {s.number for s in cited}), plan, cited)
+
+
+def keep_citations(text: str, numbers: set[int]) -> str:
+    """``text`` with each ``[n]`` / ``[n, m]`` marker reduced to the numbers in ``numbers``
+    (a marker left with none is removed)."""
+    def kept(match: re.Match) -> str:
+        own = [int(n) for n in re.findall(r"\d+", match.group(0))]
+        good = [n for n in own if n in numbers]
+        return f" [{', '.join(map(str, good))}]" if good else ""
+
+    return CITATION.sub(kept, text)
 
 
 def footer_text(data: dict) -> str:

@@ -14,8 +14,12 @@ from functools import lru_cache
 import snowballstemmer
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-# a sentence ends at . ! ? (or a line break) followed by space and a capital, digit or list mark
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9-])|\n+")
+# a sentence ends at . ! ? (or a line break) followed by space and a capital, digit or list
+# mark; a citation marker after the stop ("... elderly. [1]") stays with its sentence
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?!\[\d)(?=[\"'(\[]?[A-Z0-9-])|"
+                           r"(?<=\])\s+(?=[\"'(]?[A-Z0-9-])|\n+")
+#: a citation marker of a reply: ``[1]``, ``[2, 3]``
+CITATION = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
 #: words that carry no content: English function words plus the politeness and framing of
 #: consumer messages ("dear sir", "please let me know", "thank you")
@@ -55,8 +59,10 @@ def words(text: str) -> list[str]:
 
 
 def content_stems(text: str) -> list[str]:
-    """The stems of the words that carry content, in order (repeats kept)."""
-    return [stem(w.removesuffix("'s")) for w in words(text) if w not in STOPWORDS]
+    """The stems of the words that carry content, in order (repeats kept); citation
+    markers are not content."""
+    return [stem(w.removesuffix("'s")) for w in words(CITATION.sub(" ", text))
+            if w not in STOPWORDS]
 
 
 def sentences(text: str) -> list[str]:

@@ -6,10 +6,10 @@ sources the library's retriever returns for it (exactly as the chat app builds i
 :func:`grounding.select_sources`, rendered by ``formats.grounded_question``), and a reply
 in HERA's voice:
 
-- the right passage is among the sources (numbered at random, with the retriever's other
-  hits as distractors): the reply is what that source says, its first sentences from the
-  excerpt the model was shown, cited by number, then HERA's fixed line on seeing a
-  clinician;
+- the right passage is among the sources (numbered at random, with none, one or two of the
+  retriever's other hits as distractors): the reply is what that source says, its first
+  sentences from the excerpt the model was shown, cited by number, then HERA's fixed line
+  on seeing a clinician;
 - the right passage is missing (a share :data:`MISSING_SHARE` of examples: it is taken out
   of the sources): the reply says the sources do not answer the question, and cites
   nothing. The model learns to look, not to copy source [1];
@@ -180,7 +180,9 @@ def grounded_examples(
         others = [s.passage for s in select_sources(question, hits) if s.passage.id not in same]
         draw = rng.random()
         answerable = draw >= MISSING_SHARE + PLAIN_SHARE
-        chosen = [*others[:2], gold] if answerable else others[:3]
+        # one to three sources, as the chat sends: the right one and up to two distractors
+        chosen = ([*others[: rng.randint(0, 2)], gold] if answerable
+                  else others[: rng.randint(0, 3)])
         rng.shuffle(chosen)
         sources = [Source(n, p, excerpt(question, p)) for n, p in enumerate(chosen, 1)]
         if answerable:

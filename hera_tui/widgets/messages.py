@@ -102,6 +102,11 @@ class MessageView(Vertical, can_focus=True):
             self._stream = None
         self.set_note(note, state)
 
+    async def replace(self, text: str) -> None:
+        """Show ``text`` in place of the body (a finished reply whose text was corrected)."""
+        self.content = text
+        await self.query_one(Markdown).update(text)
+
     def set_note(self, note: str, state: str = "complete") -> None:
         parts = [p for p in (note, STATE_NOTES.get(state, "")) if p]
         footer = self.query_one(".note", Static)

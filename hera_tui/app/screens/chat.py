@@ -104,11 +104,13 @@ class ReplyDelta(Message):
 class ReplyDone(Message):
     def __init__(
         self, view: MessageView, state: str, stats: ReplyStats | None, error: str | None,
-        sources: str = "",
+        sources: str = "", text: str | None = None,
     ) -> None:
         super().__init__()
         self.view, self.state, self.stats, self.error = view, state, stats, error
-        self.sources = sources
+        #: the sources shown under the reply, and its final text when that differs from
+        #: what streamed (uncited markers taken out)
+        self.sources, self.text = sources, text
 
 
 class ChatScreen(Screen):
@@ -354,17 +356,19 @@ class ChatScreen(Screen):
         if not generation.claim_finish():
             return  # already saved when the terminal went away
         store, text = self.app.store, generation.text
-        shown = ""
+        shown, final = "", None
         if state == "error" and not text:
             store.delete_message(generation.reply_id)  # nothing to keep; the question stays
         else:
             details = stats.to_dict() if stats else {"error": error}
-            store.update_message(generation.reply_id, text, state, details)
             if generation.plan is not None:
-                sources = finish_reply(generation.plan, text).to_json()
-                store.set_sources(generation.reply_id, sources)
-                shown = footer_text(sources)
-        self.post_message(ReplyDone(generation.view, state, stats, error, shown))
+                finished = finish_reply(generation.plan, text)
+                if finished.text != text:  # a marker for a source that supports nothing
+                    text = final = finished.text
+                store.set_sources(generation.reply_id, finished.to_json())
+                shown = finished.footer
+            store.update_message(generation.reply_id, text, state, details)
+        self.post_message(ReplyDone(generation.view, state, stats, error, shown, final))
 
     def save_streaming_reply(self, reason: str) -> None:
         """From any thread, when the app must end now: stop the reply and save its text."""
@@ -402,6 +406,8 @@ class ChatScreen(Screen):
                 await event.view.remove()
             else:
                 await event.view.finish(note, event.state)
+                if event.text is not None:
+                    await event.view.replace(event.text)
                 event.view.set_sources(event.sources)
         if event.error:
             self.show_error(event.error)
