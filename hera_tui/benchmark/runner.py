@@ -166,6 +166,7 @@ class _Tally:
     correct: int = 0
     scored_now: int = 0
     from_cache: int = 0
+    gold_counts: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
         self.gold_counts = dict.fromkeys(self.labels, 0)
