@@ -100,6 +100,9 @@ class DataConfig:
     #: ``grounded``: a LiveQA folder (relative to HERA_DATA_DIR) whose questions are the
     #: evaluation's: pages about their foci are never trained on (split by focus).
     holdout: str = "liveqa-train"
+    #: examples of the previous stage's training data mixed into this stage's training set
+    #: (rehearsal, so that a later stage does not overwrite what an earlier one taught)
+    replay: int = 0
 
 
 @dataclass

@@ -41,10 +41,9 @@ def hera_home() -> Path:
 
 
 def cache_home() -> Path:
-    """HERA's caches, rebuilt at will (the library's vectors): ``$XDG_CACHE_HOME/hera``,
-    else ``~/.cache/hera``, where the encoder and the llama.cpp wheels also live."""
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "hera"
+    """HERA's caches, rebuilt at will (the tiny model, assembled GGUFs, the library's
+    vectors): ``$HERA_CACHE_DIR``, else ``~/.cache/hera``, beside the llama.cpp wheels."""
+    return Path(os.environ.get("HERA_CACHE_DIR") or Path.home() / ".cache" / "hera")
 
 
 def checkout_data_dir() -> Path:

@@ -71,6 +71,12 @@ def grounded_question(question: str, sources: Sequence[ContextPassage]) -> str:
     return f"{block}\n\nQuestion: {normalise_text(question)}"
 
 
+def with_emergency(turn: str, emergency: str) -> str:
+    """The user turn answered after the emergency check fired: the emergency context first
+    (so the reply opens by pointing to the guidance), then the turn as it would be."""
+    return f"{normalise_text(emergency)}\n\n{turn}" if normalise_text(emergency) else turn
+
+
 class FormatError(HeraError, ValueError):
     """A conversation that the format cannot render (bad role order, unknown role)."""
 

@@ -35,7 +35,7 @@ def corpus(tmp_path: Path) -> Path:
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HERA_HOME", str(tmp_path / "hera-home"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no vectors from earlier
+    monkeypatch.setenv("HERA_CACHE_DIR", str(tmp_path / "cache"))  # no vectors from earlier
     return tmp_path / "hera-home" / "sources"
 
 

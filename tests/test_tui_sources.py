@@ -40,7 +40,7 @@ TREATMENT = ("Gallstones that cause attacks of pain are usually treated by remov
 
 @pytest.fixture
 def library(chat_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("HERA_CACHE_DIR", str(tmp_path / "cache"))
     build_library(Path(shutil.copytree(MINI, tmp_path / "medquad")), say=lambda _: None)
     return chat_env
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from hera_train.formats import Message, grounded_question
+from hera_train.formats import Message, grounded_question, with_emergency
 
 from .grounding import Source, citation_line, citations, select_sources
 from .retrieve import Retriever
@@ -63,19 +63,26 @@ class FinishedReply:
 def plan_reply(
     messages: Sequence[Message], retriever: Retriever | None, sources: bool = True,
     missing_note: str = "the NIH library is not built: run `hera sources build`",
+    emergency: str = "",
 ) -> ReplyPlan:
-    """Ground the last user turn of ``messages`` (see the module docstring)."""
+    """Ground the last user turn of ``messages`` (see the module docstring). ``emergency``:
+    the emergency context (``formats.emergency_context``) when the check fired for that
+    message; it opens the turn, before the sources."""
     messages = tuple(messages)
-    if not sources:
-        return ReplyPlan(messages, False, note="sources are off for this conversation")
-    if retriever is None:
-        return ReplyPlan(messages, False, note=missing_note)
     last = max(i for i, m in enumerate(messages) if m.role == "user")
     question = messages[last].content
-    chosen = select_sources(question, retriever.search(question, top=SEARCH_DEPTH))
-    turn = replace(messages[last],
-                   content=grounded_question(question, [s.context() for s in chosen]))
-    return ReplyPlan((*messages[:last], turn, *messages[last + 1 :]), True, tuple(chosen))
+    chosen: list[Source] = []
+    if not sources:
+        grounded, note, content = False, "sources are off for this conversation", question
+    elif retriever is None:
+        grounded, note, content = False, missing_note, question
+    else:
+        chosen = select_sources(question, retriever.search(question, top=SEARCH_DEPTH))
+        grounded, note = True, ""
+        content = grounded_question(question, [s.context() for s in chosen])
+    turn = replace(messages[last], content=with_emergency(content, emergency))
+    return ReplyPlan((*messages[:last], turn, *messages[last + 1 :]), grounded, tuple(chosen),
+                     note)
 
 
 def finish_reply(plan: ReplyPlan, text: str) -> FinishedReply:

@@ -12,7 +12,7 @@ own):
   weights digest and the counts;
 - ``library.json``: which built folder is current, replaced atomically, so a search never
   sees half a library and a failed or interrupted build leaves the previous one in use;
-- and, as a cache beside the encoder (``~/.cache/hera/library-vectors.sqlite``, shared by
+- and, as a cache (``$HERA_CACHE_DIR/library-vectors.sqlite``, default ``~/.cache/hera``, shared by
   every ``$HERA_HOME``): every passage vector computed so far, keyed by the text's sha256
   and the encoder. An interrupted build resumes from it, a rebuild after the corpus
   changed encodes only the passages that changed, and a second home builds in seconds.

@@ -15,13 +15,13 @@ Intervals: Wilson 95% for the shares, a seeded bootstrap (2,000 resamples) for M
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from hera_train.errors import HeraError
 from hera_train.intervals import bootstrap_mean_ci, wilson
+from hera_train.jsonl import read_objects
 
 
 class LabelledQueriesError(HeraError, ValueError):
@@ -38,22 +38,8 @@ class LabelledQuery:
 def read_queries(path: Path, min_grade: float = 1.0) -> list[LabelledQuery]:
     """The questions of a labelled file that have at least one relevant passage."""
     out = []
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise LabelledQueriesError(f"{path}: cannot read it ({exc.strerror}); check the "
-                                   "path") from None
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{n}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise LabelledQueriesError(f"{where}: not valid JSON ({exc.msg}); each line must "
-                                       "be one JSON object") from None
-        if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not (
-                row["question"].strip()):
+    for n, where, row in read_objects(path, LabelledQueriesError):
+        if not isinstance(row.get("question"), str) or not row["question"].strip():
             raise LabelledQueriesError(f'{where}: expected an object with a non-empty '
                                        f'"question" string and "relevant" ids')
         relevant = row.get("relevant")

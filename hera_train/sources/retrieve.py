@@ -11,7 +11,8 @@ four are summed as reciprocal-rank-style scores (each list gives ``w / (RRF_K + 
   of the emergency check) and each pair's question vector;
 - **focus**: the pages whose focus (or one of its synonyms) is named in the message, as a
   run of stems ("Parkinson's" finds "Parkinson disease": generic heads such as disease,
-  syndrome, disorder are optional), the longest names weighing most;
+  syndrome, disorder are optional; a long word misspelled by an edit or two is read as
+  the page name's word, with ``rapidfuzz``), the longest names weighing most;
 - **question type**: the kind of answer the message asks for, from cue words (treat, cure,
   medication -> treatment; cause, why -> causes; hereditary, gene -> inheritance ...),
   which lifts the pairs of that type.
@@ -30,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from .library import Library, open_library
 from .medquad import Passage
@@ -45,6 +48,9 @@ BM25_WEIGHTS = (2.0, 4.0, 1.0)
 FOCUS_WEIGHT = 1.0
 #: weight of each question-type cue (at most two cues count)
 QTYPE_WEIGHT = 0.6
+#: stems this long or longer may be misspelled: they are matched to page names within
+#: one or two edits (:meth:`FocusLexicon.corrected`)
+FUZZY_MIN = 7
 #: heads a focus name may be written without ("Parkinson" for "Parkinson disease")
 GENERIC_HEADS = frozenset(stem(w) for w in (
     "disease", "diseases", "syndrome", "disorder", "disorders", "condition", "conditions",
@@ -131,11 +137,24 @@ class FocusLexicon:
                     if len(closed) == 1:
                         self.rows[(_closed_up(closed),)].append(int(n))
         self.longest = max((len(k) for k in self.rows), default=0)
+        self.vocabulary = sorted({t for key in self.rows for t in key
+                                  if len(t) >= FUZZY_MIN and not t.startswith("#")})
+        self._known = frozenset(t for key in self.rows for t in key)
+
+    def corrected(self, token: str) -> str:
+        """A long stem no page name holds, replaced by the closest one a name holds (one
+        edit for up to eight letters, two beyond): "mediterean" -> "mediterranean"."""
+        if len(token) < FUZZY_MIN or token in self._known:
+            return token
+        limit = 1 if len(token) <= 8 else 2
+        best = process.extractOne(token, self.vocabulary, scorer=Levenshtein.distance,
+                                  score_cutoff=limit)
+        return best[0] if best else token
 
     def named(self, text: str) -> dict[int, int]:
         """Rows whose page the message names, with the length (in stems) of the name."""
         kept = [w for w in words(text) if w not in STOPWORDS]
-        stems = [stem(w.removesuffix("'s")) for w in kept]
+        stems = [self.corrected(stem(w.removesuffix("'s"))) for w in kept]
         found: dict[int, int] = {}
         for i in range(len(stems)):
             for length in range(1, min(self.longest, len(stems) - i) + 1):

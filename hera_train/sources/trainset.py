@@ -12,7 +12,10 @@ in HERA's voice:
   clinician;
 - the right passage is missing (a share :data:`MISSING_SHARE` of examples: it is taken out
   of the sources): the reply says the sources do not answer the question, and cites
-  nothing. The model learns to look, not to copy source [1].
+  nothing. The model learns to look, not to copy source [1];
+- no context block at all (a share :data:`PLAIN_SHARE`: the question as ``ollama run hera``
+  sends it, without HERA's client): the same reply, so that without sources the model
+  says it has none, and ends its turn, rather than answer from what it half knows.
 
 Questions are MedQuAD's own, half of them reworded the way people write (a greeting, who
 it is about, the question in everyday words, typos left in), since the chat's questions
@@ -44,6 +47,9 @@ from .text import sentences
 
 #: share of examples whose right passage is taken out of the sources
 MISSING_SHARE = 0.15
+#: share of examples asked with no context block at all (as ``ollama run hera`` asks,
+#: without HERA's client): the reply says the sources do not answer it, and ends its turn
+PLAIN_SHARE = 0.10
 #: share of questions reworded the way people write
 REWORDED_SHARE = 0.5
 #: words of the source quoted in a reply (whole sentences, at least one)
@@ -172,7 +178,8 @@ def grounded_examples(
         hits = retriever.search(question, top=8)
         same = {gold.id, *(h.passage.id for h in hits if h.passage.text == gold.text)}
         others = [s.passage for s in select_sources(question, hits) if s.passage.id not in same]
-        answerable = rng.random() >= MISSING_SHARE
+        draw = rng.random()
+        answerable = draw >= MISSING_SHARE + PLAIN_SHARE
         chosen = [*others[:2], gold] if answerable else others[:3]
         rng.shuffle(chosen)
         sources = [Source(n, p, excerpt(question, p)) for n, p in enumerate(chosen, 1)]
@@ -180,7 +187,8 @@ def grounded_examples(
             reply = reply_from(next(s for s in sources if s.passage.id == gold.id))
         else:
             reply = unanswerable_reply()
-        user = grounded_question(question, [s.context() for s in sources])
+        user = (question if draw < PLAIN_SHARE else
+                grounded_question(question, [s.context() for s in sources]))
         out.append(GroundedExample(gold.id, (
             Message("system", HERA_SYSTEM_PROMPT), Message("user", user),
             Message("assistant", reply)), answerable))

@@ -31,6 +31,7 @@ from typing import Any
 from hera_train.atomic_files import atomic_write_json
 from hera_train.errors import HeraError
 from hera_train.intervals import bootstrap_mean_ci, wilson
+from hera_train.jsonl import read_objects
 from hera_train.sources.grounding import claim_sentences, supported_share
 from hera_train.sources.voice import doctor_voice
 
@@ -49,25 +50,14 @@ class AnswerItem:
 
 
 def read_items(path: Path) -> list[AnswerItem]:
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise AnswersFileError(f"{path}: cannot read it ({exc.strerror}); check the "
-                               "path") from None
     items = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise AnswersFileError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
-        refs = row.get("references") if isinstance(row, dict) else None
+    for n, where, row in read_objects(path, AnswersFileError):
+        refs = row.get("references")
         refs = [refs] if isinstance(refs, str) else refs
-        if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not (
-                row["question"].strip()) or not refs or not all(
-                isinstance(r, str) and r.strip() for r in refs):
-            raise AnswersFileError(f'{path}:{n}: expected {{"question": "...", "references": '
+        if not isinstance(row.get("question"), str) or not row["question"].strip() or not (
+                isinstance(refs, list) and refs and all(isinstance(r, str) and r.strip()
+                                                        for r in refs)):
+            raise AnswersFileError(f'{where}: expected {{"question": "...", "references": '
                                    '["..."]}} with non-empty text')
         items.append(AnswerItem(str(row.get("id", n)), row["question"], tuple(refs)))
     if not items:
