@@ -4,7 +4,10 @@
 VENV       ?= .venv
 PY         := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
-export HERA_DATA_DIR ?= $(abspath ../shared/data)
+# Data: every hera command finds ../shared/data beside this checkout by itself when
+# HERA_DATA_DIR is not set (one rule, hera_train/data_paths.py); set HERA_DATA_DIR to use
+# another folder.
+
 # llama.cpp is compiled on install. A native build uses AMX, which some VMs list but refuse
 # ("Illegal instruction"), so HERA never builds native: it builds the AVX-512 kernels when
 # this CPU has them (2x faster prompt processing than the portable AVX2 build) and the

@@ -127,9 +127,11 @@ def _benchmark_summary(report: Any, gguf: Path) -> dict[str, Any]:
 
 
 def _benchmark(gguf: Path, limit: int) -> dict[str, Any]:
-    from hera_tui.benchmark.cli import TerminalProgress, format_report
+    """Score the export on PubMedQA (resuming from the cache). On Ctrl-C the partial run is
+    shown as partial and the build stops: only a finished run goes into the model card."""
+    from hera_tui.benchmark.cli import TerminalProgress, format_report, report_cancelled
     from hera_tui.benchmark.items import pubmedqa_items
-    from hera_tui.benchmark.runner import run_benchmark
+    from hera_tui.benchmark.runner import RunCancelled, run_benchmark
     from hera_tui.benchmark.scorers import AUTO, open_scorer
     from hera_tui.settings import results_dir
 
@@ -141,6 +143,9 @@ def _benchmark(gguf: Path, limit: int) -> dict[str, Any]:
             settings={"limit": limit, "seed": 0, "split": "pqal-test"},
             progress=TerminalProgress(f"benchmark: pubmedqa {gguf.name}"),
         )
+    except RunCancelled as exc:
+        report_cancelled(exc)
+        raise KeyboardInterrupt from exc
     finally:
         scorer.close()
     print(format_report(report))

@@ -38,7 +38,8 @@ def add_sources_parser(subparsers: argparse._SubParsersAction) -> None:
         "build", help="index MedQuAD (once; again only when the corpus changes)",
         description=(
             "Read every answered pair of a MedQuAD tree (a `git clone "
-            "https://github.com/abachaa/MedQuAD`, default $HERA_DATA_DIR/medquad), index it "
+            "https://github.com/abachaa/MedQuAD`, default medquad/ in the data folder: "
+            "$HERA_DATA_DIR, else ../shared/data beside the checkout), index it "
             "for BM25 (SQLite FTS5) and dense retrieval (all-MiniLM-L6-v2), and make it the "
             "library in use. Skipped when the current library was built from the same "
             "corpus (sha256); an interrupted build resumes where it stopped."
@@ -77,8 +78,8 @@ def add_sources_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     devset.add_argument("--out", type=Path, default=Path("."), metavar="DIR",
                         help="folder to write them into (default: here)")
-    devset.add_argument("--medquad", type=Path, help="MedQuAD folder "
-                        "(default $HERA_DATA_DIR/medquad)")
+    devset.add_argument("--medquad", type=Path, help="MedQuAD folder (default medquad/ in "
+                        "the data folder: $HERA_DATA_DIR, else ../shared/data)")
     devset.set_defaults(handler=_devset)
 
 

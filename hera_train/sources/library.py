@@ -277,5 +277,6 @@ def open_library(home: Path | None = None) -> Library:
     directory = current_dir(home)
     if directory is None:
         raise LibraryError("the NIH library is not built yet; run `hera sources build` "
-                           "(reads MedQuAD from HERA_DATA_DIR/medquad or a path you give)")
+                           "(reads MedQuAD from medquad/ in the data folder, $HERA_DATA_DIR "
+                           "else ../shared/data, or a path you give)")
     return Library(directory)

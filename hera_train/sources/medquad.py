@@ -127,14 +127,15 @@ def xml_files(root: Path) -> list[Path]:
 
 
 def find_corpus(path: Path | None) -> Path:
-    """``path`` if given, else ``$HERA_DATA_DIR/medquad``: a folder holding MedQuAD's XML."""
+    """``path`` if given, else ``medquad`` in the data folder (:mod:`hera_train.data_paths`:
+    ``$HERA_DATA_DIR``, else ``../shared/data`` beside the checkout): MedQuAD's XML."""
     if path is None:
-        from hera_train.data_paths import DATA_DIR_ENV, data_dir
+        from hera_train.data_paths import data_dir, data_dir_source
 
         base = data_dir()
         if base is None:
-            raise CorpusError(f"no MedQuAD folder given and {DATA_DIR_ENV} is not set; "
-                              f"pass the folder of a `{CLONE_HINT}`")
+            raise CorpusError(f"no MedQuAD folder given and no data folder "
+                              f"({data_dir_source()}); pass the folder of a `{CLONE_HINT}`")
         path = base / "medquad"
     path = Path(path).expanduser()
     if not path.is_dir():

@@ -6,6 +6,7 @@ Argument parsing only at import; models and data are loaded by the handlers.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,9 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", action="append", required=True, metavar="M", help=_MODEL_HELP)
     p.add_argument("--format", choices=FORMAT_CHOICES, default=AUTO, help=_FORMAT_HELP)
     p.add_argument("--limit", type=int, default=0, metavar="N", help="score only N questions")
-    p.add_argument("--seed", type=int, default=0, help="seed of the sample and bootstrap")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the PubMedQA scoring order (so of --limit's sample) and of "
+                   "the bootstrap")
     p.add_argument(
         "--out", type=Path, metavar="DIR",
         help="results folder: runs, per-question cache, history (default: "
@@ -61,7 +64,11 @@ def add_bench_parser(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "PubMedQA test set (the 500 ids of test_ground_truth.json), reasoning-required "
             "setting, the prompt of training stage 1; scores ' yes', ' no', ' maybe' after "
-            "'Answer:'. --limit N draws a label-stratified sample."
+            "'Answer:', in a seeded order that mixes the labels in every prefix (the file "
+            "lists them grouped), so the running accuracy, shown beside the majority baseline "
+            "of the questions so far, is never a one-label figure. --limit N scores the first "
+            "N of that order: a label-stratified sample. Ctrl-C saves what was scored as a "
+            "partial run; the same command resumes."
         ),
         epilog=(
             "examples:\n"
@@ -146,12 +153,23 @@ def add_bench_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 class TerminalProgress(ProgressLine):
-    """The benchmark's progress line: the bar, the running accuracy and the rate."""
+    """The benchmark's progress line: the bar, the running accuracy with its interval and
+    the majority baseline of the questions scored so far, and the rate."""
 
     def __call__(self, state: Any) -> None:
         rate = state.scored_now / state.seconds if state.seconds else 0.0
-        detail = f"acc {state.correct / state.done:.1%} | {rate:.2f} q/s"
+        detail = f"{state.running_text()} | {rate:.2f} q/s"
         self.show(state.done, state.total, detail, state.eta_seconds)
+
+
+def partial_text(metrics: dict[str, Any], settings: dict[str, Any]) -> str:
+    """The line that marks a partial run's report: how many of how many questions, their
+    gold labels and why it stopped (its figures hold for those questions only)."""
+    from hera_tui.benchmark.metrics import label_mix_text
+
+    return (f"  PARTIAL   {metrics['n']} of {settings['questions']} questions "
+            f"({label_mix_text(metrics['gold_counts'])}), {settings['stopped']}: "
+            "these figures hold for those questions only")
 
 
 def format_report(report: Any) -> str:
@@ -163,6 +181,7 @@ def format_report(report: Any) -> str:
     lines = [
         f"{s['benchmark']} | {s['model']} | format {s['format']} | {m['n']} questions | "
         f"{report.seconds:.0f} s ({report.from_cache} from cache)",
+        *([partial_text(m, s)] if s.get("partial") else []),
         f"  accuracy  {m['accuracy']:.1%}  (95% CI {lo:.1%}-{hi:.1%})",
         f"  majority  {m['majority_accuracy']:.1%}  (always {m['majority_label']!r})",
         f"  macro-F1  {m['macro_f1']:.3f}",
@@ -176,8 +195,16 @@ def format_report(report: Any) -> str:
     return "\n".join(lines)
 
 
+def report_cancelled(exc: Any) -> None:
+    """A run stopped by Ctrl-C: its partial report (when it scored anything) and how to
+    go on, so the figures on screen are never mistaken for a finished run's."""
+    if exc.report is not None:
+        print(format_report(exc.report))
+    print(f"hera: {exc}; the same command resumes where it stopped", file=sys.stderr)
+
+
 def _run_models(args: argparse.Namespace, benchmark: str, items: list, extra: dict) -> int:
-    from hera_tui.benchmark.runner import run_benchmark
+    from hera_tui.benchmark.runner import RunCancelled, run_benchmark
     from hera_tui.benchmark.scorers import open_scorer
     from hera_tui.settings import results_dir
 
@@ -193,6 +220,9 @@ def _run_models(args: argparse.Namespace, benchmark: str, items: list, extra: di
                 progress=TerminalProgress(f"{benchmark} {Path(spec).name}"),
                 seed=args.seed,
             )
+        except RunCancelled as exc:
+            report_cancelled(exc)
+            return 130
         finally:
             scorer.close()
         print(format_report(report))
