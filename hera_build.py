@@ -226,9 +226,18 @@ def _build(args: argparse.Namespace) -> int:
     if answers is not None:
         record(gguf.parent, ANSWERS_FILE, answers)
 
-    _say("sample replies: eleven fixed patient questions, greedy, from NIH sources")
-    samples = as_records(sample_replies(gguf))
-    card = record(gguf.parent, SAMPLES_FILE, samples)
+    export_key = state.get("export", {}).get("adapter_sha256")
+    if state.get("samples", {}).get("adapter_sha256") == export_key and (
+            gguf.parent / SAMPLES_FILE).exists():
+        _say("sample replies: this export's replies are recorded already, kept")
+        samples = json.loads((gguf.parent / SAMPLES_FILE).read_text())
+        card = gguf.parent / "README.md"
+    else:
+        _say("sample replies: eleven fixed patient questions, greedy, from NIH sources")
+        samples = as_records(sample_replies(gguf))
+        card = record(gguf.parent, SAMPLES_FILE, samples)
+        state["samples"] = {"adapter_sha256": export_key}
+        atomic_write_json(run_dir / BUILD_FILE, state)
     for s in samples:
         _say(f"  {'ok ' if s['ok'] else 'BAD'} {s['tokens']:4d} tokens  {s['question'][:60]}")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +31,22 @@ SMOKE = [
 ]
 
 
+def _seed_library(home: Path) -> None:
+    """Copy the NIH library `make setup` built into the test's home, when there is one, so
+    the build finds it current instead of encoding MedQuAD again (it checks the corpus
+    sha256 either way); without one the build makes its own."""
+    from hera_train.sources.library import POINTER, current_dir
+
+    built = current_dir()
+    if built is None or (home / "sources" / POINTER).exists():
+        return
+    (home / "sources").mkdir(parents=True, exist_ok=True)
+    shutil.copytree(built, home / "sources" / built.name)
+    shutil.copy(built.parent / POINTER, home / "sources" / POINTER)
+
+
 def _build(tmp_path: Path, config: str, *extra: str) -> subprocess.CompletedProcess:
+    _seed_library(tmp_path / "home")
     env = {**os.environ, "HERA_HOME": str(tmp_path / "home")}
     args = [sys.executable, "-m", "hera_cli", "build", str(REPO / "configs" / config),
             "--output-dir", str(tmp_path / "runs"), "--out", str(tmp_path / "exports" / "hera"),
@@ -75,6 +91,7 @@ def test_hera_mini_smoke_build_on_gemma3_270m_then_resume(tmp_path):
     assert again.stderr.count("already finished, skipped") == 2
     assert "already holds this run's export, kept" in again.stderr
     assert "(20 from cache)" in again.stdout
+    assert "sample replies: this export's replies are recorded already, kept" in again.stderr
 
 
 def test_a_bad_bench_limit_is_a_one_line_error(tmp_path):
