@@ -33,7 +33,6 @@ register_screen(ScreenEntry(
 register_screen(ScreenEntry(
     "sources", "Sources", "the NIH passages behind the last reply, and which it cites",
     SourcesScreen, lambda app: SourcesScreen(app.chat.last_reply_sources()), key="f4",
-    footer="Sources",
 ))
 register_screen(ScreenEntry(
     "parameters", "Settings",

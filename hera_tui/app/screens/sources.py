@@ -42,8 +42,7 @@ class SourcesScreen(ModalScreen[None]):
 
     DEFAULT_CLASSES = "dialog"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", tooltip="Close the sources"),
-        Binding("f4", "close", "Close", show=False, tooltip="Close the sources"),
+        Binding("escape,f4", "close", "Close", tooltip="Close the sources"),
     ]
 
     def __init__(self, sources: dict) -> None:
