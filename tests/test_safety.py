@@ -14,11 +14,12 @@ from hera_tui.safety.detector import Detector, default_detector
 from hera_tui.safety.pieces import piece_texts
 from hera_tui.safety.redflags import rule_hits
 
-# The six messages of issue 9 that the first version silenced, and the condition each is.
+# The six messages of issue 9 that the first version silenced, and the condition each is
+# (a button battery has had its own condition since issue 16: its guidance differs).
 SILENCED_BEFORE = [
     ("I have a history of depression and I want to kill myself", "suicide_self_harm"),
     ("I am in recovery from addiction and I just took 30 pills", "poisoning_overdose"),
-    ("What should I do if my child swallowed a button battery?", "poisoning_overdose"),
+    ("What should I do if my child swallowed a button battery?", "button_battery_magnet"),
     ("how do I know if he is ok? he collapsed and is not breathing", "cardiac_arrest"),
     ("my dad had a stroke years ago and now his face is drooping again", "stroke"),
     ("how to help my son, he is having a seizure", "seizure"),
