@@ -40,15 +40,22 @@ _CLAUSE_SPLIT = re.compile(
 NEGATION = re.compile(
     r"\b(no|not|never|without|denies|denied|negative for|free of|ruled out|nor|"
     r"don'?t|dont|doesn'?t|doesnt|didn'?t|didnt|isn'?t|wasn'?t|aren'?t|haven'?t|hasn'?t|"
-    r"hadn'?t|no longer|none|nothing like|zero)\b",
+    r"hadn'?t|no longer|none|nothing like|zero|nobody|nobody'?s|no-one|noone)\b",
     _I,
 )
 _RESOLVED_AFTER = re.compile(
-    r"\b(was|were|is|came back|came out|looked|looks|turned out)\b.{0,20}\b(normal|fine|"
+    r"\b(was|were|is|came back|came out|looked|looks|turned out|tested|tests|checked|reads|"
+    r"showed|shows)\b.{0,20}\b(normal|fine|"
     r"clear|negative|ok|okay|nothing)\b|\b(went away|gone|resolved|cleared up|is over|"
     r"are over|passed|settled)\b",
     _I,
 )
+# a number that is a threshold or a target, not a reading ("call if it goes over 38")
+THRESHOLD_BEFORE = re.compile(
+    r"\b(above|below|over|under|less than|more than|greater than|at least|target|aim|"
+    r"keep (it|them)|should be|supposed to be|normal is|normal range|range|between|"
+    r"goal|if (it|its|it'?s|temp|the temp|my temp|her temp|his temp)( \w+)? (gets|goes|drops|"
+    r"falls|hits|reaches))\b[^\d]{0,12}$", _I)
 # time phrases that put a finding in the past
 _PAST_TIME = re.compile(
     r"\b(\d+|a few|few|several|many|two|three|four|five|ten) (years?|months?|weeks?) ago\b|"
@@ -78,7 +85,10 @@ _QUESTION = re.compile(
     r"(i|you|we|one|people) (know|tell|recogni[sz]e|spot|prevent|treat|help)|risk (of|factors?)|"
     r"how to (prevent|recogni[sz]e|spot|treat|help|do|perform|give)|what should (i|you|we|one) "
     r"do (if|when)|what to do (if|when)|what do you do (if|when)|difference between|how common|"
-    r"statistics|is it true|can you explain|explain|in general)\b",
+    r"statistics|is it true|can you explain|explain|in general|why (do|does|would|is|are) "
+    r"(people|patients|kids|children|babies|men|women|someone|cancer patients|you)|what'?s the "
+    r"best way|how (do|can|should|would) (you|one|people|we) (\w+ ){1,2}(someone|somebody|"
+    r"a person|a child|a baby|people)|what'?s)\b",
     _I,
 )
 # lessons, stories and hypotheticals: nobody is in danger now

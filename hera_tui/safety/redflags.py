@@ -87,7 +87,8 @@ _WHO = (r"(he|she|they|i|we|someone|somebody|man|woman|guy|lady|person|husband|w
 _CHILD = (r"(son|daughter|toddler|kid|child|baby|boy|girl|little one|grandson|granddaughter|"
           r"infant|newborn|lo|nephew|niece|([1-9]|1[01])[- ]?(years?|yrs?)[- ]old|"
           r"([1-9]|1[01]) ?yo|\d{1,2}[- ]?months?[- ]old)")
-_DRUGS = (r"(pills?|tablets?|meds|medication|medicine|capsules?|paracetamol|tylenol|acetaminophen|"
+_DRUGS = (r"(pills?|(?<!dishwasher )(?<!washing )(?<!toilet )(?<!cleaning )tablets?|meds|"
+          r"medication|medicine|capsules?|paracetamol|tylenol|acetaminophen|"
           r"ibuprofen|advil|aspirin|sleeping pills|insulin|oxy\w*|opioids?|fentanyl|heroin|"
           r"xanax|benzo\w*|valium|diazepam|codeine|tramadol|antidepressants?|sertraline|"
           r"lithium(?! batter\w*)|iron tablets|gummies|painkillers?|pain ?killers?|analgesics?|"
@@ -126,10 +127,19 @@ _NEURO_LEGS = (r"(legs?\b.{0,25}\b(weak\w*|heavy|numb\w*|wobbly|jelly|giving way
                r"accident\w*|control))")
 _FEVER = (r"(fever\w*|feverish|temp(erature)?\b|hot to (the )?touch|burning up|"
           r"\b(3[89]|4[01])([.,]\d)? ?°? ?c?\b|\b(100\.[4-9]|10[1-6](\.\d)?) ?°? ?f?\b)")
-# the threshold of cancer teams' 24-hour lines (UKONS): 37.5 °C or 99.5 °F
-_CHEMO_FEVER = (rf"({_FEVER}|\b37[.,][5-9] ?°? ?c?\b|\b99[.,][5-9] ?°? ?f?\b|shiver\w*|"
+# the threshold of cancer teams' 24-hour lines (UKONS): 37.5 °C or 99.5 °F; a bare mention of
+# "temperature" is not a fever here (people on chemotherapy are told to check it)
+_CHEMO_FEVER = (r"(fever\w*|feverish|high temp\w*|(a|got a|have a|has a|had a|running a|spiked a) "
+                r"(temp|temperature)\b|spik\w*|hot to (the )?touch|burning up|"
+                r"\b(3[89]|4[01])([.,]\d)? ?°? ?c?\b|\b(100[.,][4-9]|10[1-6]([.,]\d)?) ?°? ?f?\b|"
+                r"\b37[.,][5-9] ?°? ?c?\b|\b99[.,][5-9] ?°? ?f?\b|shiver\w*|"
                 r"shak(ing|y)|rigou?rs?|hot and cold|(feel\w*|felt|feeling) (really |very |so )?"
                 r"(awful|terrible|unwell|rough|ill|horrible|dreadful|grim))")
+_INFECTION = _rx(
+    r"\b(infect\w*|fever\w*|temp\w*|shiver\w*|rigou?rs?|uti|pneumonia|wound|chemo\w*|"
+    r"cellulitis|flu|flu-?like|burning up|seps\w*|septic|chest infection|kidney infection|"
+    r"water infection|covid|abscess|antibiotics)\b",
+)
 _BREATHLESS = (r"(breathless\w*|short(ness)? of breath|out of breath|can'?t (catch (my|his|her) "
                r"breath|breathe)|struggling to breathe|hard to breathe|gasping|"
                r"breathing (fast|hard))")
@@ -335,14 +345,19 @@ RULES: tuple[Rule, ...] = (
     ), unless=_rx(r"\bketo (diet|genic)|\bketogenic\b|\b(on|doing) keto\b")),
     Rule("sepsis", "infection with confusion, mottled skin or fast breathing", _rx(
         r"\bseps\w*|\bseptic\b",
-        r"\b(mottled|blotchy|blue|grey|gray)\b.{0,20}\b(skin|knees|legs)\b",
-        r"\b(no|not|haven'?t) (pee|peed|wee|weed|urine)\b.{0,20}\b(all day|in a day|since "
-        r"(yesterday|this morning)|\d+ hours)",
+        r"\b(mottled|blotchy|blue|grey|gray|ashen|purple blotch\w*|purple patch\w*|"
+        r"blotches)\b.{0,20}\b(skin|knees|legs|arms|body|tummy)\b",
+        r"\b(no|not|haven'?t|hasn'?t|not passed any|hasn'?t passed any|hasn'?t passed|not passed) "
+        r"(pee|peed|wee|weed|urine|water)\b.{0,20}\b(all day|in a day|since (yesterday|this "
+        r"morning|last night)|\d+ hours|for hours)",
         r"\bfeel\w* like (i'?m|i am|he'?s|she'?s) (going to )?(dying|die)\b",
-    ), _rx(
-        r"\b(infect\w*|fever\w*|temp\w*|shiver\w*|rigors?|uti|pneumonia|wound|chemo\w*|"
-        r"cellulitis|flu|burning up|seps\w*|septic)\b",
-    )),
+    ), _INFECTION),
+    Rule("sepsis", "infection with new confusion or drowsiness (NICE NG51)", _rx(
+        r"\b(not making sense|talking nonsense|delirious|disorientat\w*|very sleepy|so sleepy|"
+        r"really sleepy|drowsy|hard to wake|barely awake|not with it|out of it|new(ly)? confus\w*|"
+        r"(very|really|suddenly|so|more) confused|confused(?! (about|by|as to|why|what|whether|"
+        r"how|if|with)\b))",
+    ), _INFECTION),
     Rule("head_spine_injury", "head injury with warning signs", _rx(
         r"\b(hit|bang\w*|bump\w*|knock\w*|fell on|struck|smash\w*|whack\w*) (my|his|her|their) "
         r"head\b",
@@ -555,7 +570,8 @@ RULES: tuple[Rule, ...] = (
     Rule("pre_eclampsia", "headache, vision changes, swelling or rib pain late in pregnancy or "
          "after the birth", _rx(
         r"\bpre-?eclampsia\b|\beclampsia\b|\bhellp\b",
-        r"\b(blurr\w*|flashing lights|flashes|flickering|spots|sparkl\w*|zig-?zags?|seeing stars|"
+        r"\b(blurr\w*|flashing lights|flashes|flickering|seeing (spots|stars|sparkles)|spots (in|"
+        r"before) (my|her) (eyes|vision)|sparkl\w* (in|before)|zig-?zags?|"
         r"vision (is |has gone |went )?(blurry|funny|weird|strange|fuzzy|wavy|dim|double))\b",
         r"\bpain\b.{0,20}\b(under|below|just below|beneath) (my|her|the) (right )?ribs\b",
         r"\b(sudden\w*|really|very|so|massively|hugely)\b.{0,10}\b(swollen|puffy|swelling)\b.{0,20}"
@@ -568,7 +584,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(fit|fitting|seizure|seizing|convuls\w*)\b",
         r"\bprotein in (my|her) (urine|wee|pee)\b",
     ), _rx(
-        r"\b(headache|blurr\w*|vision|flashing|spots|swollen|swelling|puffy|ribs|sick|vomit\w*|"
+        r"\b(headache|blurr\w*|vision|flashing|seeing spots|swollen|swelling|puffy|ribs|sick|"
+        r"vomit\w*|"
         r"pre-?eclampsia|eclampsia|hellp|fit|fitting|seizure|protein|blood pressure|bp)\b",
     ), background=_rx(
         r"\bpregnan\w*|\b(2\d|3\d|4[0-2]) ?(weeks?|wks?)\b(?! old| ago)|\bmaternity\b|\bmidwife\b|"
@@ -576,7 +593,7 @@ RULES: tuple[Rule, ...] = (
     ), also=(_rx(
         r"\bpre-?eclampsia\b|\beclampsia\b|\bhellp\b|\b(fit|fitting|seizure|seizing|convuls\w*)\b|"
         r"\bpain\b.{0,20}\b(under|below|beneath) (my|her|the) (right )?ribs\b|\bprotein\b|"
-        r"\b(blurr\w*|flashing|flashes|flickering|spots|sparkl\w*|zig-?zags?|seeing stars|"
+        r"\b(blurr\w*|flashing|flashes|flickering|seeing spots|sparkl\w*|zig-?zags?|seeing stars|"
         r"vision)\b|"
         r"\b(swollen|swelling|puffy)\b.{0,20}\b(face|hands|fingers|eyes)\b|\b(face|hands|"
         r"fingers|eyes)\b.{0,25}\b(puffy|swollen)\b|\bblood pressure\b|\bbp\b"),),
@@ -588,7 +605,7 @@ RULES: tuple[Rule, ...] = (
         r"plum|egg|orange|lemon|palm)",
         rf"\b(bleed\w*|blood)\b.{{0,40}}\b{_SEVERE_BLEED}",
         r"\b(heavy|heavier|massive) (bleeding|blood loss)\b|\bhaemorrhag\w*|\bhemorrhag\w*|\bpph\b",
-    ), background=_rx(_POSTPARTUM), sure=True),
+    ), background=_rx(_POSTPARTUM)),
     Rule("hypothermia", "very cold with drowsiness, confusion or no shivering", _rx(
         r"\bhypotherm\w*",
         r"\b(ice|icy|freezing|stone|frozen|really|very|so|deathly|bitterly)[- ]cold\b.{0,60}\b"
@@ -663,9 +680,9 @@ RULES: tuple[Rule, ...] = (
         r"amitriptyline|st john'?s wort|triptans?|sumatriptan|mdma|ecstasy)\b",
     ), sure=True),
     Rule("button_battery_magnet", "a swallowed button battery or magnets", _rx(
-        rf"\b(swallow\w*|ate|eaten|chewed|gulped|sucking on|put (it|one|them) in (his|her|their) "
+        rf"\b(swallowed|ate|eaten|chewed|gulped|sucking on|put (it|one|them) in (his|her|their) "
         rf"mouth|in (his|her|their) mouth)\b.{{0,40}}\b{_BATTERY}",
-        rf"\b{_BATTERY}\b.{{0,50}}\b(swallow\w*|missing|eaten|in (his|her|their) (tummy|stomach|"
+        rf"\b{_BATTERY}\b.{{0,50}}\b(swallowed|missing|eaten|in (his|her|their) (tummy|stomach|"
         r"mouth|throat|nose|ear)|stuck in|gone down)",
     ), unless=_rx(r"\b(battery|car battery) acid\b"), immediate=True),
     Rule("child_medicine_ingestion", "a child and an adult's medicine", _rx(
@@ -710,13 +727,15 @@ RULES: tuple[Rule, ...] = (
     ), sure=True),
     Rule("neutropenic_sepsis", "a temperature or feeling unwell during chemotherapy", _rx(
         rf"\b{_CHEMO_FEVER}",
-    ), background=_rx(
+    ), _rx(
         r"\b(chemo\w*|neutropeni\w*|(cancer|leuk(a)?emia|lymphoma|myeloma|tumou?r) "
         r"(treatment|therapy|drugs)|immunotherapy|stem cell transplant|bone marrow transplant|"
         r"low (white (blood )?(cell|count)|neutrophils?)|neutrophils)\b",
-    ), unless=_rx(r"\b(finished|completed|ended|stopped) (my |his |her |the )?chemo\w* "
-                  r"(\w+ )?(years?|months?) ago\b|\bchemo\w* (\w+ )?(years|months) ago\b"),
-        sure=True),
+    ), unless=_rx(
+        r"\b(finished|completed|ended|stopped|last)\b.{0,30}\bchemo\w*\b.{0,25}\b(([7-9]|[1-9]\d) "
+        r"weeks|(seven|eight|nine|ten|eleven|twelve) weeks|(\w+ )?months?|(\w+ )?years?) ago\b",
+        r"\b(blood )?counts? (have |had |has )?(recovered|back to normal|are normal)\b",
+    ), sure=True),
     Rule("adrenal_crisis", "vomiting, fainting or collapse with Addison's disease or daily "
          "steroids", _rx(
         r"\b(vomit\w*|being sick|been sick|throw\w* up|threw up|diarrh\w*|can'?t keep (anything|"
@@ -778,6 +797,7 @@ RULES: tuple[Rule, ...] = (
         r"pain\w*|hurt\w*|agony|no pulse|can'?t (feel|move))",
         r"\bno pulse (in|at) (my|his|her|the) (foot|ankle|wrist|leg|arm)\b",
     ), unless=_rx(r"\braynaud\w*|\bchilblain\w*|\bfrostbite\b|\b(cast|plaster|splint)\b|"
+                  r"\bice ?(pack|bath|cube)s?\b|\bcold water\b|\bsnow\w*|"
                   r"\b(in|from) the cold\b|\bwhen (it'?s|its|it is) cold\b")),
     Rule("epiglottitis", "drooling, stridor or not able to swallow saliva", _rx(
         r"\bepiglott\w*",
@@ -793,23 +813,24 @@ RULES: tuple[Rule, ...] = (
         r"\b(tongue|floor of (the|his|her|my) mouth|under (his|her|my) tongue|neck)\b.{0,20}"
         r"\b(swollen|swelling)\b.{0,40}\b(tooth|teeth|dental|abscess|can'?t (swallow|open))",
     )),
-    Rule("carbon_monoxide", "a carbon monoxide alarm, or a fuel appliance and several unwell", _rx(
+    Rule("carbon_monoxide", "carbon monoxide, or a fuel appliance, with symptoms", _rx(
         r"\bcarbon monoxide\b",
-        r"\b(co|carbon monoxide) (alarm|detector|monitor|tester)\b",
+        r"\b(co|carbon monoxide) (alarm|detector|monitor|tester)\b.{0,30}\b(going off|gone off|"
+        r"went off|sounding|beeping|alarming|keeps going|high|red)\b",
         r"\b(boiler|gas fire|heater|stove|generator|flue|chimney|fireplace|log burner|wood ?burner|"
         r"barbecue|bbq|paraffin heater|camping stove|engine|car running|exhaust|fumes|gas (leak|"
-        r"smell)|smell\w* (of )?gas)\b.{0,80}\b(headache\w*|dizz\w*|sick|nause\w*|drows\w*|"
-        r"sleepy|confus\w*|faint\w*|collaps\w*|vomit\w*)",
-        r"\b(headache\w*|dizz\w*|sick|nause\w*|drows\w*|sleepy|confus\w*|faint\w*|collaps\w*|"
-        r"vomit\w*)\b.{0,80}\b(boiler|gas fire|heater|stove|generator|flue|chimney|fireplace|log "
-        r"burner|wood ?burner|barbecue|bbq|paraffin heater|camping stove|engine|car running|"
-        r"exhaust|fumes)\b",
+        r"smell)|smell\w* (of )?gas)\b",
     ), _rx(
+        r"\b(headache\w*|dizz\w*|feel\w* sick|being sick|nause\w*|drows\w*|sleepy|confus\w*|"
+        r"faint\w*|collaps\w*|vomit\w*|breathless\w*|chest pain|unwell|ill|poorly|passed out|"
+        r"groggy|woozy|tired)\b",
+    ), also=(_rx(
         r"\b(everyone|every one|all of us|whole family|we all|we'?re all|both of us|the kids|"
         r"the children|the dog|the cat|pets?|us both|the family|my family|alarm|detector|"
         r"better (outside|when (i|we) (go|leave))|carbon monoxide|tent|garage|caravan|boat|"
-        r"collaps\w*)\b",
-    ), unless=_rx(r"\b(mixed|mixing)\b.{0,30}\b(bleach|cleaner|chemicals?)\b"), sure=True),
+        r"collaps\w*|(he|she|they|we|i) (all )?(both )?(have|has|had|feel|felt)|"
+        r"and (i|we|my))\b"),),
+        unless=_rx(r"\b(mixed|mixing)\b.{0,30}\b(bleach|cleaner|chemicals?)\b"), sure=True),
     Rule("hypertensive_emergency", "very high blood pressure with warning symptoms", _rx(
         r"\b(blood pressure|bp)\b.{0,25}\b(through the roof|sky[- ]high|very high|really high|"
         r"dangerously high|so high|extremely high)\b",
@@ -832,6 +853,9 @@ def _asserted(rule: Rule, pattern: re.Pattern, sentence: context.SentenceCues) -
         for match in pattern.finditer(clause):
             if context.negated(clause, match.start()) or context.resolved(clause, match.end()):
                 continue
+            if match.group(0)[:1].isdigit() and context.THRESHOLD_BEFORE.search(
+                    clause[max(0, match.start() - 40): match.start()]):
+                continue  # "call if it goes over 38" names a threshold, not a reading
             if context.in_history(clause, match.start(), nouns=not rule.immediate):
                 continue
             return match.group(0)

@@ -37,11 +37,6 @@ _I = re.IGNORECASE
 _NUM = r"(\d{1,3}(?:[.,]\d{1,2})?)"
 # words between a label and its number: no digits, no sentence end, a few words at most
 _GAP = r"[^\d\n.!?;]{0,24}?"
-# a number that is a threshold or a target, not a reading
-_THRESHOLD_BEFORE = re.compile(
-    r"\b(above|below|over|under|less than|more than|greater than|at least|target|aim|"
-    r"keep (it|them)|should be|supposed to be|normal is|normal range|range|between|"
-    r"goal|if (it|its|it'?s)( \w+)? (gets|goes|drops|falls|hits|reaches))\b[^\d]{0,12}$", _I)
 # thermometer readings of the weather, a room, a bath or an oven are not body temperatures
 _AMBIENT = re.compile(
     r"\b(outside|weather|forecast|room|bedroom|indoors|thermostat|bath|pool|sea|oven|"
@@ -387,6 +382,14 @@ class VitalSigns:
         return [r for r in self.readings if r.name != "oxygen" or r.value]
 
 
+# "sugar 2.6, treated, 10 minutes later 5.4": an unlabelled later number continues the
+# reading before it (a glucose or a temperature), so the later one is the current one
+_CONTINUATION = re.compile(
+    r"\b(?:now|later|up to|back (?:up )?to|came (?:back )?up to|rose to|gone up to|went up to|"
+    r"risen to|gone down to|went down to|down to|dropped to|then|after that|still)\s+"
+    r"(?:it'?s\s+|at\s+|is\s+|was\s+)?(?P<num>\d{1,2}[.,]\d)\b(?!\s*(?:/|%|mg|kg))", _I)
+_CONTINUES = {"glucose": (0.5, 60.0), "temperature": (30.0, 45.0)}
+
 _CHRONIC_CONFUSION = re.compile(r"\b(usual|always|baseline|normal for (him|her)|dementia|"
                                 r"alzheimer\w*|as usual|known)\b", _I)
 
@@ -399,7 +402,7 @@ def _accepted(match: re.Match, name: str, sentence: context.SentenceCues) -> boo
         return False
     digit = re.search(r"\d", match.group(0))
     number_at = match.start() + (digit.start() if digit else 0)
-    if _THRESHOLD_BEFORE.search(sentence.text[max(0, number_at - 40): number_at]):
+    if context.THRESHOLD_BEFORE.search(sentence.text[max(0, number_at - 40): number_at]):
         return False
     clause, start = sentence.clause_at(match.start())
     if name == "temperature" and _AMBIENT.search(clause):
@@ -430,10 +433,31 @@ def _readings(text: str) -> list[Reading]:
                                       reading.evidence, True, reading.second)
                 spans.append((a, b))
                 found.append((sentence.offset + a, reading))
+        found += _continued(sentence, found, taken)
     readings = [r for _, r in sorted(found, key=lambda pair: pair[0])]
     if not any(not r.shorthand and r.name not in ("age", "oxygen") for r in readings):
         readings = [r for r in readings if not r.shorthand]
     return readings
+
+
+def _continued(sentence: context.SentenceCues, found: list[tuple[int, Reading]],
+               taken: dict[str, list[tuple[int, int]]]) -> list[tuple[int, Reading]]:
+    """Unlabelled later numbers that continue the glucose or temperature read before them."""
+    out = []
+    for match in _CONTINUATION.finditer(sentence.text):
+        at = sentence.offset + match.start("num")
+        if any(a <= match.start("num") < b for spans in taken.values() for a, b in spans):
+            continue
+        before = [(pos, r) for pos, r in found + out if pos < at and r.name in _CONTINUES]
+        if not before or not _accepted(match, before[-1][1].name, sentence):
+            continue
+        name = max(before, key=lambda pair: pair[0])[1].name
+        low, high = _CONTINUES[name]
+        value = _number(match.group("num"))
+        if low <= value <= high:
+            unit = "mmol/L" if name == "glucose" else "\u00b0C"
+            out.append((at, Reading(name, value, unit, match.group(0).strip())))
+    return out
 
 
 def read(text: str) -> VitalSigns:
@@ -548,6 +572,9 @@ class VitalFinding:
     flags: bool = True
 
 
+#: the readings that are measured numbers (NG51's criteria from words alone are the rules' job)
+_NUMERIC = {"temperature", "heart_rate", "respiratory_rate", "blood_pressure", "spo2"}
+
 #: NICE NG51 high-risk thresholds for children, by age band (years): respiratory rate at or
 #: above, heart rate at or above
 _CHILD_BANDS = (
@@ -636,7 +663,8 @@ def _adult(signs: VitalSigns) -> list[VitalFinding]:
         findings.append(VitalFinding("sepsis" if signs.infection else "general",
                                      f"NEWS2 {score.total} ({why})", score.describe(),
                                      score.total >= 7))
-    criteria = _ng51_adult(signs) if signs.infection else []
+    numbers = any(r.name in _NUMERIC for r in signs.readings)
+    criteria = _ng51_adult(signs) if signs.infection and numbers else []
     if criteria and (signs.age is None or signs.age >= 12):
         findings.append(VitalFinding(
             "sepsis", "NICE NG51 high risk of severe illness or death from sepsis "
