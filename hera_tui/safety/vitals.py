@@ -300,6 +300,12 @@ _PATTERNS: tuple[_Pattern, ...] = (
         r"grandad|grandpa|granny|nan|brother|sister|friend|uncle|aunt|boy|girl)\s*\(\s*"
         r"(?P<years4>\d{1,3})\s*\)|\b(?P<years5>\d{2}) ?(?:male|female)\b", _I),
         lambda m, t: _age(_AgeMatch(m), t)),
+    # "baby is 10 weeks", "she's only 5 days"
+    _Pattern("age", re.compile(
+        r"\b(?:baby|son|daughter|he|she|infant|newborn|little one|lo|child|boy|girl)(?:'s| is| "
+        r"was)\s+(?:only\s+|just\s+)?(?:(?P<weeks>\d{1,2})\s*(?:weeks?|wks?)|(?P<months>\d{1,2})"
+        r"\s*(?:months?|mths?)|(?P<days>\d{1,2})\s*days?)\b(?! (?:pregnant|ago|gestation))", _I),
+        lambda m, t: _age(_AgeMatch(m), t)),
     # nurses' shorthand "67M", "F 84": capitals only ("10 m" is ten metres)
     _Pattern("age", re.compile(r"\b(?P<years5>[1-9]\d) ?[MF]\b|\b[MF] ?(?P<years4>[1-9]\d)\b"),
              lambda m, t: _age(_AgeMatch(m), t)),
@@ -335,8 +341,10 @@ _CHILD = re.compile(r"\b(son|daughter|child|kid|boy|girl|grandson|granddaughter)
 _PREGNANT = re.compile(r"\b(pregnan\w*|\d{1,2} ?(weeks?|wks?) (pregnant|gestation)|"
                        r"gestation|postpartum|post-partum|gave birth|given birth|"
                        r"(days?|weeks?) after (the birth|delivery|giving birth))\b", _I)
+# a suspected infection (a measured fever counts too: see read(); the bare word "temp" in a
+# list of observations does not)
 _INFECTION = re.compile(
-    r"\b(infect\w*|fever\w*|feverish|temp|temperature|shiver\w*|rigou?rs?|uti|chest infection|"
+    r"\b(infect\w*|fever\w*|feverish|high temp\w*|shiver\w*|rigou?rs?|uti|chest infection|"
     r"water infection|pneumonia|cellulitis|wound|flu|covid|sepsis|septic|cough\w*|"
     r"antibiotics?|abscess|burning up|hot and cold|pus|phlegm|sputum|catheter)\b", _I)
 _HEAT = re.compile(r"\b(heat\w*|sun|hot (day|weather|car)|sauna|marathon|working outside|"
