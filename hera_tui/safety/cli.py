@@ -48,6 +48,9 @@ def add_safety_parser(subparsers: argparse._SubParsersAction) -> None:
                           default="combined", help=_DETECTOR_HELP)
     evaluate.add_argument("--show-cases", action="store_true",
                           help="also list every missed emergency and every false alarm")
+    evaluate.add_argument("--by", action="append", default=[], metavar="FIELD",
+                          help="also break recall and false alarms down by each value of FIELD "
+                          "(any string field of the lines, e.g. wording or kind; repeatable)")
     evaluate.set_defaults(handler=_eval)
 
 
@@ -125,5 +128,6 @@ def _eval(args: argparse.Namespace) -> int:
     rows = read_labelled(args.file)
     detector = _detector(args.detector)
     print(f"{args.file}: {len(rows)} messages, detector: {detector.mode}")
-    print("\n".join(report(evaluate(rows, detector.assess), show_cases=args.show_cases)))
+    print("\n".join(report(evaluate(rows, detector.assess, tuple(args.by)),
+                            show_cases=args.show_cases)))
     return 0
