@@ -686,8 +686,9 @@ RULES: tuple[Rule, ...] = (
         r"mouth|throat|nose|ear)|stuck in|gone down)",
     ), unless=_rx(r"\b(battery|car battery) acid\b"), immediate=True),
     Rule("child_medicine_ingestion", "a child and an adult's medicine", _rx(
-        rf"\b{_CHILD}\b.{{0,40}}\b(ate|eaten|swallowed|got into|got hold of|drank|chewed|had|"
-        rf"sucked|taken|took|licked|got at|into)\b.{{0,50}}\b({_DRUGS}|medicine cabinet)",
+        rf"\b{_CHILD}\b.{{0,40}}\b(ate|eaten|swallowed|got into|got hold of|drank|chewed|sucked|"
+        rf"got at|((had|took|taken) (some|a few|a handful|one|two|three|\d+|several|half|a couple|"
+        rf"a go at)( of)?))\b.{{0,50}}\b({_DRUGS}|medicine cabinet)",
         rf"\b({_DRUGS})\b.{{0,40}}\b(missing|gone|chewed|in (his|her|their) mouth|on the floor)\b"
         rf".{{0,60}}\b{_CHILD}\b",
         rf"\b(found|caught)\b.{{0,10}}\b{_CHILD}\b.{{0,30}}\b(with|eating|chewing|sucking)\b"
