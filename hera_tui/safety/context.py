@@ -88,7 +88,9 @@ _QUESTION = re.compile(
     r"statistics|is it true|can you explain|explain|in general|why (do|does|would|is|are) "
     r"(people|patients|kids|children|babies|men|women|someone|cancer patients|you)|what'?s the "
     r"best way|how (do|can|should|would) (you|one|people|we) (\w+ ){1,2}(someone|somebody|"
-    r"a person|a child|a baby|people)|what'?s)\b",
+    r"a person|a child|a baby|people)|how (do|can|should) (you|one|we) (give|use|inject|"
+    r"administer|do|perform)|why (is|are|do|does) (\w+ ){1,3}(so )?(dangerous|bad|serious|"
+    r"important|harmful)|what'?s)\b",
     _I,
 )
 # lessons, stories and hypotheticals: nobody is in danger now

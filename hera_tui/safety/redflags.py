@@ -107,6 +107,11 @@ _BATTERY = (r"(button batter\w*|coin batter\w*|coin cells?|batter(y|ies)|magnets
             r"magnetic (balls?|beads?))")
 _FAINT = (r"(faint\w*|dizz\w*|light-?headed|woozy|passed out|pass out|collaps\w*|blacked out|"
           r"black out|keel\w* over|grey|gray|clammy)")
+# fainting itself, not only feeling lightheaded
+_FAINTED = (r"(fainted|fainting|nearly fainted|almost fainted|feel(ing)? (like )?(i'?m |she'?s |"
+            r"i am )?(going to |gonna )?faint|passed out|pass(ing)? out|collaps\w*|blacked out|"
+            r"keel\w* over|"
+            r"grey|gray|clammy|very dizzy|really dizzy)")
 _PREGNANT = (r"(pregnan\w*|positive (pregnancy )?test|(missed|late) (my |her )?period|period "
              r"(is|was) (late|overdue)|\d{1,2} ?(weeks?|wks?) (pregnant|gone|gestation)|ivf|"
              r"embryo)")
@@ -127,12 +132,13 @@ _NEURO_LEGS = (r"(legs?\b.{0,25}\b(weak\w*|heavy|numb\w*|wobbly|jelly|giving way
                r"accident\w*|control))")
 _FEVER = (r"(fever\w*|feverish|temp(erature)?\b|hot to (the )?touch|burning up|"
           r"\b(3[89]|4[01])([.,]\d)? ?°? ?c?\b|\b(100\.[4-9]|10[1-6](\.\d)?) ?°? ?f?\b)")
-# the threshold of cancer teams' 24-hour lines (UKONS): 37.5 °C or 99.5 °F; a bare mention of
-# "temperature" is not a fever here (people on chemotherapy are told to check it)
-_CHEMO_FEVER = (r"(fever\w*|feverish|high temp\w*|(a|got a|have a|has a|had a|running a|spiked a) "
-                r"(temp|temperature)\b|spik\w*|hot to (the )?touch|burning up|"
-                r"\b(3[89]|4[01])([.,]\d)? ?°? ?c?\b|\b(100[.,][4-9]|10[1-6]([.,]\d)?) ?°? ?f?\b|"
-                r"\b37[.,][5-9] ?°? ?c?\b|\b99[.,][5-9] ?°? ?f?\b|shiver\w*|"
+# a fever that is stated, not a bare mention of "temperature" (people on chemotherapy or with
+# sickle cell are told to check theirs)
+_REAL_FEVER = (r"(fever\w*|feverish|high temp\w*|(a|got a|have a|has a|had a|running a|spiked a) "
+               r"(temp|temperature)\b|spik\w*|hot to (the )?touch|burning up|"
+               r"\b(3[89]|4[01])([.,]\d)? ?°? ?c?\b|\b(100[.,][4-9]|10[1-6]([.,]\d)?) ?°? ?f?\b)")
+# the threshold of cancer teams' 24-hour lines (UKONS): 37.5 °C or 99.5 °F
+_CHEMO_FEVER = (rf"({_REAL_FEVER}|\b37[.,][5-9] ?°? ?c?\b|\b99[.,][5-9] ?°? ?f?\b|shiver\w*|"
                 r"shak(ing|y)|rigou?rs?|hot and cold|(feel\w*|felt|feeling) (really |very |so )?"
                 r"(awful|terrible|unwell|rough|ill|horrible|dreadful|grim))")
 _INFECTION = _rx(
@@ -447,7 +453,9 @@ RULES: tuple[Rule, ...] = (
         r"\b(afraid|scared|terrified) (he|she|they)('?ll| will| is going to| are going to) "
         r"(kill|hurt)",
         r"\b(trying to (break|get) in|breaking (in|down the door))\b",
-    ), immediate=True),
+    ), unless=_rx(r"\b(baby|bump|foetus|fetus|twins)\b.{0,40}\bkick\w*",
+                  r"\bkick\w* (me )?(in )?(my )?(ribs|bladder|tummy|belly|bump)\b"),
+        immediate=True),
     Rule("acute_psychosis_delirium", "voices urging harm, or sudden severe confusion", _rx(
         r"\bvoices?\b.{0,30}\b(tell\w*|say\w*|order\w*|command\w*)\b.{0,20}\b(to|me|him|her)\b",
         r"\b(doesn'?t|does not|didn'?t|don'?t) (know|recogni[sz]e) (where (he|she|they|i) "
@@ -505,8 +513,9 @@ RULES: tuple[Rule, ...] = (
         r"\b(trouble|struggl\w*|hard|can'?t get (it|the flow) (going|started)|difficult\w*) "
         r"(to |with )?(start\w* )?(pee\w*|wee\w*|urinat\w*)",
     ), _rx(
-        r"\b(back|spine|spinal|lumbar|disc|discs|sciatica|slipped|prolapse\w*|physio\w*|"
-        r"chiropract\w*|l[45]|s1)\b",
+        r"\b((my|his|her|their|lower|low|bad|the) back|back (pain|ache|problems?|injury|is|has|"
+        r"went|gave|hurts|hurting|spasm)|backache|spine|spinal|lumbar|disc|discs|sciatica|"
+        r"slipped|prolapse\w*|physio\w*|chiropract\w*|osteopath\w*|l[45]|s1)\b",
     ), sure=True),
     Rule("spinal_cord_compression", "back pain with weak or numb legs in someone with cancer", _rx(
         rf"\b(back|spine|spinal|neck)\b.{{0,30}}\b{_PAIN}",
@@ -561,12 +570,18 @@ RULES: tuple[Rule, ...] = (
         rf"her )?(left|right)|lower (left|right)|left side|right side)\b.{{0,30}}\b{_PAIN}",
         rf"\b{_PAIN}\b.{{0,30}}\b(one side|left side|right side|(low|lower) (down )?on (the |my |"
         r"her )?(left|right)|lower (left|right))\b",
-        rf"\b(bleed\w*|blood)\b.{{0,40}}\b{_SEVERE_BLEED}",
-        rf"\b{_FAINT}",
     ), _rx(
         rf"\b{_FAINT}", r"\bshoulder\b", r"\b(bleed\w*|blood|spotting)\b",
-        r"\b(sharp|stabbing|severe|agony|really bad|terrible|worst)\b",
+        r"\b(sharp|stabbing|severe|agony|really bad|terrible|worst|strong)\b",
     ), background=_rx(_EARLY), sure=True),
+    Rule("ectopic_pregnancy", "early pregnancy with heavy bleeding, or fainting with pain", _rx(
+        rf"\b(bleed\w*|blood)\b.{{0,40}}\b{_SEVERE_BLEED}",
+        rf"\b{_FAINTED}",
+    ), _rx(
+        rf"\b{_PAIN}|\bcramp\w*|\b(bleed\w*|blood)\b.{{0,40}}\b{_SEVERE_BLEED}",
+        rf"\b{_FAINT}",
+    ), also=(_rx(rf"\b{_PAIN}|\bcramp\w*|\b{_FAINTED}|\bclots?\b"),),
+        background=_rx(_EARLY), sure=True),
     Rule("pre_eclampsia", "headache, vision changes, swelling or rib pain late in pregnancy or "
          "after the birth", _rx(
         r"\bpre-?eclampsia\b|\beclampsia\b|\bhellp\b",
@@ -680,11 +695,17 @@ RULES: tuple[Rule, ...] = (
         r"amitriptyline|st john'?s wort|triptans?|sumatriptan|mdma|ecstasy)\b",
     ), sure=True),
     Rule("button_battery_magnet", "a swallowed button battery or magnets", _rx(
-        rf"\b(swallowed|ate|eaten|chewed|gulped|sucking on|put (it|one|them) in (his|her|their) "
+        rf"\b({_CHILD}|he|she|they|i|we|someone|somebody|my \w+|his \w+|her \w+)\b.{{0,40}}\b("
+        rf"swallowed|ate|eaten|chewed|gulped|sucking on|put (it|one|them) in (his|her|their) "
         rf"mouth|in (his|her|their) mouth)\b.{{0,40}}\b{_BATTERY}",
-        rf"\b{_BATTERY}\b.{{0,50}}\b(swallowed|missing|eaten|in (his|her|their) (tummy|stomach|"
-        r"mouth|throat|nose|ear)|stuck in|gone down)",
-    ), unless=_rx(r"\b(battery|car battery) acid\b"), immediate=True),
+        rf"\b{_BATTERY}\b.{{0,50}}\b((was|were|has been|have been|has|have|may have|might have|"
+        r"think (he|she|they)|he|she|they) (swallowed|eaten)|missing|in (his|her|their) (tummy|"
+        r"stomach|mouth|throat|nose|ear)|stuck in|gone down)",
+    ), unless=_rx(r"\b(battery|car battery) acid\b",
+                  r"\bspat (it|them|the \w+) (straight |right |back )?out\b|\b(i|we) (have|found|"
+                  r"got) "
+                  r"(it|them|the \w+) (here|back)\b|\b(all|both) (the )?(batteries|magnets) "
+                  r"(are )?(accounted for|still there|there)\b"), immediate=True),
     Rule("child_medicine_ingestion", "a child and an adult's medicine", _rx(
         rf"\b{_CHILD}\b.{{0,40}}\b(ate|eaten|swallowed|got into|got hold of|drank|chewed|sucked|"
         rf"got at|((had|took|taken) (some|a few|a handful|one|two|three|\d+|several|half|a couple|"
@@ -693,7 +714,12 @@ RULES: tuple[Rule, ...] = (
         rf".{{0,60}}\b{_CHILD}\b",
         rf"\b(found|caught)\b.{{0,10}}\b{_CHILD}\b.{{0,30}}\b(with|eating|chewing|sucking)\b"
         rf".{{0,30}}\b{_DRUGS}",
-    ), immediate=True),
+    ), unless=_rx(r"\b(own|his|her|their) (children'?s |kids'? )?(vitamins?|gumm(y|ies)|calpol|"
+                  r"medicine|inhaler)\b|\b(one|an) extra\b|\b(correct|normal|usual|right|"
+                  r"prescribed) "
+                  r"dose\b|\bwithin the (limit|dose)\b|\bnothing (is )?missing\b|\b(all|every) "
+                  r"(the )?(tablets?|pills?) (are )?(accounted for|still there)\b"),
+        immediate=True),
     Rule("acute_glaucoma", "a painful red eye with halos, blurred vision or vomiting", _rx(
         r"\b(halos?|haloes|rainbow (rings|circles|halos?)|rings) (a?round|round|around) "
         r"(the )?(lights?|lamps?|street ?lights?|bulbs?|headlights)",
@@ -753,7 +779,7 @@ RULES: tuple[Rule, ...] = (
     ), sure=True),
     Rule("sickle_cell_crisis", "fever, chest pain, severe pain or priapism with sickle cell "
          "disease", _rx(
-        rf"\b{_FEVER}",
+        rf"\b{_REAL_FEVER}",
         rf"\bchest\b.{{0,30}}\b{_PAIN}|\b{_PAIN}\b.{{0,30}}\bchest\b|\b{_BREATHLESS}",
         r"\bpain\b.{0,40}\b(worst|unbearable|not (helping|working|touching)|isn'?t (helping|"
         r"working|touching)|agony|severe|excruciating|10/10|ten out of ten)\b",
@@ -831,7 +857,10 @@ RULES: tuple[Rule, ...] = (
         r"better (outside|when (i|we) (go|leave))|carbon monoxide|tent|garage|caravan|boat|"
         r"collaps\w*|(he|she|they|we|i) (all )?(both )?(have|has|had|feel|felt)|"
         r"and (i|we|my))\b"),),
-        unless=_rx(r"\b(mixed|mixing)\b.{0,30}\b(bleach|cleaner|chemicals?)\b"), sure=True),
+        unless=_rx(r"\b(mixed|mixing)\b.{0,30}\b(bleach|cleaner|chemicals?)\b",
+                   r"\b(tested|checked|serviced|inspected)\b.{0,50}\b(fine|ok|okay|safe|no (leak|"
+                   r"problem|fault))\b", r"\b(engineer|gas safe)\b.{0,60}\b(tested|checked|"
+                   r"serviced)\b"), sure=True),
     Rule("hypertensive_emergency", "very high blood pressure with warning symptoms", _rx(
         r"\b(blood pressure|bp)\b.{0,25}\b(through the roof|sky[- ]high|very high|really high|"
         r"dangerously high|so high|extremely high)\b",
