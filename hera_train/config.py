@@ -75,9 +75,11 @@ class LoraConfig:
 class DataConfig:
     """Where a stage's examples come from and how bad rows are treated."""
 
-    #: ``pubmedqa`` rows (question, contexts, long answer, decision) or ``conversation``
-    #: rows (``instruction``, ``input``, ``output``, as in HealthCareMagic-100k).
-    kind: Literal["pubmedqa", "conversation"] = "conversation"
+    #: ``pubmedqa`` rows (question, contexts, long answer, decision), ``conversation``
+    #: rows (``instruction``, ``input``, ``output``, as in HealthCareMagic-100k), or
+    #: ``grounded``: questions answered from the NIH library's retrieved passages (``path``
+    #: is a MedQuAD folder; see hera_train/sources/trainset.py).
+    kind: Literal["pubmedqa", "conversation", "grounded"] = "conversation"
     #: Hugging Face hub dataset id; used when ``path`` is empty.
     hub_id: str = ""
     hub_config: str = ""
@@ -95,6 +97,12 @@ class DataConfig:
     #: PubMedQA replies: the decision, then the abstract's conclusion as the reasoning
     #: (true), or the decision alone, which puts the whole loss on the answer (false).
     pubmedqa_conclusion: bool = True
+    #: ``grounded``: a LiveQA folder (relative to HERA_DATA_DIR) whose questions are the
+    #: evaluation's: pages about their foci are never trained on (split by focus).
+    holdout: str = "liveqa-train"
+    #: examples of the previous stage's training data mixed into this stage's training set
+    #: (rehearsal, so that a later stage does not overwrite what an earlier one taught)
+    replay: int = 0
 
 
 @dataclass

@@ -1,8 +1,18 @@
-"""Where HERA's data files live.
+"""Where HERA's data files live, and where it keeps what it makes.
 
-Real users load datasets from the Hugging Face hub. Offline machines (and CI) point
-``HERA_DATA_DIR`` at a folder holding the same data (``pubmedqa/ori_pqal.json``,
-``pubmedqa/test_ground_truth.json``, ``genmedgpt-5k/genmedgpt_5k.json``).
+Real users load datasets from the Hugging Face hub. Offline machines (and CI) keep the
+same data in a folder (``pubmedqa/ori_pqal.json``, ``pubmedqa/test_ground_truth.json``,
+``genmedgpt-5k/genmedgpt_5k.json``, ``medquad/``, ``liveqa-train/``), found by one rule
+that every command (``hera train``, ``hera build``, ``hera bench``, ``hera sources``...)
+and the tests share:
+
+1. ``$HERA_DATA_DIR`` when it is set (an explicit choice always wins, even when the
+   folder is missing: the error then names it rather than silently using another);
+2. else ``../shared/data`` beside the source checkout (the folder that holds
+   ``hera_train/``), when that folder exists: the layout the Makefile was written for, so
+   ``hera build configs/hera-mini.toml`` typed by hand finds what ``make hera-mini`` finds;
+3. else none: datasets come from the hub, and a relative data path is an error that says
+   which folders were tried.
 """
 
 from __future__ import annotations
@@ -13,31 +23,69 @@ from pathlib import Path
 from hera_train.errors import HeraError
 
 DATA_DIR_ENV = "HERA_DATA_DIR"
+#: The source checkout: the folder that holds ``hera_train/``.
+CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 class DataNotFoundError(HeraError, FileNotFoundError):
     """A data file HERA needs is not where it was looked for."""
 
 
+def hera_home() -> Path:
+    """Where HERA keeps what it makes for the user (conversations, results, the NIH
+    library): ``$HERA_HOME``, else ``$XDG_DATA_HOME/hera``, else ``~/.local/share/hera``."""
+    if os.environ.get("HERA_HOME"):
+        return Path(os.environ["HERA_HOME"])
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "hera"
+
+
+def cache_home() -> Path:
+    """HERA's caches, rebuilt at will (the tiny model, assembled GGUFs, the library's
+    vectors): ``$HERA_CACHE_DIR``, else ``~/.cache/hera``, beside the llama.cpp wheels."""
+    return Path(os.environ.get("HERA_CACHE_DIR") or Path.home() / ".cache" / "hera")
+
+
+def checkout_data_dir() -> Path:
+    """``../shared/data`` beside the source checkout (whether or not it exists)."""
+    return CHECKOUT.parent / "shared" / "data"
+
+
 def data_dir() -> Path | None:
-    """The local data folder, or None when data should come from the hub."""
+    """The local data folder by the module's rule, or None when data should come from the
+    hub (``HERA_DATA_DIR`` unset and no ``../shared/data`` beside the checkout)."""
     value = os.environ.get(DATA_DIR_ENV)
-    return Path(value).expanduser() if value else None
+    if value:
+        return Path(value).expanduser()
+    default = checkout_data_dir()
+    return default if default.is_dir() else None
+
+
+def data_dir_source() -> str:
+    """Where :func:`data_dir` looked and what it found, for errors that name the fix."""
+    value = os.environ.get(DATA_DIR_ENV)
+    if value:
+        return f"{DATA_DIR_ENV}={value}"
+    default = checkout_data_dir()
+    if default.is_dir():
+        return f"{default} ({DATA_DIR_ENV} not set: ../shared/data beside the checkout)"
+    return f"tried {DATA_DIR_ENV} (not set) and {default} (not found)"
 
 
 def data_file(relative: str | Path) -> Path:
-    """Resolve a path against ``HERA_DATA_DIR`` (absolute paths pass through)."""
+    """Resolve a path against the data folder (absolute paths pass through)."""
     path = Path(relative).expanduser()
     if not path.is_absolute():
         base = data_dir()
         if base is None:
             raise DataNotFoundError(
-                f"{relative}: relative data path but {DATA_DIR_ENV} is not set; "
+                f"{relative}: relative data path but no data folder ({data_dir_source()}); "
                 f"set {DATA_DIR_ENV}=/path/to/data or give an absolute path"
             )
         path = base / path
     if not path.exists():
         raise DataNotFoundError(
-            f"{path}: data file not found; check the path or set {DATA_DIR_ENV}"
+            f"{path}: data file not found (data folder: {data_dir_source()}); check the "
+            f"path or set {DATA_DIR_ENV}"
         )
     return path

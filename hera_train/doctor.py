@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from importlib import metadata
 
-from hera_train.data_paths import DATA_DIR_ENV, data_dir
+from hera_train.data_paths import data_dir, data_dir_source
 from hera_train.ollama_client import OllamaClient, OllamaError
 
 DATA_FILES = (
@@ -114,8 +114,8 @@ def _ollama(host: str | None) -> Check:
 def _data() -> list[Check]:
     base = data_dir()
     if base is None:
-        return [Check("data", False, f"{DATA_DIR_ENV} not set: datasets come from the hub",
-                      "offline training and benchmark")]
+        return [Check("data", False, f"no data folder ({data_dir_source()}): datasets come "
+                      "from the hub", "offline training and benchmark")]
     return [
         Check(f"data {name}", (base / name).exists(),
               "found" if (base / name).exists() else f"missing under {base}",

@@ -72,6 +72,8 @@ class LoadReport:
     skipped: dict[str, int] = field(default_factory=dict)
     excluded_test: int = 0
     excluded_dev: int = 0
+    #: grounded stages: library pairs left out because the evaluation asks about their page
+    held_out_for_evaluation: int = 0
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -176,6 +178,32 @@ def _conversation_example(
     return Example(str(row.get("id", index)), tuple(messages))
 
 
+def grounded_stage(cfg: DataConfig, seed: int) -> tuple[list[Example], LoadReport]:
+    """Stage 2's grounded questions (hera_train/sources/trainset.py), from the MedQuAD
+    folder ``cfg.path``, its library (built first if it is not current) and the LiveQA
+    questions whose foci are held out."""
+    from hera_train.sources import devsets, liveqa, medquad
+    from hera_train.sources.library import build_library
+    from hera_train.sources.retrieve import open_retriever
+    from hera_train.sources.trainset import grounded_examples, held_out_foci
+
+    corpus = medquad.find_corpus(data_file(cfg.path))
+    build_library(corpus, say=lambda text: print(text, flush=True))
+    passages = list(medquad.read_corpus(corpus))
+    questions = liveqa.read_train(data_file(cfg.holdout))
+    by_id = {p.id: p for p in passages}
+    pages = {by_id[r].url for item in devsets.label(questions, passages) for r in item.relevant}
+    retriever = open_retriever()
+    try:
+        count = (cfg.max_samples + cfg.eval_samples) if cfg.max_samples else 1000
+        built, drawn = grounded_examples(retriever, passages, held_out_foci(questions), pages,
+                                         count, seed)
+    finally:
+        retriever.library.close()
+    report = LoadReport(rows=drawn["pool"], held_out_for_evaluation=drawn["held_out_pairs"])
+    return [Example(e.id, e.messages) for e in built], report
+
+
 def load_examples(
     cfg: DataConfig,
     test_ids: frozenset[str],
@@ -187,6 +215,8 @@ def load_examples(
 
     ``exclude_ids`` are PubMedQA ids held out for the dev split (model selection).
     """
+    if cfg.kind == "grounded":
+        return grounded_stage(cfg, seed)
     report = LoadReport()
     examples: list[Example] = []
     rows = read_rows(cfg)

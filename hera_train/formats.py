@@ -30,8 +30,51 @@ HERA_SYSTEM_PROMPT = (
     "examine, diagnose or prescribe. Give clear, evidence-based general information, say "
     "when something needs a clinician, and tell the person to call their local emergency "
     "number at once for emergencies such as chest pain, stroke signs, severe bleeding, "
-    "trouble breathing or thoughts of self-harm."
+    "trouble breathing or thoughts of self-harm. When sources are given, answer from them "
+    "only, cite them by number like [1], and say so when they do not answer the question."
 )
+
+
+#: HERA's fixed lines: the same words in every grounded reply (training teaches them; the
+#: support check does not count them as claims to be sourced, being advice, not facts)
+CLINICIAN_LINE = (
+    "This is general information, not advice about you: a doctor, nurse or pharmacist who "
+    "knows your history can say what it means for you."
+)
+NO_SOURCES_LINE = "HERA's NIH sources do not answer this question."
+SAFETY_LINES = (CLINICIAN_LINE, NO_SOURCES_LINE)
+
+
+@dataclass(frozen=True)
+class ContextPassage:
+    """A source as the model reads it: its number, a label (site and page), its text."""
+
+    number: int
+    label: str
+    text: str
+
+
+def grounded_question(question: str, sources: Sequence[ContextPassage]) -> str:
+    """The user turn of a question answered from sources: the one definition of the context
+    block, used by training, the llama.cpp backend, the Ollama client and the benchmark.
+
+    The sources come first, numbered as the reply cites them, then the person's words. With
+    no source found the block says so, so the reply can say the sources do not answer it.
+    Everything here is data (passage text is tokenized without special-token parsing, like
+    the user's own words)."""
+    if sources:
+        listed = "\n\n".join(f"[{s.number}] {s.label}\n{normalise_text(s.text)}"
+                              for s in sources)
+        block = f"Sources (NIH health information):\n\n{listed}"
+    else:
+        block = "Sources: none found in HERA's NIH library for this question."
+    return f"{block}\n\nQuestion: {normalise_text(question)}"
+
+
+def with_emergency(turn: str, emergency: str) -> str:
+    """The user turn answered after the emergency check fired: the emergency context first
+    (so the reply opens by pointing to the guidance), then the turn as it would be."""
+    return f"{normalise_text(emergency)}\n\n{turn}" if normalise_text(emergency) else turn
 
 
 class FormatError(HeraError, ValueError):

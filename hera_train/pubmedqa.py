@@ -147,13 +147,19 @@ def guard_against_test(ids: Iterable[str], test_ids: frozenset[str] | set[str]) 
         )
 
 
+def _by_label(questions: Iterable[Question]) -> dict[str, list[Question]]:
+    """The questions grouped by gold label, each group in the order given."""
+    by_label: dict[str, list[Question]] = {}
+    for q in questions:
+        by_label.setdefault(q.label, []).append(q)
+    return by_label
+
+
 def stratified_sample(questions: list[Question], n: int, seed: int = 0) -> list[Question]:
     """``n`` questions with the label proportions of ``questions`` (largest remainder)."""
     if n <= 0 or n >= len(questions):
         return list(questions)
-    by_label: dict[str, list[Question]] = {}
-    for q in questions:
-        by_label.setdefault(q.label, []).append(q)
+    by_label = _by_label(questions)
     rng = random.Random(seed)
     quotas = {lab: n * len(qs) / len(questions) for lab, qs in by_label.items()}
     counts = {lab: int(quota) for lab, quota in quotas.items()}
@@ -165,6 +171,39 @@ def stratified_sample(questions: list[Question], n: int, seed: int = 0) -> list[
         picked.extend(rng.sample(by_label[lab], counts[lab]))
     rng.shuffle(picked)
     return picked
+
+
+def label_mixed_order(questions: Sequence[Question], seed: int = 0) -> list[Question]:
+    """``questions`` in a seeded order whose every prefix holds each label in proportion.
+
+    Why: ``test_ground_truth.json`` lists its ids by label (276 "yes", then 169 "no", then
+    55 "maybe"). Scored in that order, a model that always answers "yes" reads 100% until
+    question 276, and a run cut short keeps only "yes" questions. A random shuffle only
+    mixes the labels on average; here each label's questions are shuffled (by ``seed``)
+    and then dealt out one at a time, each position going to the label furthest below its
+    share of the questions so far. Every prefix of k questions then holds, of each label,
+    the floor or the ceiling of its exact share k * n_label / n_total (tested), so the
+    first N are a label-stratified sample of N and the running accuracy is comparable to
+    the majority baseline from the first question on. Same questions and seed, same order:
+    the per-question cache and resume do not depend on it anyway (they are keyed by id).
+    """
+    rng = random.Random(seed)
+    groups = _by_label(questions)
+    for label in sorted(groups):
+        rng.shuffle(groups[label])
+    total = len(questions)
+    taken = dict.fromkeys(groups, 0)
+    order: list[Question] = []
+    for k in range(1, total + 1):
+        # Largest deficit (k * share - taken, times total: exact in integers) first; ties go
+        # to the larger group, then to the first label name.
+        label = max(
+            sorted(groups),
+            key=lambda lab: (k * len(groups[lab]) - taken[lab] * total, len(groups[lab])),
+        )
+        order.append(groups[label][taken[label]])
+        taken[label] += 1
+    return order
 
 
 def question_text(question: str, contexts: Iterable[str]) -> str:

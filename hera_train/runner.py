@@ -80,6 +80,16 @@ def _data_sha256(examples: list[TokenizedExample]) -> str:
     return digest.hexdigest()
 
 
+def _source_sha256(path: str) -> str:
+    """A data file's sha256, or a MedQuAD folder's corpus digest (grounded stages)."""
+    local = data_file(path)
+    if local.is_dir():
+        from hera_train.sources.medquad import corpus_sha256
+
+        return corpus_sha256(local)
+    return file_sha256(local)
+
+
 def _rng_state() -> dict[str, Any]:
     """The random state dropout draws from, so a resumed run draws what the uninterrupted
     run would have drawn."""
@@ -180,20 +190,45 @@ class StageTrainer:
                 f"{self.config.model.max_seq_len}; raise it or use shorter data"
             )
         eval_set, train_set = tokenized[:eval_n], tokenized[eval_n:]
+        replayed = self._replay(tokenizer, test_ids, dev_ids)
+        train_set += replayed
         self.data_report = {
             "source": cfg.path or f"{cfg.hub_id}:{cfg.hub_config}:{cfg.split}",
-            "sha256": file_sha256(data_file(cfg.path)) if cfg.path else None,
+            "sha256": _source_sha256(cfg.path) if cfg.path else None,
             "rows_read": report.rows,
             "skipped_bad_rows": report.skipped,
             "excluded_pubmedqa_test": report.excluded_test,
             "excluded_pubmedqa_dev": report.excluded_dev,
+            "held_out_for_evaluation": report.held_out_for_evaluation,
             "shortened_to_fit": shortened,
             "dropped_too_long": too_long,
             "train_examples": len(train_set),
+            "replayed_from_previous_stage": len(replayed),
             "eval_examples": len(eval_set),
             "pubmedqa_dev_questions": len(self.dev_questions),
         }
         return train_set, eval_set
+
+    def _replay(self, tokenizer: Any, test_ids: frozenset[str],
+                dev_ids: frozenset[str]) -> list[TokenizedExample]:
+        """``data.replay`` training examples of the previous stage (never its eval ones),
+        checked by the same guards, to mix into this stage."""
+        wanted = self.stage.data.replay
+        if not wanted:
+            return []
+        if self.index == 1:
+            raise DataError("stage 1: data.replay needs a previous stage to replay; set it "
+                            "to 0")
+        previous = self.config.stages[self.index - 2].data
+        examples, _ = load_examples(previous, test_ids, dev_ids, seed=self.config.seed)
+        held = min(previous.eval_samples, len(examples) // 5)
+        chosen = examples[held : held + wanted]
+        if self.split is not None:
+            self.split.content_guard.check(((ex.id, example_text(ex)) for ex in chosen),
+                                           f"stage {self.index} replayed example")
+        max_len = self.config.model.max_seq_len
+        chosen, _ = fit_to_length(chosen, tokenizer, self.fmt, max_len)
+        return tokenize_examples(chosen, tokenizer, self.fmt, max_len)[0]
 
     # -- evaluation ------------------------------------------------------------------------
     @torch.no_grad()

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from hera_train.data_paths import data_file
+from hera_train.data_paths import cache_home, data_file
 
 TINY_MODEL_NAME = "tiny-gemma2"
 VOCAB_SIZE = 1024
@@ -40,11 +39,6 @@ GEMMA2_IT_CHAT_TEMPLATE = (
     "{{ '<start_of_turn>' + role + '\n' + message['content'] | trim + '<end_of_turn>\n' }}"
     "{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}"
 )
-
-
-def default_cache_dir() -> Path:
-    """Where built artefacts (the tiny model, assembled GGUFs) are cached."""
-    return Path(os.environ.get("HERA_CACHE_DIR", Path.home() / ".cache" / "hera"))
 
 
 def _corpus() -> Iterator[str]:
@@ -162,7 +156,7 @@ def build_tiny_gemma2(out_dir: Path, seed: int = 0) -> Path:
 
 def tiny_gemma2_path(cache_dir: Path | None = None) -> Path:
     """The cached tiny model, built on first use."""
-    path = (cache_dir or default_cache_dir()) / TINY_MODEL_NAME
+    path = (cache_dir or cache_home()) / TINY_MODEL_NAME
     if not (path / "model.safetensors").exists():
         build_tiny_gemma2(path)
     return path

@@ -57,9 +57,9 @@ class ModelPackage:
         if spec is None:
             return None
         if self.assembled:
-            from hera_train.tiny_model import default_cache_dir
+            from hera_train.data_paths import cache_home
 
-            return default_cache_dir() / "gguf" / self.file
+            return cache_home() / "gguf" / self.file
         for folder in spec.submodule_search_locations or []:
             candidate = Path(folder) / self.file
             if candidate.is_file():

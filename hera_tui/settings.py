@@ -24,6 +24,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hera_train.data_paths import hera_home
 from hera_train.errors import HeraError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +44,7 @@ def config_path() -> Path:
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("HERA_HOME") or _xdg("XDG_DATA_HOME", ".local/share") / "hera")
+    return hera_home()
 
 
 def results_dir() -> Path:

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from hera_train.data_paths import checkout_data_dir, data_dir
+
 # llama.cpp's OpenMP threads spin while they wait; on a shared 2-core machine that starves
 # everything else. Set before any library loads the OpenMP runtime.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-REPO = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("HERA_DATA_DIR", REPO.parent / "shared" / "data"))
+# The data folder by HERA's one rule (HERA_DATA_DIR, else ../shared/data beside the checkout).
+DATA_DIR = data_dir() or checkout_data_dir()
 
 
 @pytest.fixture(scope="session", autouse=True)

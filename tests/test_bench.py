@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -15,11 +16,14 @@ import pytest
 
 import hera_cli
 from hera_train.formats import CHATML, GEMMA
+from hera_tui.benchmark import scorers
+from hera_tui.benchmark.cli import TerminalProgress, format_report
 from hera_tui.benchmark.items import BenchmarkInputError, load_mcq, pubmedqa_items
 from hera_tui.benchmark.metrics import bootstrap_ci, confusion_matrix, summarize
 from hera_tui.benchmark.runner import (
     RunCancelled,
     cache_path,
+    count_text,
     load_history,
     load_run,
     run_benchmark,
@@ -56,8 +60,65 @@ def test_items():
 
 def test_test_set_is_the_500_standard_ids(test_items, data_dir):
     ids = json.loads((data_dir / "pubmedqa" / "test_ground_truth.json").read_text())
-    assert [it.id for it in test_items] == list(ids)
+    assert sorted(it.id for it in test_items) == sorted(ids)
     assert Counter(it.gold for it in test_items) == Counter(ids.values())
+    assert all(it.gold == ids[it.id] for it in test_items)
+
+
+def _within_quota(labels: Sequence[str], shares: Counter) -> bool:
+    """Every label's count among ``labels`` is its exact share rounded down or up."""
+    total = sum(shares.values())
+    counts = Counter(labels)
+    k = len(labels)
+    return all(
+        (k * n) // total <= counts[lab] <= -((-k * n) // total) for lab, n in shares.items()
+    )
+
+
+def test_scoring_order_mixes_the_labels_in_every_prefix(test_items, data_dir):
+    """The file lists 276 "yes", then 169 "no", then 55 "maybe": scored in that order, the
+    first 50 would all be "yes". The scoring order holds each label in proportion from the
+    first question on, and is the same every time."""
+    gold = [it.gold for it in test_items]
+    first_50 = Counter(gold[:50])
+    assert first_50 == {"yes": 28, "no": 17, "maybe": 5}  # 27.6, 16.9, 5.5 of 50
+    shares = Counter(gold)
+    assert all(_within_quota(gold[:k], shares) for k in range(1, 501))
+    file_order = list(json.loads((data_dir / "pubmedqa" / "test_ground_truth.json").read_text()))
+    assert [it.id for it in test_items] != file_order
+    assert [it.id for it in pubmedqa_items()] == [it.id for it in test_items]
+    other_seed = [it.id for it in pubmedqa_items(seed=1)]
+    assert other_seed != [it.id for it in test_items]
+    assert sorted(other_seed) == sorted(it.id for it in test_items)
+
+
+def test_label_mixed_order_keeps_every_prefix_within_quota():
+    """On label mixes other than PubMedQA's too (the property the docstring promises)."""
+    from hera_train.pubmedqa import Question, label_mixed_order
+
+    for sizes in [(1, 1, 1), (9, 1, 0), (3, 7, 2), (50, 5, 1), (13, 13, 13), (2, 0, 11)]:
+        questions = [Question(f"{lab}{i}", "q", (), lab)
+                     for lab, n in zip(("yes", "no", "maybe"), sizes, strict=True)
+                     for i in range(n)]
+        order = [q.label for q in label_mixed_order(questions, seed=5)]
+        shares = Counter(q.label for q in questions)
+        assert sorted(order) == sorted(shares.elements())
+        assert all(_within_quota(order[:k], shares) for k in range(1, len(order) + 1)), sizes
+
+
+def test_a_yes_only_models_running_accuracy_is_the_baseline_not_100(test_items, tmp_path):
+    """After 50 questions the running line reads about 55% beside a majority baseline of
+    the same, where the file's own order would have read 100%."""
+    states = []
+    run_benchmark("pubmedqa", test_items[:60], FakeScorer(), tmp_path, progress=states.append)
+    at_50 = states[49]
+    assert at_50.done == 50 and at_50.accuracy == pytest.approx(0.56)
+    assert 0.5 <= at_50.accuracy <= 0.6
+    stream = io.StringIO()
+    TerminalProgress("pubmedqa m.gguf", stream)(at_50)
+    line = stream.getvalue()
+    assert "50/60 acc 56.0% (95% CI 42.3%-68.8%) | majority 56.0% (yes)" in line
+    assert all(s.accuracy < 1.0 for s in states[1:])  # the second question is a "no"
 
 
 def test_gold_scorer_scores_100_percent(test_items, tmp_path):
@@ -97,10 +158,21 @@ def test_run_file_and_history_accumulate(test_items, tmp_path):
 def test_interrupted_run_resumes_without_rescoring(test_items, tmp_path):
     items = test_items[:30]
     scorer = FakeScorer()
-    with pytest.raises(RunCancelled):
+    with pytest.raises(RunCancelled) as stopped:
         run_benchmark("pubmedqa", items, scorer, tmp_path, should_stop=lambda: scorer.calls >= 12)
     assert scorer.calls == 12
-    assert load_history(tmp_path) == []
+    # Saved, and marked partial: 12 of 30, with the gold labels they rest on.
+    [partial] = load_history(tmp_path)
+    assert partial["partial"] is True and (partial["n"], partial["of"]) == (12, 30)
+    assert partial["label_mix"] == dict(Counter(it.gold for it in items[:12]))
+    assert partial["run_file"].endswith("-partial.json")
+    assert count_text(partial) == "12/30 partial"
+    saved = load_run(tmp_path, partial)
+    assert saved["settings"]["partial"] and saved["settings"]["stopped"] == "cancelled"
+    assert [p["id"] for p in saved["predictions"]] == [it.id for it in items[:12]]
+    assert stopped.value.report.run_file == tmp_path / partial["run_file"]
+    assert "PARTIAL   12 of 30 questions (yes 7 · no 4 · maybe 1), cancelled" in format_report(
+        stopped.value.report)
     # A crash mid-write leaves a cut line: it is ignored and that question rescored.
     cache = cache_path(tmp_path, "pubmedqa", scorer)
     cache.write_text(cache.read_text() + '{"id": "cut sh')
@@ -109,6 +181,43 @@ def test_interrupted_run_resumes_without_rescoring(test_items, tmp_path):
     assert again.calls == 18
     assert report.from_cache == 12
     assert report.metrics["n"] == 30
+    finished = load_history(tmp_path)[-1]
+    assert finished["partial"] is False and count_text(finished) == "30"
+    assert "PARTIAL" not in format_report(report)
+
+
+def test_ctrl_c_saves_a_partial_run_and_the_cli_says_so(test_items, tmp_path, capsys,
+                                                        monkeypatch):
+    """Ctrl-C in `hera bench`: the questions scored so far are saved as a partial run,
+    printed as partial, and the command exits 130; running it again resumes."""
+
+    class Interrupted(FakeScorer):
+        def score(self, prompt: str, prefix: str, choices: Sequence[str]) -> list[float]:
+            if self.calls == 7:
+                raise KeyboardInterrupt
+            return super().score(prompt, prefix, choices)
+
+    monkeypatch.setattr(scorers, "open_scorer", lambda *a, **k: Interrupted(model="m.gguf"))
+    argv = ["bench", "pubmedqa", "--model", "m.gguf", "--limit", "20", "--out", str(tmp_path)]
+    assert hera_cli.main(argv) == 130
+    captured = capsys.readouterr()
+    assert "PARTIAL   7 of 20 questions (yes 4 · no 2 · maybe 1), interrupted" in captured.out
+    assert "interrupted after 7 of 20 questions; the same command resumes" in captured.err
+    [entry] = load_history(tmp_path)
+    assert (entry["n"], entry["of"], entry["partial"]) == (7, 20, True)
+    monkeypatch.setattr(scorers, "open_scorer", lambda *a, **k: FakeScorer(model="m.gguf"))
+    assert hera_cli.main(argv) == 0
+    assert "(7 from cache)" in capsys.readouterr().out
+    assert [h["partial"] for h in load_history(tmp_path)] == [True, False]
+
+
+def test_history_lines_from_before_partial_runs_read_as_finished(tmp_path):
+    line = {"created": "2026-01-01T00:00:00+00:00", "benchmark": "pubmedqa", "model": "m",
+            "format": "raw", "n": 50, "accuracy": 0.5, "accuracy_ci95": [0.4, 0.6],
+            "macro_f1": 0.3, "majority_accuracy": 0.56, "run_file": "runs/x.json"}
+    (tmp_path / "history.jsonl").write_text(json.dumps(line) + "\n")
+    [entry] = load_history(tmp_path)
+    assert entry["partial"] is False and entry["of"] == 50 and count_text(entry) == "50"
 
 
 def test_cache_is_per_model_and_rescored_when_a_question_changes(test_items, tmp_path):
@@ -130,6 +239,10 @@ def test_limit_draws_a_stratified_reproducible_sample(test_items):
     assert {it.id for it in sample} <= {it.id for it in test_items}
     assert [it.id for it in pubmedqa_items(limit=60, seed=3)] == [it.id for it in sample]
     assert [it.id for it in pubmedqa_items(limit=60, seed=4)] != [it.id for it in sample]
+    # --limit N is the first N of the same seed's scoring order, so a larger run (or the
+    # full one) extends it and reuses its cached questions.
+    assert [it.id for it in sample] == [it.id for it in pubmedqa_items(seed=3)[:60]]
+    assert [it.id for it in pubmedqa_items(limit=50)] == [it.id for it in test_items[:50]]
 
 
 def test_bootstrap_interval_is_seeded_and_narrows_with_more_questions():
@@ -228,6 +341,10 @@ def test_a_question_no_choice_can_answer_stops_the_run(test_items, tmp_path):
     cached = (tmp_path / "cache").glob("*.jsonl")
     lines = [json.loads(line) for f in cached for line in f.read_text().splitlines()]
     assert [r["id"] for r in lines] == [items[0].id]  # nothing recorded as "yes"
+    # The one question scored before the error is kept as a partial run that says why.
+    [entry] = load_history(tmp_path)
+    assert (entry["n"], entry["of"], entry["partial"]) == (1, 3, True)
+    assert load_run(tmp_path, entry)["settings"]["stopped"].startswith("error: ")
 
 
 def test_format_follows_the_models_template():

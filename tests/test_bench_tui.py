@@ -113,28 +113,56 @@ def test_runs_two_models_and_compares_them(tmp_path):
     assert [h["model"] for h in load_history(tmp_path / "results")] == ["base.gguf", "hera.gguf"]
 
 
-def test_cancel_stops_the_run_and_a_rerun_resumes(tmp_path):
-    scorer = Scorer("slow.gguf", False, hold_after=3)
-    screen = _screen(tmp_path, {"slow.gguf": scorer})
+def _row(table: DataTable, index: int) -> dict[str, str]:
+    names = [str(column.label) for column in table.columns.values()]
+    return dict(zip(names, map(str, table.get_row_at(index)), strict=True))
+
+
+def test_cancel_saves_a_partial_run_and_a_rerun_resumes(tmp_path):
+    """While it runs the status shows the accuracy with its interval beside the majority
+    baseline of the questions so far; cancelled (Esc), it is saved and listed as partial
+    with its count and gold labels; run again, it resumes (nothing scored twice) and the
+    finished run is not marked."""
+    scorer = Scorer("yes.gguf", False, hold_after=3)
+    screen = _screen(tmp_path, {"yes.gguf": scorer})
 
     async def scenario(pilot) -> None:
-        screen.query_one("#bench-limit").value = "10"
+        screen.query_one("#bench-limit").value = "50"
         await pilot.click("#bench-run")
         await asyncio.to_thread(scorer.holding.wait, 30)
+        await pilot.pause()
         assert screen.running
+        # yes, no, yes scored: a yes-only model is at the baseline, not at 100%
+        status = str(screen.query_one("#bench-status", Static).render())
+        assert "yes.gguf: 3/50, acc 66.7% (95% CI" in status
+        assert "| majority 66.7% (yes)" in status
         await pilot.press("escape")
         scorer.release.set()
         await settle(pilot)
         assert not screen.running
-        assert "cancelled" in str(screen.query_one("#bench-status", Static).render())
-        assert load_history(tmp_path / "results") == []
+        status = str(screen.query_one("#bench-status", Static).render())
+        assert "cancelled after 4 of 50 questions; saved as partial, 4/50" in status
+        assert "(yes 2 · no 1 · maybe 1), accuracy 50.0% (majority 50.0%)" in status
+        table = screen.query_one("#bench-runs", DataTable)
+        row = _row(table, 0)
+        assert row["n"] == "4/50 partial" and row["gold labels"] == "yes 2 · no 1 · maybe 1"
+        assert row["accuracy"] == "50.0%" and row["majority"] == "50.0%"
+        bars = str(screen.query_one("#bench-bars", Static).render())
+        assert "yes.gguf raw n=4/50 partial" in bars
         scorer.hold_after = None
         await pilot.press("ctrl+r")
         await settle(pilot)
-        assert scorer.calls == 10  # 4 before the cancel, 6 after: none scored twice
-        assert screen.query_one("#bench-runs", DataTable).row_count == 1
+        assert scorer.calls == 50  # 4 before the cancel, 46 after: none scored twice
+        assert table.row_count == 2
+        newest, older = _row(table, 0), _row(table, 1)
+        assert newest["n"] == "50" and newest["gold labels"] == "yes 28 · no 17 · maybe 5"
+        assert older["n"] == "4/50 partial"
+        bars = str(screen.query_one("#bench-bars", Static).render())
+        assert "yes.gguf raw n=50 " in bars and "partial" not in bars
 
     _run(scenario, Host(screen))
+    history = load_history(tmp_path / "results")
+    assert [(h["n"], h["of"], h["partial"]) for h in history] == [(4, 50, True), (50, 50, False)]
 
 
 def test_bad_benchmark_file_is_reported_on_screen(tmp_path):
@@ -229,14 +257,16 @@ def test_a_long_run_asks_before_it_goes_on(tmp_path):
         await settle(pilot)
         assert not screen.running and scorer.calls == 3
         assert "cancelled" in str(screen.query_one("#bench-status", Static).render())
-        assert load_history(tmp_path / "results") == []
+        assert [(h["n"], h["partial"]) for h in load_history(tmp_path / "results")] == [
+            (3, True)]
         await pilot.press("ctrl+r")  # asked again; this time go on (resuming after the 3)
         while not isinstance(pilot.app.screen, ConfirmLongRun):
             await pilot.pause(0.05)
         await pilot.press("y")
         await settle(pilot)
         assert scorer.calls == 100
-        assert [h["n"] for h in load_history(tmp_path / "results")] == [100]
+        assert [(h["n"], h["partial"]) for h in load_history(tmp_path / "results")] == [
+            (3, True), (100, False)]
 
     _run(scenario, Host(screen))
 

@@ -17,7 +17,9 @@ def test_shipped_configs_load(name):
     assert config.stages
 
 
-def test_recipe_matches_the_original_project():
+def test_recipe_matches_the_original_project_but_grounds_stage_2():
+    """The original recipe's model, QLoRA, LoRA and schedules; stage 2 now answers consumer
+    questions from NIH passages instead of HealthCareMagic's doctor replies."""
     c = load_config(CONFIGS / "hera-gemma2-2b.toml")
     assert c.model.name == "google/gemma-2-2b-it"
     assert c.model.attn_implementation == "eager"
@@ -32,8 +34,8 @@ def test_recipe_matches_the_original_project():
         "qiaojin/PubMedQA", "pqa_artificial", 3000)
     assert (s1.train.learning_rate, s1.train.batch_size, s1.train.grad_accum, s1.train.epochs,
             s1.train.eval_every) == (2e-4, 1, 2, 1, 200)
-    assert (s2.data.hub_id, s2.data.max_samples) == ("lavita/ChatDoctor-HealthCareMagic-100k",
-                                                     3000)
+    assert (s2.data.kind, s2.data.path, s2.data.holdout, s2.data.max_samples) == (
+        "grounded", "medquad", "liveqa-train", 3000)
     assert (s2.train.learning_rate, s2.train.grad_accum, s2.train.epochs,
             s2.train.warmup_steps) == (8e-5, 4, 2, 50)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import gguf
 import pytest
+from support.chat_env import chat_env  # noqa: F401 - a fixture
 
 from export.modelfile import parse_modelfile
 from export.parity import load_llama
@@ -221,7 +222,7 @@ def test_default_cli_export_writes_the_committed_modelfile(trained_run, tmp_path
 
 
 def test_the_model_card_is_written_from_the_run_and_the_export(exported, trained_run):
-    from export.model_card import BENCHMARK_FILE, SAMPLES_FILE, record
+    from export.model_card import ANSWERS_FILE, BENCHMARK_FILE, SAMPLES_FILE, record
 
     out, report, _ = exported
     card = (out / "README.md").read_text()
@@ -246,14 +247,29 @@ def test_the_model_card_is_written_from_the_run_and_the_export(exported, trained
     assert "| **61.0%** (56.7%–65.2%) | 0.470 | 55.2% | yes 300, no 150, maybe 50 |" in card
     assert "Not benchmarked yet" not in card
     record(out, SAMPLES_FILE, [
-        {"question": "Sore throat?", "reply": "Rest and fluids.", "tokens": 5, "stopped": True,
-         "template_tokens": False, "claims_doctor": False, "ok": True},
+        {"question": "Sore throat?", "reply": "Rest and fluids [1].", "tokens": 5,
+         "stopped": True, "template_tokens": False, "claims_doctor": False, "ok": True,
+         "sources": ["[1] MedlinePlus Health Topics: Sore Throat (information). https://x"],
+         "note": ""},
         {"question": "Cough?", "reply": "As your doctor I say rest", "tokens": 512,
-         "stopped": False, "template_tokens": False, "claims_doctor": True, "ok": False},
+         "stopped": False, "template_tokens": False, "claims_doctor": True, "ok": False,
+         "sources": [], "note": "No NIH source found for this question: nothing is cited."},
     ])
     card = (out / "README.md").read_text()
     assert "1 of 2 end their turn" in card
     assert "> As your doctor I say rest *(did not end its turn, speaks as a doctor)*" in card
+    assert "- [1] MedlinePlus Health Topics: Sore Throat (information). https://x" in card
+    assert "*No NIH source found for this question: nothing is cited.*" in card
+    record(out, ANSWERS_FILE, {
+        "questions": 50, "file": "liveqa-answers-dev.jsonl", "model_file": "hera-q4_k_m.gguf",
+        "with_sources": {"rouge_l": 0.21, "rouge_l_ci95": [0.18, 0.24],
+                         "supported_share": 0.83, "supported_ci95": [0.78, 0.87],
+                         "ends_turn": 0.96, "ends_turn_ci95": [0.87, 0.99],
+                         "doctor_voice": 0.0, "doctor_voice_ci95": [0.0, 0.07],
+                         "cites_nothing": 0.1, "cites_nothing_ci95": [0.04, 0.21]}})
+    card = (out / "README.md").read_text()
+    assert ("| 0.210 (0.180–0.240) | 83.0% (78.0%–87.0%) | 96.0% (87.0%–99.0%) | 0.0% "
+            "(0.0%–7.0%) | 10.0% (4.0%–21.0%) |") in card
 
 
 # --- the output folder: checked first, staged beside it, replaced in one step -------------
@@ -349,37 +365,21 @@ def test_a_failed_gate_keeps_the_previous_export(exported, trained_run, tmp_path
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
-def test_sample_replies_to_the_ten_patient_questions_are_checked(exported):
-    from export.sample_replies import PATIENT_QUESTIONS, sample_replies
-    from hera_train.formats import GEMMA
+def test_sample_replies_to_the_fixed_patient_questions_are_checked(exported, chat_env):
+    """The build's sample replies, answered as the chat answers (here with no library, so
+    each says it is not grounded), each checked."""
+    from export.sample_replies import SAMPLE_QUESTIONS
+    from hera_tui.answers import sample_replies
 
     out, _, _ = exported
-    replies = sample_replies(out / "hera-q4_k_m.gguf", GEMMA)
-    assert [r.question for r in replies] == list(PATIENT_QUESTIONS) and len(replies) == 10
+    replies = sample_replies(out / "hera-q4_k_m.gguf")
+    assert [r.question for r in replies] == list(SAMPLE_QUESTIONS) and len(replies) == 11
     # The tiny model learned three short replies; greedy decoding may blend them ("Rest,
     # drink fluids and see your doctor soon."), so the words, not the sentences, are checked.
     learned = {word for reply in REPLIES for word in reply.split()}
     for r in replies:
         assert r.ok and r.stopped and not r.template_tokens and not r.claims_doctor
         assert 0 < r.tokens <= 24 and set(r.reply.split()) <= learned, r.reply
+        assert r.sources == () and r.note.startswith("Not grounded in a source (")
 
 
-@pytest.mark.parametrize(("text", "claims"), [
-    ("As your doctor, I recommend rest.", True),
-    ("I'm a physician and this is common.", True),
-    ("Im a doctor so trust me", True),
-    ("I am Dr. Smith.", True),
-    ("Please see a doctor if it gets worse.", False),
-    ("Your doctor can examine you; I am an AI assistant, not a doctor.", False),
-    ("Ask a nurse or a pharmacist.", False),
-    ("We'll need to run some tests to confirm the diagnosis.", True),
-    ("We will also need to do some tests to check your kidneys.", True),
-    ("I will prescribe you an antibiotic.", True),
-    ("I'd like to examine your throat.", True),
-    ("A doctor may need to run some tests.", False),
-    ("You could ask your GP whether they would like to examine it.", False),
-])
-def test_doctor_claims_are_recognised(text, claims):
-    from export.sample_replies import DOCTOR_CLAIM
-
-    assert bool(DOCTOR_CLAIM.search(text)) is claims

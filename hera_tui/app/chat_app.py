@@ -22,6 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from hera_train.atomic_files import atomic_write_text
+from hera_tui.answers import LibraryLoader
 from hera_tui.backends.base import Backend, BackendError
 from hera_tui.models import NO_MODEL_MESSAGE, ModelChoice, ensure_model_file
 from hera_tui.settings import ChatConfig, data_dir
@@ -44,6 +45,9 @@ CSS = """
 .message .author { text-style: bold; }
 .message .body { margin: 0; padding: 0; }
 .message .note { color: $text-muted; height: auto; }
+.message .sources { color: $text; background: $primary 10%; height: auto; padding: 0 1;
+                    margin: 1 0 0 0; }
+#sources-list { height: auto; max-height: 36; }
 .message.cut-short .note { color: $warning; }
 .emergency { background: $error 30%; padding: 0 1; margin: 1 0 0 0; height: auto; }
 .notice { background: $warning 20%; border: round $warning; padding: 0 1; margin: 1 0 0 0; }
@@ -95,6 +99,8 @@ class HeraApp(App):
         self._initial_conversation = conversation_id
         self._guard: TerminalGuard | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: the NIH library, opened in the background as the app starts (replies wait for it)
+        self.library = LibraryLoader()
         self.chat = ChatScreen()
         for entry in SCREENS.values():
             if entry.key:
@@ -110,6 +116,7 @@ class HeraApp(App):
         stdin = sys.__stdin__
         if not self.is_headless and stdin is not None and is_terminal(stdin.fileno()):
             self._guard = TerminalGuard(self.terminal_lost, stdin.fileno()).start()
+        self.library.start()
         await self.push_screen(self.chat)
         if self._initial_conversation is not None:
             named = self.choice is not None and self.choice.source == "--model"

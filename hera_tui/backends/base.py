@@ -34,6 +34,8 @@ class GenerationParams:
     top_p: float = 0.95
     max_tokens: int = 512
     context_length: int = 4096
+    #: answer from the NIH library's passages (and cite them); off sends the message alone
+    sources: bool = True
 
     def validated(self) -> GenerationParams:
         """Raise ValueError naming the field and its allowed range when a value is out of it."""
@@ -46,6 +48,8 @@ class GenerationParams:
         for name, ok, allowed in checks:
             if not ok:
                 raise ValueError(f"{name} must be {allowed}")
+        if not isinstance(self.sources, bool):
+            raise ValueError("sources must be true or false")
         return self
 
     def to_dict(self) -> dict[str, float | int]:

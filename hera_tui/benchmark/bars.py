@@ -41,7 +41,7 @@ def bar_text(value: float, width: int, baseline: float | None = None) -> str:
 def render_bars(bars: Sequence[Bar], width: int = 40) -> str:
     """One line per bar, labels padded to the longest."""
     if not bars:
-        return "no finished runs yet"
+        return "no runs yet"
     pad = max(len(b.label) for b in bars)
     return "\n".join(
         f"{b.label:<{pad}}  {bar_text(b.accuracy, width, b.baseline)}  {b.accuracy:6.1%}  "

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from datetime import timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
+from hera_train.terminal_progress import ProgressLine
 from hera_tui.benchmark.scorers import AUTO, FORMAT_CHOICES
 
 _MODEL_HELP = (
@@ -28,7 +27,9 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", action="append", required=True, metavar="M", help=_MODEL_HELP)
     p.add_argument("--format", choices=FORMAT_CHOICES, default=AUTO, help=_FORMAT_HELP)
     p.add_argument("--limit", type=int, default=0, metavar="N", help="score only N questions")
-    p.add_argument("--seed", type=int, default=0, help="seed of the sample and bootstrap")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the PubMedQA scoring order (so of --limit's sample) and of "
+                   "the bootstrap")
     p.add_argument(
         "--out", type=Path, metavar="DIR",
         help="results folder: runs, per-question cache, history (default: "
@@ -63,7 +64,11 @@ def add_bench_parser(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "PubMedQA test set (the 500 ids of test_ground_truth.json), reasoning-required "
             "setting, the prompt of training stage 1; scores ' yes', ' no', ' maybe' after "
-            "'Answer:'. --limit N draws a label-stratified sample."
+            "'Answer:', in a seeded order that mixes the labels in every prefix (the file "
+            "lists them grouped), so the running accuracy, shown beside the majority baseline "
+            "of the questions so far, is never a one-label figure. --limit N scores the first "
+            "N of that order: a label-stratified sample. Ctrl-C saves what was scored as a "
+            "partial run; the same command resumes."
         ),
         epilog=(
             "examples:\n"
@@ -95,33 +100,76 @@ def add_bench_parser(subparsers: argparse._SubParsersAction) -> None:
     _common_options(mcq)
     mcq.set_defaults(handler=_bench_mcq)
 
+    src = sub.add_parser(
+        "sources",
+        help="retrieval from the NIH library: success@k, P@1, MRR over a labelled file",
+        description=(
+            'One JSON object per line: {"question": "...", "relevant": ["NIDDK:0000001-2", '
+            '...]} (or "relevant": {"id": grade, ...} with --min-grade). Prints success@1/3/'
+            "5/10 and MRR with 95%% intervals (Wilson; bootstrap for MRR) for the shipped "
+            "hybrid retriever, or for BM25 and dense alone. `hera sources devset` writes "
+            "the frozen LiveQA dev set."
+        ),
+        epilog=("examples:\n"
+                "  hera bench sources liveqa-sources-dev.jsonl --mode all\n"
+                "  hera bench sources judged.jsonl --min-grade 3 --json"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    src.add_argument("file", type=Path, help="labelled questions, JSONL")
+    src.add_argument("--mode", choices=("hybrid", "bm25", "dense", "all"), default="hybrid",
+                     help="the retriever to measure; all compares the three in one run")
+    src.add_argument("--min-grade", type=float, default=1.0, metavar="G",
+                     help="with graded labels, the grade a relevant passage needs (1)")
+    src.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    src.set_defaults(handler=_bench_sources)
 
-class TerminalProgress:
-    """A one-line progress bar with ETA on a terminal; periodic lines in a log file."""
+    ans = sub.add_parser(
+        "answers",
+        help="grounded answers: ROUGE-L, supported sentences, ends-turn, doctor voice",
+        description=(
+            'One JSON object per line: {"id": "...", "question": "...", "references": '
+            '["...", ...]}. Each question is answered greedily as `hera ask` answers it '
+            "(retrieval, the grounded prompt, citations), then scored: ROUGE-L against the "
+            "closest reference, the share of the replies' sentences the cited sources "
+            "support, and the shares of replies that end their turn, speak as a doctor, or "
+            "cite nothing, with 95%% intervals. Resumes from its cache."
+        ),
+        epilog=("examples:\n"
+                "  hera bench answers liveqa-answers-dev.jsonl --model hera-q8_0.gguf\n"
+                "  hera bench answers liveqa-answers-dev.jsonl --model M --no-sources"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ans.add_argument("file", type=Path, help="questions with reference answers, JSONL")
+    ans.add_argument("--model", action="append", required=True, metavar="M",
+                     help="a .gguf file or ollama:NAME; repeat to compare models")
+    ans.add_argument("--no-sources", action="store_true",
+                     help="answer without the NIH library (the comparison row)")
+    ans.add_argument("--limit", type=int, default=0, metavar="N", help="the first N only")
+    ans.add_argument("--out", type=Path, metavar="DIR",
+                     help="results folder (default: $HERA_HOME/results)")
+    ans.add_argument("--ollama-host", help="Ollama server (default: $OLLAMA_HOST or local)")
+    ans.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    ans.set_defaults(handler=_bench_answers)
 
-    def __init__(self, label: str, stream: TextIO = sys.stderr) -> None:
-        self.label = label
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.last_line = 0.0
+
+class TerminalProgress(ProgressLine):
+    """The benchmark's progress line: the bar, the running accuracy with its interval and
+    the majority baseline of the questions scored so far, and the rate."""
 
     def __call__(self, state: Any) -> None:
-        eta = state.eta_seconds
-        eta_text = str(timedelta(seconds=round(eta))) if eta is not None else "?"
-        width = 30
-        filled = width * state.done // max(1, state.total)
         rate = state.scored_now / state.seconds if state.seconds else 0.0
-        line = (
-            f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {state.done}/{state.total} "
-            f"acc {state.correct / state.done:.1%} | {rate:.2f} q/s | ETA {eta_text}"
-        )
-        final = state.done == state.total
-        if self.tty:
-            self.stream.write(f"\r{line}" + ("\n" if final else ""))
-            self.stream.flush()
-        elif final or time.monotonic() - self.last_line > 10:
-            self.last_line = time.monotonic()
-            print(line, file=self.stream, flush=True)
+        detail = f"{state.running_text()} | {rate:.2f} q/s"
+        self.show(state.done, state.total, detail, state.eta_seconds)
+
+
+def partial_text(metrics: dict[str, Any], settings: dict[str, Any]) -> str:
+    """The line that marks a partial run's report: how many of how many questions, their
+    gold labels and why it stopped (its figures hold for those questions only)."""
+    from hera_tui.benchmark.metrics import label_mix_text
+
+    return (f"  PARTIAL   {metrics['n']} of {settings['questions']} questions "
+            f"({label_mix_text(metrics['gold_counts'])}), {settings['stopped']}: "
+            "these figures hold for those questions only")
 
 
 def format_report(report: Any) -> str:
@@ -133,6 +181,7 @@ def format_report(report: Any) -> str:
     lines = [
         f"{s['benchmark']} | {s['model']} | format {s['format']} | {m['n']} questions | "
         f"{report.seconds:.0f} s ({report.from_cache} from cache)",
+        *([partial_text(m, s)] if s.get("partial") else []),
         f"  accuracy  {m['accuracy']:.1%}  (95% CI {lo:.1%}-{hi:.1%})",
         f"  majority  {m['majority_accuracy']:.1%}  (always {m['majority_label']!r})",
         f"  macro-F1  {m['macro_f1']:.3f}",
@@ -146,8 +195,16 @@ def format_report(report: Any) -> str:
     return "\n".join(lines)
 
 
+def report_cancelled(exc: Any) -> None:
+    """A run stopped by Ctrl-C: its partial report (when it scored anything) and how to
+    go on, so the figures on screen are never mistaken for a finished run's."""
+    if exc.report is not None:
+        print(format_report(exc.report))
+    print(f"hera: {exc}; the same command resumes where it stopped", file=sys.stderr)
+
+
 def _run_models(args: argparse.Namespace, benchmark: str, items: list, extra: dict) -> int:
-    from hera_tui.benchmark.runner import run_benchmark
+    from hera_tui.benchmark.runner import RunCancelled, run_benchmark
     from hera_tui.benchmark.scorers import open_scorer
     from hera_tui.settings import results_dir
 
@@ -163,6 +220,9 @@ def _run_models(args: argparse.Namespace, benchmark: str, items: list, extra: di
                 progress=TerminalProgress(f"{benchmark} {Path(spec).name}"),
                 seed=args.seed,
             )
+        except RunCancelled as exc:
+            report_cancelled(exc)
+            return 130
         finally:
             scorer.close()
         print(format_report(report))
@@ -192,3 +252,67 @@ def _bench_mcq(args: argparse.Namespace) -> int:
     if args.limit:
         items = items[: args.limit]
     return _run_models(args, f"mcq-{args.file.stem}", items, {"file": str(args.file)})
+
+
+def _bench_sources(args: argparse.Namespace) -> int:
+    import json
+
+    from hera_train.sources.metrics import evaluate_retrieval, format_retrieval, read_queries
+    from hera_train.sources.retrieve import open_retriever
+
+    queries = read_queries(args.file, args.min_grade)
+    retriever = open_retriever()
+    modes = ("bm25", "dense", "hybrid") if args.mode == "all" else (args.mode,)
+    results = {mode: evaluate_retrieval(retriever, queries, mode) for mode in modes}
+    if args.json:
+        print(json.dumps({"file": str(args.file), "results": results}, indent=2))
+    else:
+        print(format_retrieval(str(args.file), results))
+    return 0
+
+
+def _bench_answers(args: argparse.Namespace) -> int:
+    import json
+
+    from hera_train.terminal_progress import RateProgress
+    from hera_tui.answers import Answerer, open_library_retriever
+    from hera_tui.benchmark.answers import format_answers, read_items, run_answers
+    from hera_tui.models import parse_spec
+    from hera_tui.settings import results_dir
+
+    _check_limit(args.limit)
+    items = read_items(args.file)
+    if args.limit:
+        items = items[: args.limit]
+    retriever, missing = (None, "sources off") if args.no_sources else open_library_retriever()
+    if retriever is None and not args.no_sources:
+        from hera_tui.benchmark.items import BenchmarkInputError
+
+        raise BenchmarkInputError(f"{missing}: grounded answers need the library")
+    out = {}
+    for spec in args.model:
+        choice = parse_spec(spec, "--model")
+        backend = choice.open_backend(args.ollama_host)
+        backend.load()
+        try:
+            run = run_answers(items, Answerer(backend, retriever), model_identity(spec),
+                              args.file, not args.no_sources, args.out or results_dir(),
+                              RateProgress(f"answers {choice.label}", "q"))
+        finally:
+            backend.close()
+        out[spec] = run["metrics"]
+        if not args.json:
+            label = f"{choice.label} | {'with' if not args.no_sources else 'without'} sources"
+            print(format_answers(label, run["metrics"]))
+    if args.json:
+        print(json.dumps(out, indent=2))
+    return 0
+
+
+def model_identity(spec: str) -> str:
+    """A model as the answers cache knows it: a GGUF by path, size and time, else its spec."""
+    path = Path(spec)
+    if path.is_file():
+        st = path.stat()
+        return f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+    return spec

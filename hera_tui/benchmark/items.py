@@ -26,9 +26,9 @@ from hera_train.pubmedqa import (
     CHOICES,
     LABELS,
     Question,
+    label_mixed_order,
     load_split,
     question_text,
-    stratified_sample,
 )
 
 PQAL_FILE = "pubmedqa/ori_pqal.json"
@@ -65,7 +65,8 @@ def pubmedqa_item(q: Question) -> BenchItem:
 def pubmedqa_test_questions(
     pqal_path: Path | None = None, test_ids_path: Path | None = None
 ) -> list[Question]:
-    """The standard test set, in the order of ``test_ground_truth.json``.
+    """The standard test set, in the order of ``test_ground_truth.json`` (grouped by label:
+    :func:`pubmedqa_items` scores it in a label-mixed order).
 
     Paths default to ``$HERA_DATA_DIR/pubmedqa/...``; unknown ids or mismatched labels stop
     with :class:`hera_train.pubmedqa.PubMedQAError`.
@@ -84,11 +85,14 @@ def pubmedqa_items(
     pqal_path: Path | None = None,
     test_ids_path: Path | None = None,
 ) -> list[BenchItem]:
-    """The test set as items; ``limit`` > 0 draws a label-stratified sample of that size."""
-    questions = pubmedqa_test_questions(pqal_path, test_ids_path)
-    if limit:
-        questions = stratified_sample(questions, limit, seed)
-    return [pubmedqa_item(q) for q in questions]
+    """The test set as items in its scoring order (:func:`label_mixed_order` by ``seed``).
+
+    ``limit`` > 0 keeps the first ``limit`` of that order: every prefix of it holds each
+    label's share rounded down or up, so the sample is label-stratified, and a larger
+    ``--limit`` or a full run extends a smaller one (reusing its cached questions).
+    """
+    questions = label_mixed_order(pubmedqa_test_questions(pqal_path, test_ids_path), seed)
+    return [pubmedqa_item(q) for q in questions[: limit or None]]
 
 
 def _mcq_item(row: object, where: str) -> BenchItem:

@@ -9,14 +9,12 @@ to have learned anything.
 
 from __future__ import annotations
 
-import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hera_train.intervals import BOOTSTRAP_SAMPLES, bootstrap_mean_ci
 from hera_train.pubmedqa import accuracy, macro_f1
-
-BOOTSTRAP_SAMPLES = 2000
 
 
 def confusion_matrix(
@@ -36,24 +34,27 @@ def bootstrap_ci(
     level: float = 0.95,
 ) -> tuple[float, float]:
     """Percentile bootstrap interval of the accuracy, reproducible by seed."""
-    n = len(correct)
-    if n == 0:
-        return (0.0, 0.0)
-    rng = random.Random(seed)
-    hits = [1 if c else 0 for c in correct]
-    means = sorted(sum(rng.choices(hits, k=n)) / n for _ in range(samples))
-    tail = (1 - level) / 2
-    lo = means[int(tail * samples)]
-    hi = means[min(samples - 1, int((1 - tail) * samples))]
-    return (lo, hi)
+    return bootstrap_mean_ci([1 if c else 0 for c in correct], samples, seed, level)
+
+
+def majority_of(gold_counts: Mapping[str, int]) -> tuple[str, float]:
+    """The most common gold label of these counts and the accuracy of always answering it
+    (the first label on ties); ``("", 0.0)`` when nothing was counted."""
+    total = sum(gold_counts.values())
+    if not total:
+        return ("", 0.0)
+    label, count = Counter(gold_counts).most_common(1)[0]
+    return (label, count / total)
 
 
 def majority_baseline(gold: Sequence[str]) -> tuple[str, float]:
     """The most common gold label and the accuracy of always answering it."""
-    if not gold:
-        return ("", 0.0)
-    label, count = Counter(gold).most_common(1)[0]
-    return (label, count / len(gold))
+    return majority_of(Counter(gold))
+
+
+def label_mix_text(gold_counts: Mapping[str, int]) -> str:
+    """``yes 77 · no 47 · maybe 15``: which questions a (partial) run's figures rest on."""
+    return " · ".join(f"{label} {count}" for label, count in gold_counts.items())
 
 
 def summarize(
@@ -70,6 +71,7 @@ def summarize(
         "macro_f1": macro_f1(gold, predicted, labels),
         "majority_label": majority_label,
         "majority_accuracy": majority_acc,
+        "gold_counts": {lab: gold.count(lab) for lab in labels},
         "confusion": confusion_matrix(gold, predicted, labels),
         "predicted_counts": {lab: predicted.count(lab) for lab in labels},
     }

@@ -10,23 +10,13 @@ whether the banner named the labelled condition.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from hera_train.intervals import wilson
+
 from .detector import Assessment
 from .labelled import Labelled
-
-
-def wilson(successes: int, total: int, z: float = 1.959964) -> tuple[float, float]:
-    """The 95% Wilson score interval of a proportion (0, 0 for an empty count)."""
-    if total == 0:
-        return 0.0, 0.0
-    p = successes / total
-    denominator = 1 + z * z / total
-    centre = (p + z * z / (2 * total)) / denominator
-    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 @dataclass

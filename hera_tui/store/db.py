@@ -53,6 +53,8 @@ class StoredMessage:
     stats: dict = field(default_factory=dict)
     #: the model that wrote a reply (its ``--model`` spec); empty for the user's messages
     model: str = ""
+    #: the sources a reply was written with and cites (``FinishedReply.to_json``)
+    sources: dict = field(default_factory=dict)
 
     @property
     def cut_short(self) -> bool:
@@ -251,6 +253,12 @@ class ChatStore:
                 (content, state, json.dumps(stats or {}), message_id),
             )
 
+    def set_sources(self, message_id: int, sources: dict) -> None:
+        """Record the sources a reply was written with (and which it cites)."""
+        with self._lock:
+            self._db.execute("UPDATE messages SET sources = ? WHERE id = ?",
+                             (json.dumps(sources), message_id))
+
     def delete_message(self, message_id: int) -> None:
         with self._lock:
             self._db.execute("DELETE FROM messages WHERE id = ?", (message_id,))
@@ -263,7 +271,7 @@ class ChatStore:
         return [
             StoredMessage(
                 r["id"], r["conversation_id"], r["role"], r["content"], r["state"],
-                json.loads(r["stats"] or "{}"), r["model"],
+                json.loads(r["stats"] or "{}"), r["model"], json.loads(r["sources"] or "{}"),
             )
             for r in rows
         ]

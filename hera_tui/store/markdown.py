@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hera_train.atomic_files import atomic_write_text
+from hera_train.sources.answering import footer_text
 from hera_tui.models import spec_label
 
 from .db import Conversation, StoredMessage
@@ -24,6 +25,9 @@ def conversation_markdown(conversation: Conversation, messages: list[StoredMessa
         lines += ["**System:**", "", conversation.system, ""]
     for m in messages:
         lines += [f"## {'You' if m.role == 'user' else spec_label(m.model)}", "", m.content, ""]
+        sources = footer_text(m.sources)
+        if sources:
+            lines += [f"> {line}" if line else ">" for line in sources.splitlines()] + [""]
         if m.cut_short:
             lines += [f"*({_CUT_SHORT[m.state]})*", ""]
     lines += [

@@ -6,7 +6,9 @@ first release (conversations and messages); version 2 added per-conversation mod
 text and parameters, and per-message state ("complete", "incomplete", "stopped", "error")
 and generation stats; version 3 records which model wrote each reply (a conversation can
 switch models half way, and a label saying "HERA" over a starter model's words misleads),
-filled for older replies with their conversation's model, the best that is known. Ids
+filled for older replies with their conversation's model, the best that is known; version
+4 keeps the NIH sources a reply was written with and the ones it cites (older replies have
+none: they were not grounded). Ids
 are AUTOINCREMENT so a deleted message's id is never reused (the UI tells replies apart
 by id when one is regenerated).
 """
@@ -45,6 +47,10 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE messages SET model = (SELECT c.model FROM conversations c
                                  WHERE c.id = messages.conversation_id)
      WHERE role = 'assistant';
+    """,
+    # 4: the NIH sources each reply was written with, and which it cites
+    """
+    ALTER TABLE messages ADD COLUMN sources TEXT NOT NULL DEFAULT '{}';
     """,
 )
 

@@ -1,4 +1,5 @@
-"""A chat message on screen: who, the Markdown body (streamed), and a footer line.
+"""A chat message on screen: who, the Markdown body (streamed), the sources a reply rests
+on, and a footer line.
 
 The body is fed through Textual's ``MarkdownStream``, which batches fragments that arrive
 faster than the screen can redraw, so a fast model never backs the UI up.
@@ -58,6 +59,7 @@ class MessageView(Vertical, can_focus=True):
         note: str = "",
         state: str = "complete",
         author: str = "",
+        sources: str = "",
     ) -> None:
         super().__init__(classes=f"message {role}")
         self.role = role
@@ -65,15 +67,26 @@ class MessageView(Vertical, can_focus=True):
         self.content = content
         self.message_id = message_id
         self._initial_note = (note, state)
+        #: the reply's sources as shown under it (numbered citations, or why there are none)
+        self.sources = sources
         self._stream: MarkdownStream | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self.author, classes="author", markup=False)
         yield Markdown(self.content, classes="body")
+        yield Static(self.sources, classes="sources", markup=False)
         yield Static("", classes="note")
 
     def on_mount(self) -> None:
         self.set_note(*self._initial_note)
+        self.set_sources(self.sources)
+
+    def set_sources(self, text: str) -> None:
+        """Show the reply's sources (hidden when there is nothing to say)."""
+        self.sources = text
+        shown = self.query_one(".sources", Static)
+        shown.update(text)
+        shown.display = bool(text)
 
     async def append(self, text: str) -> None:
         """Add streamed text to the body."""
@@ -88,6 +101,11 @@ class MessageView(Vertical, can_focus=True):
             await self._stream.stop()
             self._stream = None
         self.set_note(note, state)
+
+    async def replace(self, text: str) -> None:
+        """Show ``text`` in place of the body (a finished reply whose text was corrected)."""
+        self.content = text
+        await self.query_one(Markdown).update(text)
 
     def set_note(self, note: str, state: str = "complete") -> None:
         parts = [p for p in (note, STATE_NOTES.get(state, "")) if p]

@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 
 from hera_train.atomic_files import atomic_path
-from hera_train.tiny_model import default_cache_dir
+from hera_train.data_paths import cache_home
 
 SOURCE = Path(__file__).resolve().parent / "ollama_template"
 
@@ -64,7 +64,7 @@ def helper_binary() -> Path:
     digest = hashlib.sha256(version.encode())
     for name in ("go.mod", "main.go"):
         digest.update((SOURCE / name).read_bytes())
-    out = default_cache_dir() / "go" / f"ollama-template-{digest.hexdigest()[:16]}"
+    out = cache_home() / "go" / f"ollama-template-{digest.hexdigest()[:16]}"
     if out.is_file():
         return out
     env = {**os.environ, "CGO_ENABLED": "0"}  # a static binary: no C compiler needed

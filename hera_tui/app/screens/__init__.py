@@ -10,6 +10,7 @@ from .conversations import ConversationsScreen, TextPrompt
 from .help import HelpScreen
 from .models import ModelPickerScreen
 from .parameters import ParametersScreen
+from .sources import SourcesScreen
 
 __all__ = ["ChatScreen"]
 
@@ -30,8 +31,13 @@ register_screen(ScreenEntry(
     ModelPickerScreen, lambda app: ModelPickerScreen(), key="ctrl+o", footer="Model",
 ))
 register_screen(ScreenEntry(
+    "sources", "Sources", "the NIH passages behind the last reply, and which it cites",
+    SourcesScreen, lambda app: SourcesScreen(app.chat.last_reply_sources()), key="f4",
+))
+register_screen(ScreenEntry(
     "parameters", "Settings",
-    "this conversation's system text, temperature, top-p, max tokens, context length",
+    "this conversation's system text, temperature, top-p, max tokens, context length, "
+    "NIH sources on or off",
     ParametersScreen, lambda app: ParametersScreen(), key="ctrl+t", footer="Settings",
 ))
 register_screen(ScreenEntry(

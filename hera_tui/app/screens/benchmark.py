@@ -4,7 +4,10 @@ a run got wrong.
 
 Runs go through the same code as ``hera bench`` (``hera_tui.benchmark.runner``) and the
 same results folder (``$HERA_HOME/results`` by default), so CLI and TUI runs appear in one
-history, and a cancelled run resumes where it stopped.
+history, and a cancelled run resumes where it stopped. While a run goes, the status line
+shows the accuracy so far with its 95% interval beside the majority baseline of the same
+questions; a cancelled run is saved and listed as partial (``139/500 partial``) with the
+gold labels of the questions it scored, since its figures hold for those only.
 
 How many questions is a labelled field (50 by default); an empty or unreadable field is an
 error on screen, never "all 500". A run projected to take more than ten minutes asks first:
@@ -46,9 +49,11 @@ from hera_tui.benchmark.items import (
     load_mcq,
     pubmedqa_items,
 )
+from hera_tui.benchmark.metrics import label_mix_text
 from hera_tui.benchmark.runner import (
     ProgressState,
     RunCancelled,
+    count_text,
     load_history,
     load_run,
     run_benchmark,
@@ -244,7 +249,7 @@ class BenchmarkScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#bench-runs", DataTable).add_columns(
             "model", "benchmark", "format", "n", "accuracy", "95% CI", "macro-F1",
-            "majority", "when",
+            "majority", "gold labels", "when",
         )
         self.refresh_runs()
 
@@ -341,7 +346,13 @@ class BenchmarkScreen(Screen[None]):
             report = run_benchmark(benchmark, items, scorer, self.results_dir, settings,
                                    progress=progress, should_stop=stopped)
         except RunCancelled as exc:
-            return f"{label}: cancelled ({exc}); run again to resume"
+            partial = exc.report
+            if partial is None:
+                return f"{label}: {exc}; run again to resume"
+            m = partial.metrics
+            return (f"{label}: {exc}; saved as partial, {m['n']}/{len(items)} "
+                    f"({label_mix_text(m['gold_counts'])}), accuracy {m['accuracy']:.1%} "
+                    f"(majority {m['majority_accuracy']:.1%}); run again to resume")
         finally:
             scorer.close()
         m = report.metrics
@@ -380,10 +391,7 @@ class BenchmarkScreen(Screen[None]):
 
     def _progress(self, label: str, offset: int, state: ProgressState) -> None:
         self.query_one(ProgressBar).update(progress=offset + state.done)
-        self.set_status(
-            f"{label}: {state.done}/{state.total}, accuracy so far "
-            f"{state.correct / state.done:.1%}"
-        )
+        self.set_status(f"{label}: {state.done}/{state.total}, {state.running_text()}")
 
     def _finished(self, message: str) -> None:
         self._set_running(False)
@@ -418,10 +426,10 @@ class BenchmarkScreen(Screen[None]):
         for i, h in enumerate(self._history):
             lo, hi = h["accuracy_ci95"]
             table.add_row(
-                spec_label(h["model"]), h["benchmark"], h["format"], str(h["n"]),
+                spec_label(h["model"]), h["benchmark"], h["format"], count_text(h),
                 f"{h['accuracy']:.1%}", f"{lo:.1%}-{hi:.1%}", f"{h['macro_f1']:.3f}",
-                f"{h['majority_accuracy']:.1%}", h["created"].replace("T", " ")[:16],
-                key=str(i),
+                f"{h['majority_accuracy']:.1%}", label_mix_text(h.get("label_mix", {})),
+                h["created"].replace("T", " ")[:16], key=str(i),
             )
         self._show_bars(self._history[0]["benchmark"] if self._history else None)
 
@@ -430,14 +438,15 @@ class BenchmarkScreen(Screen[None]):
         self._show_bars(self._history[int(event.row_key.value)]["benchmark"])
 
     def _show_bars(self, benchmark: str | None) -> None:
-        """The latest run of each model and format on ``benchmark``, side by side."""
+        """The latest run of each model, format and question count on ``benchmark``, side by
+        side; a partial run (the latest of its kind) is labelled so, with its count."""
         latest: dict[tuple[str, str, int], dict[str, Any]] = {}
         for h in self._history:
-            key = (h["model"], h["format"], h["n"])
+            key = (h["model"], h["format"], h["of"])
             if h["benchmark"] == benchmark and key not in latest:
                 latest[key] = h
         bars = [
-            Bar(f"{spec_label(h['model'])} {h['format']} n={h['n']}", h["accuracy"],
+            Bar(f"{spec_label(h['model'])} {h['format']} n={count_text(h)}", h["accuracy"],
                 tuple(h["accuracy_ci95"]), h["majority_accuracy"])
             for h in latest.values()
         ]

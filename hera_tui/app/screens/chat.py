@@ -30,6 +30,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from hera_train.formats import HERA_SYSTEM_PROMPT
+from hera_train.sources.answering import ReplyPlan, finish_reply, footer_text, plan_reply
 from hera_tui.backends.base import BackendError, GenerationParams, ReplyStats, StopSignal
 from hera_tui.conversation import prompt_messages
 from hera_tui.models import (
@@ -66,6 +67,8 @@ class _Generation:
     reply_id: int
     conversation_id: int
     pieces: list[str] = field(default_factory=list)
+    #: the sources the reply is being written with (set once retrieval is done)
+    plan: ReplyPlan | None = None
     _finished: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -84,6 +87,14 @@ class _Generation:
         return first
 
 
+class ReplyStatus(Message):
+    """A worker's progress for the status line (looking up sources, generating)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 class ReplyDelta(Message):
     def __init__(self, view: MessageView, text: str) -> None:
         super().__init__()
@@ -92,10 +103,14 @@ class ReplyDelta(Message):
 
 class ReplyDone(Message):
     def __init__(
-        self, view: MessageView, state: str, stats: ReplyStats | None, error: str | None
+        self, view: MessageView, state: str, stats: ReplyStats | None, error: str | None,
+        sources: str = "", text: str | None = None,
     ) -> None:
         super().__init__()
         self.view, self.state, self.stats, self.error = view, state, stats, error
+        #: the sources shown under the reply, and its final text when that differs from
+        #: what streamed (uncited markers taken out)
+        self.sources, self.text = sources, text
 
 
 class ChatScreen(Screen):
@@ -208,7 +223,8 @@ class ChatScreen(Screen):
             else:
                 note = stats_line(m.stats) if m.stats.get("tokens") else m.stats.get("error", "")
                 self.log_view.mount(MessageView("assistant", m.content, m.id, note, m.state,
-                                                author=spec_label(m.model)))
+                                                author=spec_label(m.model),
+                                                sources=footer_text(m.sources)))
         self.log_view.scroll_end(animate=False)
         self.set_status(f"opened “{self.conversation.title}”")
         self._return_to_model(self.conversation.model, follow_model)
@@ -318,7 +334,13 @@ class ChatScreen(Screen):
 
         try:
             backend = self.app.wait_for_backend()
-            stats = backend.generate(messages, params, generation.stop, emit)
+            retriever, missing = self.app.library.get()
+            if params.sources and retriever is not None:
+                self.post_message(ReplyStatus("looking up NIH sources… (Esc to stop)"))
+            plan = plan_reply(messages, retriever, params.sources, missing)
+            generation.plan = plan
+            self.post_message(ReplyStatus("generating… (Esc to stop)"))
+            stats = backend.generate(plan.messages, params, generation.stop, emit)
         except BackendError as exc:
             self._finish(generation, "error", None, str(exc))
             return
@@ -334,12 +356,19 @@ class ChatScreen(Screen):
         if not generation.claim_finish():
             return  # already saved when the terminal went away
         store, text = self.app.store, generation.text
+        shown, final = "", None
         if state == "error" and not text:
             store.delete_message(generation.reply_id)  # nothing to keep; the question stays
         else:
             details = stats.to_dict() if stats else {"error": error}
+            if generation.plan is not None:
+                finished = finish_reply(generation.plan, text)
+                if finished.text != text:  # a marker for a source that supports nothing
+                    text = final = finished.text
+                store.set_sources(generation.reply_id, finished.to_json())
+                shown = finished.footer
             store.update_message(generation.reply_id, text, state, details)
-        self.post_message(ReplyDone(generation.view, state, stats, error))
+        self.post_message(ReplyDone(generation.view, state, stats, error, shown, final))
 
     def save_streaming_reply(self, reason: str) -> None:
         """From any thread, when the app must end now: stop the reply and save its text."""
@@ -354,6 +383,11 @@ class ChatScreen(Screen):
                                           {"error": reason})
         else:
             self.app.store.delete_message(generation.reply_id)
+
+    @on(ReplyStatus)
+    def reply_status(self, event: ReplyStatus) -> None:
+        if self.generating:
+            self.set_status(event.text)
 
     @on(ReplyDelta)
     async def reply_delta(self, event: ReplyDelta) -> None:
@@ -372,6 +406,9 @@ class ChatScreen(Screen):
                 await event.view.remove()
             else:
                 await event.view.finish(note, event.state)
+                if event.text is not None:
+                    await event.view.replace(event.text)
+                event.view.set_sources(event.sources)
         if event.error:
             self.show_error(event.error)
         else:
@@ -437,6 +474,11 @@ class ChatScreen(Screen):
         prompt.load_text(dropped[0].content)
         prompt.focus()
         self.set_status("editing your last message: Enter sends it again")
+
+    def last_reply_sources(self) -> dict:
+        """The stored sources of the conversation's last reply ({} when there is none)."""
+        replies = [m for m in self._last_messages() if m.role == "assistant"]
+        return replies[-1].sources if replies else {}
 
     def action_copy_last(self) -> None:
         replies = [v for v in self.log_view.query(MessageView) if v.role == "assistant"]

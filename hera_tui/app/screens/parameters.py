@@ -1,4 +1,4 @@
-"""Per-conversation system text and sampling parameters."""
+"""Per-conversation system text, sampling parameters, and whether replies use sources."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, Static, TextArea
 
 from hera_tui.backends.base import GenerationParams
 
@@ -44,6 +44,8 @@ class ParametersScreen(ModalScreen[None]):
                 for name, _type, title in _FIELDS:
                     yield Label(title)
                     yield Input(str(getattr(params, name)), id=name)
+            yield Checkbox("Answer from NIH sources (and cite them)", params.sources,
+                           id="sources")
             yield Static("", id="param-error")
 
     def _read(self) -> GenerationParams:
@@ -54,6 +56,7 @@ class ParametersScreen(ModalScreen[None]):
                 values[name] = kind(raw)
             except ValueError:
                 raise ValueError(f"{title} must be a {kind.__name__}, not {raw!r}") from None
+        values["sources"] = self.query_one("#sources", Checkbox).value
         return GenerationParams(**values).validated()
 
     def action_save(self) -> None:

@@ -1,0 +1,140 @@
+"""One grounded answer at a time, outside the chat screen: ``hera ask``, ``hera bench
+answers`` and the build's sample replies.
+
+The order is the chat's: the caller runs the emergency check first (it never waits for
+retrieval or the model), then retrieval and the prompt
+(``hera_train.sources.answering.plan_reply``), the model's reply through the same backend
+the chat uses (llama.cpp in-process or Ollama), and the sources the reply rests on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hera_train.formats import HERA_SYSTEM_PROMPT, Message
+from hera_train.sources.answering import FinishedReply, finish_reply, plan_reply
+from hera_train.sources.retrieve import Retriever
+
+from .backends.base import Backend, GenerationParams, ReplyStats, StopSignal
+
+if TYPE_CHECKING:
+    from export.sample_replies import SampleReply
+
+#: greedy, with room for a whole reply (HERA-mini's grounded replies run to ~100 tokens)
+GREEDY = GenerationParams(temperature=0.0, top_p=1.0, max_tokens=384, context_length=4096)
+#: the sample replies: greedy, and room to show a model that never ends its turn
+SAMPLE_PARAMS = GenerationParams(temperature=0.0, top_p=1.0, max_tokens=512,
+                                 context_length=2048)
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    reply: FinishedReply
+    stats: ReplyStats
+    seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        return {"question": self.question, "answer": self.reply.text,
+                "finish": self.stats.finish, "tokens": self.stats.tokens,
+                "ttft_s": self.stats.ttft_s, **self.reply.to_json(),
+                "sources": [s.to_json() for s in self.reply.cited]}
+
+
+def open_library_retriever() -> tuple[Retriever | None, str]:
+    """The current library's retriever, or None and why (the reply then says it)."""
+    from hera_train.errors import HeraError
+    from hera_train.sources.retrieve import open_retriever
+
+    try:
+        return open_retriever(), ""
+    except HeraError as exc:
+        return None, str(exc)
+
+
+class LibraryLoader:
+    """The NIH library's retriever, opened once in a daemon thread (the encoder and the
+    focus lexicon take a second or two): the chat app starts it as it opens, so the first
+    reply does not wait for it, and closing the app never waits for it."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Event()
+        self._result: tuple[Retriever | None, str] = (None, "")
+
+    def start(self) -> LibraryLoader:
+        threading.Thread(target=self._load, name="hera-library", daemon=True).start()
+        return self
+
+    def _load(self) -> None:
+        try:
+            self._result = open_library_retriever()
+        except Exception as exc:  # a broken library must not end the app: replies say why
+            self._result = (None, f"the NIH library could not be opened ({exc})")
+        finally:
+            self._ready.set()
+
+    def get(self) -> tuple[Retriever | None, str]:
+        """The retriever (or None and why), waiting for the load to finish."""
+        self._ready.wait()
+        return self._result
+
+
+class Answerer:
+    """Answers questions with one backend and (optionally) the NIH library."""
+
+    def __init__(self, backend: Backend, retriever: Retriever | None, missing_note: str = "",
+                 params: GenerationParams = GREEDY) -> None:
+        self.backend = backend
+        self.retriever = retriever
+        self.missing_note = missing_note or "the NIH library is not built"
+        self.params = params
+
+    def answer(
+        self, question: str, sources: bool = True, system: str = HERA_SYSTEM_PROMPT,
+        emit: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Retrieve, generate, cite (the caller runs the emergency check first)."""
+        started = time.perf_counter()
+        messages = ([Message("system", system)] if system.strip() else []) + [
+            Message("user", question)]
+        plan = plan_reply(messages, self.retriever, sources, self.missing_note)
+        pieces: list[str] = []
+
+        def collect(text: str) -> None:
+            pieces.append(text)
+            if emit is not None:
+                emit(text)
+
+        stats = self.backend.generate(plan.messages, self.params, StopSignal(), collect)
+        text = "".join(pieces).strip()
+        return Answer(question, finish_reply(plan, text), stats, time.perf_counter() - started)
+
+
+def sample_replies(gguf: Path) -> list[SampleReply]:
+    """Greedy, grounded replies of ``gguf`` to the fixed sample questions, each checked."""
+    from export.sample_replies import SAMPLE_QUESTIONS, check_reply
+
+    from .backends.llama_cpp_backend import LlamaCppBackend
+
+    backend = LlamaCppBackend(gguf)
+    backend.load(SAMPLE_PARAMS.context_length)
+    retriever, missing = open_library_retriever()
+    try:
+        fmt = backend.prompt_format
+        answerer = Answerer(backend, retriever, missing, SAMPLE_PARAMS)
+        out = []
+        for question in SAMPLE_QUESTIONS:
+            answer = answerer.answer(question)
+            out.append(check_reply(question, answer.reply, answer.stats.tokens,
+                                   answer.stats.finish == "stop",
+                                   (fmt.turn_start, fmt.turn_end, fmt.bos or "")))
+        return out
+    finally:
+        backend.close()
+        if retriever is not None:
+            retriever.library.close()

@@ -1,0 +1,171 @@
+"""The rules between retrieval and a reply: which passages go in, how they are trimmed, which
+are cited, how a reply is scored, what counts as doctor voice, and how stage 2's grounded
+examples are drawn (split by focus)."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hera_train.formats import CLINICIAN_LINE, NO_SOURCES_LINE, Message, grounded_question
+from hera_train.sources.grounding import (
+    EXCERPT_WORDS,
+    Source,
+    citations,
+    claim_sentences,
+    excerpt,
+    relevant,
+    supported_share,
+)
+from hera_train.sources.library import build_library
+from hera_train.sources.medquad import Passage, read_corpus
+from hera_train.sources.retrieve import Hit, open_retriever
+from hera_train.sources.trainset import (
+    grounded_examples,
+    held_out_foci,
+    reply_from,
+    reword,
+)
+from hera_train.sources.voice import doctor_voice
+
+MINI = Path(__file__).parent / "support" / "medquad_mini"
+
+
+def passage(text: str, focus: str = "Gallstones", qtype: str = "treatment") -> Passage:
+    return Passage("NIDDK:1-1", "NIDDK", "https://example.org/g", focus, qtype,
+                   f"What are the treatments for {focus} ?", text)
+
+
+def test_the_relevance_gate() -> None:
+    p = passage("Gallstones are removed in an operation.")
+    assert relevant(Hit(p, 0.05, focus_named=True, similarity=0.40), "my gallstones hurt")
+    assert not relevant(Hit(p, 0.05, focus_named=True, similarity=0.20), "good novels")
+    # not named: must be very close and share a word with the page's focus
+    assert relevant(Hit(p, 0.05, similarity=0.50), "what can be done for gallstones pain")
+    assert not relevant(Hit(p, 0.05, similarity=0.50), "what is 17 times 23")
+    assert not relevant(Hit(p, 0.05, similarity=0.40), "gallstones")
+
+
+def test_an_excerpt_keeps_what_answers_the_question_within_its_words() -> None:
+    text = ("What are the treatments for gallstones? Gallstones are common. Many people never "
+            "notice them. The usual treatment for painful gallstones is an operation to remove "
+            "the gallbladder. " + "Unrelated filler sentence about the liver and bile. " * 12)
+    cut = excerpt("how are painful gallstones treated", passage(text))
+    assert "operation to remove the gallbladder" in cut  # the answering sentence
+    assert "What are the treatments" not in cut  # the page restating the question
+    assert cut.startswith("Gallstones are common.")  # original order, the opening kept
+    assert len(cut.split()) <= EXCERPT_WORDS + 1
+
+
+def test_citations_need_a_supported_claim() -> None:
+    gall = Source(1, passage("Gallstones are usually treated by removing the gallbladder in "
+                             "an operation called cholecystectomy."), "…")
+    kidney = Source(2, passage("Small kidney stones pass on their own with plenty of water.",
+                               "Kidney Stones"), "…")
+    reply = ("Gallstones are usually treated by removing the gallbladder [1].\n\n"
+             + CLINICIAN_LINE)
+    assert citations(reply, [gall, kidney]) == [gall]
+    assert claim_sentences(reply) == ["Gallstones are usually treated by removing the "
+                                      "gallbladder [1]."]  # the fixed line is not a claim
+    assert supported_share(reply, [gall, kidney]) == (1, 1)
+    assert citations("Bananas are yellow [1].", [gall, kidney]) == []
+    assert supported_share("Bananas are yellow. Gallstones are treated by removing the "
+                           "gallbladder.", [gall]) == (1, 2)
+    assert citations(f"{NO_SOURCES_LINE}\n\n{CLINICIAN_LINE}", [gall]) == []
+
+
+def test_the_context_block() -> None:
+    from hera_train.formats import ContextPassage
+
+    block = grounded_question("  how are they treated? ", [
+        ContextPassage(1, "NIDDK: Gallstones", "Removed in an operation.\n"),
+        ContextPassage(2, "CDC: Head lice", "Lotion.")])
+    assert block == ("Sources (NIH health information):\n\n[1] NIDDK: Gallstones\nRemoved in "
+                     "an operation.\n\n[2] CDC: Head lice\nLotion.\n\nQuestion: how are they "
+                     "treated?")
+    assert grounded_question("hello", []) == (
+        "Sources: none found in HERA's NIH library for this question.\n\nQuestion: hello")
+
+
+@pytest.mark.parametrize(("text", "doctor"), [
+    ("Yes, based on your symptoms, you may have a bacterial infection in your intestines. "
+     "We'll need to do some tests to confirm.", True),
+    ("It sounds like your baby might have whooping cough.", True),
+    ("I suspect that you may be experiencing asthma.", True),
+    ("I would prescribe amoxicillin for a week.", True),
+    ("As your doctor, I advise rest.", True),
+    ("I'm a physician and this is common.", True),
+    ("Im a doctor so trust me", True),
+    ("I am Dr. Smith.", True),
+    ("We will also need to do some tests to check your kidneys.", True),
+    ("I'd like to examine your throat.", True),
+    ("Acne is a common skin disease that causes pimples [1].", False),
+    ("If you have pain and stiffness in your body, you might have arthritis.", False),
+    ("Take all medicines regularly, as your doctor prescribes.", False),
+    ("Please see a doctor if it gets worse.", False),
+    ("Your doctor can examine you; I am an AI assistant, not a doctor.", False),
+    ("A doctor may need to run some tests.", False),
+    ("Diagnosis is based on the symptoms present in the patient.", False),
+    ("You could ask your GP whether they would like to examine it.", False),
+])
+def test_doctor_voice(text: str, doctor: bool) -> None:
+    assert doctor_voice(text) is doctor
+
+
+def test_hera_s_replies_quote_their_source_and_end_with_the_clinician_line() -> None:
+    source = Source(2, passage("x"), "Gallstones are hard pieces of material. They form in "
+                    "the gallbladder. Many people have no symptoms at all and need nothing "
+                    "done about them, which is common in older adults with small stones that "
+                    "were found by chance on a scan done for some other reason.")
+    reply = reply_from(source)
+    assert reply == ("Gallstones are hard pieces of material. They form in the gallbladder. "
+                     f"[2]\n\n{CLINICIAN_LINE}")
+    assert not doctor_voice(reply)
+    rng = random.Random(3)
+    worded = {reword("What are the treatments for Gallstones ?", passage("x"), rng)
+              for _ in range(30)}
+    assert len(worded) > 10 and all("gallstones" in w or "gallstone" in w or len(w) > 10
+                                    for w in worded)
+
+
+def test_grounded_examples_are_split_by_focus(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """No page about a held-out focus is trained on; about one example in seven has its
+    right passage taken out, and then says the sources do not answer it."""
+    monkeypatch.setenv("HERA_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HERA_CACHE_DIR", str(tmp_path / "cache"))
+    corpus = Path(shutil.copytree(MINI, tmp_path / "medquad"))
+    build_library(corpus, say=lambda _: None)
+    passages = list(read_corpus(corpus))
+    retriever = open_retriever()
+    from hera_train.sources.liveqa import ConsumerQuestion
+
+    held = held_out_foci([ConsumerQuestion("q", "m", ("gallstones",), ("treatment",), ("a",))])
+    examples, report = grounded_examples(retriever, passages, held, set(), 50, seed=1)
+    retriever.library.close()
+    assert report["held_out_pairs"] >= 3  # the three gallstone pairs
+    assert all(not e.id.startswith("NIDDK:0000001") for e in examples)
+    assert {e.id for e in examples} <= {p.id for p in passages}
+    for e in examples:
+        system, user, reply = e.messages
+        assert system.role == "system" and isinstance(reply, Message)
+        assert reply.content.endswith(CLINICIAN_LINE)
+        if e.answerable:
+            assert user.content.startswith("Sources (NIH health information)")
+            assert reply.content.split("\n\n")[0].endswith("]")
+        else:
+            assert reply.content.startswith(NO_SOURCES_LINE)
+    assert 0 < report["unanswerable"] < len(examples)
+    # asked with no context block, as `ollama run hera` asks: never answered from memory
+    from hera_train.sources import trainset
+
+    monkeypatch.setattr(trainset, "PLAIN_SHARE", 0.5)
+    retriever = open_retriever()
+    examples, _ = grounded_examples(retriever, passages, held, set(), 50, seed=2)
+    retriever.library.close()
+    plain = [e for e in examples if not e.messages[1].content.startswith("Sources")]
+    assert plain and all(not e.answerable for e in plain)
+    assert all(e.messages[2].content.startswith(NO_SOURCES_LINE) for e in plain)
