@@ -357,9 +357,10 @@ EMERGENCY_REPLY_RULES = (
 def emergency_context(title: str, call: str, steps: Sequence[str]) -> str:
     """The text placed in the prompt when the emergency check fired: which emergency the
     check found (the alert's ``title``), the guidance the app is showing (``call``, then
-    ``steps``), and how the reply must open. Put it in the system text ahead of HERA's own
-    instruction (Gemma folds the system text into the first user turn, so it reaches every
-    format) for the turn whose message fired the check.
+    ``steps``), and how the reply must open. It opens the user turn whose message fired the
+    check (:func:`with_emergency`, through ``sources.answering.plan_reply``), not the system
+    text: only that turn carries it, whatever the format does with a system text, and a
+    later question in the same conversation is answered without it.
     """
     title, call = normalise_text(title), normalise_text(call)
     if not title or not call:

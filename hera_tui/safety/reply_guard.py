@@ -30,6 +30,7 @@ streaming reply can be stopped at the first sentence that undercuts the guidance
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -178,3 +179,65 @@ def withheld_notice(check: ReplyCheck, alert: Alert) -> str:
     """What the app shows in place of a withheld reply: why, then the call instruction."""
     return (f"HERA's reply was withheld because {check.reason}. Follow the emergency "
             f"guidance: {alert.guidance.call}")
+
+
+class StreamGuard:
+    """A streaming reply passed on one judged sentence at a time, when an alert fired.
+
+    Why: the chat shows a reply as it is written, and a parent reads "Yes" the moment it
+    appears. With no alert every piece passes straight through. With one, text is held
+    until its sentence ends and :func:`check_reply` has judged it; the first sentence that
+    undercuts the guidance calls ``on_contradiction`` (the caller stops the model there)
+    and nothing after it is passed on. :meth:`close` judges the last sentence.
+    """
+
+    def __init__(self, alert: Alert | None, emit: Callable[[str], None],
+                 on_contradiction: Callable[[], None] = lambda: None) -> None:
+        self.alert, self._emit, self._on_contradiction = alert, emit, on_contradiction
+        self._text = ""
+        self._released = 0
+        #: the verdict once a sentence undercut the guidance (then nothing more passes)
+        self.withheld: ReplyCheck | None = None
+
+    @property
+    def text(self) -> str:
+        """Everything the model wrote, withheld part included."""
+        return self._text
+
+    def feed(self, piece: str) -> None:
+        self._text += piece
+        if self.alert is None:
+            self._release(len(self._text))
+        elif self.withheld is None:
+            self._judge(complete=False)
+
+    def close(self) -> ReplyCheck | None:
+        """The reply has ended: judge what is left; the verdict if it is withheld."""
+        if self.alert is not None and self.withheld is None:
+            self._judge(complete=True)
+        return self.withheld
+
+    def _judge(self, complete: bool) -> None:
+        check = check_reply(self._text, self.alert, complete=complete)
+        if check.contradicts:
+            self.withheld = check
+            self._on_contradiction()
+            return
+        if complete:
+            self._release(len(self._text))
+            return
+        ends = list(_SENTENCE_END.finditer(self._text))
+        if ends:
+            self._release(ends[-1].start())
+
+    def _release(self, upto: int) -> None:
+        if upto > self._released:
+            self._emit(self._text[self._released:upto])
+            self._released = upto
+
+
+def opens_with_guidance(reply: str) -> bool:
+    """The reply's first sentence tells the person to get emergency help now (what the
+    emergency context asks a reply to open with)."""
+    first = _sentences(reply, True)[:1]
+    return bool(first) and _urgent(first[0])
