@@ -167,6 +167,7 @@ def sample_replies(gguf: Path) -> list[SampleReply]:
     from export.sample_replies import SAMPLE_QUESTIONS, check_reply
 
     from .backends.llama_cpp_backend import LlamaCppBackend
+    from .safety import triage
 
     backend = LlamaCppBackend(gguf)
     backend.load(SAMPLE_PARAMS.context_length)
@@ -176,7 +177,7 @@ def sample_replies(gguf: Path) -> list[SampleReply]:
         answerer = Answerer(backend, retriever, missing, SAMPLE_PARAMS)
         out = []
         for question in SAMPLE_QUESTIONS:
-            answer = answerer.answer(question)
+            answer = answerer.answer(question, alert=triage(question))
             out.append(check_reply(question, answer.reply, answer.stats.tokens,
                                    answer.stats.finish == "stop",
                                    (fmt.turn_start, fmt.turn_end, fmt.bos or "")))

@@ -116,6 +116,8 @@ def run_answers(
     sources: bool, out_dir: Path, progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Answer and score every item (resuming from the cache); the saved run."""
+    from hera_tui.safety import triage
+
     cache = cache_file(out_dir, model_identity, file, sources)
     cache.parent.mkdir(parents=True, exist_ok=True)
     done = read_cache(cache)
@@ -124,7 +126,9 @@ def run_answers(
         for i, item in enumerate(items, 1):
             record = done.get(item.id)
             if record is None or record.get("question") != item.question:
-                record = score_reply(item, answerer.answer(item.question, sources))
+                # as `hera ask` answers: the emergency check first, its alert to the guard
+                record = score_reply(item, answerer.answer(item.question, sources,
+                                                           alert=triage(item.question)))
                 log.write(json.dumps(record, ensure_ascii=False) + "\n")
                 log.flush()
             records.append(record)
