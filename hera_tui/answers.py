@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hera_train.formats import HERA_SYSTEM_PROMPT, Message, emergency_context
+from hera_train.formats import CLINICIAN_LINE, HERA_SYSTEM_PROMPT, Message, emergency_context
 from hera_train.sources.answering import FinishedReply, ReplyPlan, finish_reply, plan_reply
 from hera_train.sources.retrieve import Retriever
 
@@ -53,16 +53,50 @@ class Generated:
     withheld: ReplyCheck | None = None
 
 
+class ClosingLine:
+    """Ends a reply at HERA's closing line, as a stop sequence would.
+
+    Why: every grounded reply HERA is trained on ends with ``CLINICIAN_LINE`` and then the
+    end of turn; a small model sometimes writes the line and then repeats it (or LiveQA's
+    ``[NAME]`` placeholders) to the token limit. Text after the first closing line is never
+    part of HERA's reply, so it is cut there and the model is stopped.
+    """
+
+    def __init__(self, emit: Callable[[str], None], stop: Callable[[], None]) -> None:
+        self._emit, self._stop = emit, stop
+        self._text = ""
+        self.reached = False
+
+    def feed(self, piece: str) -> None:
+        if self.reached:
+            return
+        seen = len(self._text)
+        self._text += piece
+        end = self._text.find(CLINICIAN_LINE)
+        if end < 0:
+            self._emit(piece)
+            return
+        self.reached = True
+        self._emit(self._text[seen:end + len(CLINICIAN_LINE)])
+        self._stop()
+
+
 def generate_guarded(
     backend: Backend, plan: ReplyPlan, params: GenerationParams, stop: StopSignal,
     emit: Callable[[str], None], alert: Alert | None,
 ) -> Generated:
     """Generate from ``plan`` through the reply guard: with no alert every piece reaches
     ``emit`` as it comes; with one, a sentence at a time once judged, and the model is
-    stopped at the first sentence that undercuts the guidance (nothing of it is emitted)."""
+    stopped at the first sentence that undercuts the guidance (nothing of it is emitted).
+    The reply ends at HERA's closing line (:class:`ClosingLine`): its finish is then "stop",
+    as for a stop sequence."""
     guard = StreamGuard(alert, emit, stop.set)
-    stats = backend.generate(plan.messages, params, stop, guard.feed)
-    return Generated(stats, guard.text.strip(), guard.close())
+    closing = ClosingLine(guard.feed, stop.set)
+    stats = backend.generate(plan.messages, params, stop, closing.feed)
+    withheld = guard.close()
+    if closing.reached and withheld is None:
+        stats = replace(stats, finish="stop")
+    return Generated(stats, guard.text.strip(), withheld)
 
 
 def withheld_reply(plan: ReplyPlan, check: ReplyCheck, alert: Alert) -> FinishedReply:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from support.chat_env import chat_env, settle, starter_gguf  # noqa: F401
 
-from hera_train.formats import Message
+from hera_train.formats import CLINICIAN_LINE, Message
 from hera_tui.answers import Answerer
 from hera_tui.app.chat_app import HeraApp
 from hera_tui.backends.base import DecodeRate, GenerationParams
@@ -176,3 +176,20 @@ def test_the_stream_guard_passes_judged_sentences_and_stops_at_the_first_bad_one
     for piece in ("Yes, ", "wait"):
         unguarded.feed(piece)
     assert free == ["Yes, ", "wait"] and unguarded.close() is None
+
+
+def test_a_reply_ends_at_hera_s_closing_line(chat_env: Path) -> None:
+    """A model that repeats the closing line to the token limit is cut after the first one,
+    and the reply counts as ended (as with a stop sequence)."""
+    looping = (f"Acne is a common skin disease. {CLINICIAN_LINE} {CLINICIAN_LINE} [NAME] "
+               "[NAME] [NAME]")
+    backend = StubBackend(looping)
+    printed: list[str] = []
+    answer = Answerer(backend, None, "no library").answer("what is acne?", emit=printed.append)
+    assert answer.reply.text == f"Acne is a common skin disease. {CLINICIAN_LINE}"
+    assert "".join(printed).strip() == answer.reply.text
+    assert answer.stats.finish == "stop"
+    assert backend.words_sent < len(looping.split(" "))
+    plain = StubBackend("Acne is a common skin disease.")
+    assert Answerer(plain, None).answer("what is acne?").stats.finish == "stop"
+    assert plain.words_sent == 6

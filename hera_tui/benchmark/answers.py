@@ -106,8 +106,14 @@ def summarise_answers(records: Sequence[dict[str, Any]], seed: int = 0) -> dict[
     return out
 
 
+#: raised when the way a reply is produced changes, so replies cached before are not reused
+#: (2: the reply guard and the closing line, ``hera_tui.answers.generate_guarded``)
+ANSWERING = 2
+
+
 def cache_file(out_dir: Path, model_identity: str, file: Path, sources: bool) -> Path:
-    key = hashlib.sha256(json.dumps([model_identity, file.name, sources]).encode()).hexdigest()
+    key = hashlib.sha256(
+        json.dumps([model_identity, file.name, sources, ANSWERING]).encode()).hexdigest()
     return out_dir / "cache" / f"answers-{key[:16]}.jsonl"
 
 
