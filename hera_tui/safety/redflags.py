@@ -545,6 +545,16 @@ RULES: tuple[Rule, ...] = (
         r"kick\w*|tackle\w*|fell|fall|accident|surgery|operation|bandage|tight|swollen|"
         r"swelling|hit|trapped)\b",
     ), sure=False),
+    # NHS plaster-cast advice: fingers or toes that are numb, tingling, pale, blue or cold
+    # under a cast need A&E now; a sentence of its own is enough ("new cast today. His
+    # fingers are pale, cold and numb")
+    Rule("compartment_syndrome", "a cast with numb, pale, blue or cold fingers or toes", _rx(
+        r"\b(fingers?|toes?|thumb)\b(?:(?!\b(not|no|never|nor)\b|n'?t\b).){0,30}\b(numb\w*|"
+        r"tingl\w*|pins and needles|pale|white|cold|"
+        r"icy|blue|bluish|purple|dusky|grey|gray)\b",
+        r"\b(numb\w*|tingl\w*|pale|white|cold|icy|blue|bluish|purple|dusky)\b.{0,30}\b(fingers?|"
+        r"toes?|thumb)\b",
+    ), _rx(r"\b(cast|plaster cast|in plaster|splint|back ?slab)\b"), sure=True),
     Rule("necrotising_fasciitis", "a wound with pain out of proportion or skin changes spreading "
          "fast", _rx(
         r"\bnecroti[sz]ing\b|\bflesh[- ]eating\b",
@@ -694,6 +704,14 @@ RULES: tuple[Rule, ...] = (
         r"antipsychotics?|olanzapine|haloperidol|risperidone|quetiapine|clozapine|aripiprazole|"
         r"amitriptyline|st john'?s wort|triptans?|sumatriptan|mdma|ecstasy)\b",
     ), sure=True),
+    # lithium toxicity (BNF, NHS lithium leaflet): vomiting, diarrhoea or a coarse tremor with
+    # unsteadiness or confusion; each finding may stand in a clause of its own
+    Rule("drug_toxicity", "on lithium: vomiting or shaking with unsteadiness or confusion", _rx(
+        r"\b(vomit\w*|being sick|throwing up|diarrh\w*|tremor|shak(ing|y|es)|trembl\w*)\b",
+    ), _rx(
+        r"\b(unsteady|wobbl\w*|stagger\w*|can'?t walk (straight|properly)|confus\w*|muddled|"
+        r"slurr\w*|drows\w*|not making sense|jerk\w*|twitch\w*)\b",
+    ), background=_rx(r"\b(lithium(?! batter\w*| ion)|priadel|camcolit|liskonum)\b"), sure=True),
     Rule("button_battery_magnet", "a swallowed button battery or magnets", _rx(
         rf"\b({_CHILD}|he|she|they|i|we|someone|somebody|my \w+|his \w+|her \w+)\b.{{0,40}}\b("
         rf"swallowed|ate|eaten|chewed|gulped|sucking on|put (it|one|them) in (his|her|their) "
