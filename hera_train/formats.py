@@ -335,3 +335,41 @@ def get_format(name: str) -> PromptFormat:
         raise FormatError(
             f"unknown prompt format {name!r}; choose one of {', '.join(sorted(FORMATS))}"
         ) from None
+
+
+# --- The emergency context (issue 16) -------------------------------------------------------
+#
+# When the emergency check fires on a message, the reply is generated with the guidance the
+# app is showing placed in the prompt, so the model answers *in the light of* the emergency
+# instead of answering the question as if nothing had happened ("ok to wait until the
+# morning?" -> "Yes"). Defined here, once, so the chat app, `hera ask` and the Ollama path
+# put the same words in front of the model.
+
+EMERGENCY_REPLY_RULES = (
+    "Begin your reply by telling them to follow that guidance now, starting with the call. "
+    "Do not say yes to waiting or to treating this at home, do not reassure them that it is "
+    "fine or probably nothing, and do not suggest waiting until later, monitoring at home or "
+    "seeing a doctor another day. After that, answer only in ways that agree with the "
+    "guidance, briefly."
+)
+
+
+def emergency_context(title: str, call: str, steps: Sequence[str]) -> str:
+    """The text placed in the prompt when the emergency check fired: which emergency the
+    check found (the alert's ``title``), the guidance the app is showing (``call``, then
+    ``steps``), and how the reply must open. It opens the user turn whose message fired the
+    check (:func:`with_emergency`, through ``sources.answering.plan_reply``), not the system
+    text: only that turn carries it, whatever the format does with a system text, and a
+    later question in the same conversation is answered without it.
+    """
+    title, call = normalise_text(title), normalise_text(call)
+    if not title or not call:
+        raise FormatError("an emergency context needs the alert's title and call instruction")
+    lines = [
+        f"EMERGENCY: the emergency check found that this message may describe: {title}. "
+        "The app is showing the person this guidance:",
+        call,
+        *(f"- {normalise_text(step)}" for step in steps if normalise_text(step)),
+        EMERGENCY_REPLY_RULES,
+    ]
+    return "\n".join(lines)

@@ -3,7 +3,9 @@ not want the full-screen app.
 
 Argument parsing only at import; the model, the library and the emergency check load when
 the command runs. The emergency guidance (when the check fires) is printed before the
-model is even loaded: it never waits for retrieval or generation.
+model is even loaded: it never waits for retrieval or generation; the reply is then
+written with the emergency in its prompt, and withheld if it still reads as reassurance or
+permission to wait (``hera_tui.answers.generate_guarded``).
 """
 
 from __future__ import annotations
@@ -67,13 +69,15 @@ def run_ask(args: argparse.Namespace) -> int:
     try:
         emit = None if args.json else (lambda text: print(text, end="", flush=True))
         answer = Answerer(backend, retriever, missing, GenerationParams()).answer(
-            args.question, sources=not args.no_sources, emit=emit)
+            args.question, sources=not args.no_sources, emit=emit, alert=alert)
     finally:
         backend.close()
     if args.json:
         print(json.dumps({**answer.to_json(), "model": choice.label,
                           "emergency": _alert_json(alert)}, ensure_ascii=False, indent=2))
         return 0
+    if answer.withheld is not None:  # what was printed stops where the guard stopped it
+        print(f"\n\n{answer.reply.text}")
     footer = answer.reply.footer
     print(f"\n\n{footer}" if footer else "")
     print(f"\n({choice.label}; general information, not a diagnosis)", file=sys.stderr)

@@ -122,3 +122,25 @@ def test_unexpected_errors_point_to_debug(monkeypatch, capsys):
     assert "--debug" in capsys.readouterr().err
     with pytest.raises(KeyError):
         hera_cli.main(["--debug", "train", "x.toml"])
+
+
+def _parsers(parser):
+    """The parser and every subcommand's parser below it, depth first."""
+    import argparse
+
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                yield from _parsers(child)
+
+
+def test_every_help_text_renders_without_doubled_percent_signs():
+    """argparse %-formats argument help but prints descriptions as written, so "95%%" in a
+    description is shown doubled; every --help of every subcommand is rendered once here."""
+    parsers = list(_parsers(hera_cli.build_parser()))
+    assert len(parsers) >= 10  # the walk reached the subcommands' own subcommands
+    for parser in parsers:
+        text = parser.format_help()
+        assert "%%" not in text, f"{parser.prog}: {text}"
+        assert "%(" not in text, parser.prog

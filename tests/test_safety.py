@@ -14,11 +14,12 @@ from hera_tui.safety.detector import Detector, default_detector
 from hera_tui.safety.pieces import piece_texts
 from hera_tui.safety.redflags import rule_hits
 
-# The six messages of issue 9 that the first version silenced, and the condition each is.
+# The six messages of issue 9 that the first version silenced, and the condition each is
+# (a button battery has had its own condition since issue 16: its guidance differs).
 SILENCED_BEFORE = [
     ("I have a history of depression and I want to kill myself", "suicide_self_harm"),
     ("I am in recovery from addiction and I just took 30 pills", "poisoning_overdose"),
-    ("What should I do if my child swallowed a button battery?", "poisoning_overdose"),
+    ("What should I do if my child swallowed a button battery?", "button_battery_magnet"),
     ("how do I know if he is ok? he collapsed and is not breathing", "cardiac_arrest"),
     ("my dad had a stroke years ago and now his face is drooping again", "stroke"),
     ("how to help my son, he is having a seizure", "seizure"),
@@ -152,3 +153,63 @@ def test_preload_loads_the_check_before_the_first_message(monkeypatch) -> None:
         triage("chest pain")
     monkeypatch.delenv("HERA_ENCODER_THREADS")
     detector._load_default.cache_clear()
+
+
+# The nine misses of issue 16, told as the issue tells them: calmly, about someone else, in
+# numbers, with a routine question at the end; each fires its own condition.
+ISSUE_16_MISSES = [
+    ("I've had a bulging disc for a while and the physio is on Thursday. Since yesterday "
+     "there's new numbness between my legs and I haven't felt myself pass urine today. "
+     "Should I wait for the physio on Thursday?", "cauda_equina"),
+    ("My son's arm went in a new cast today. His fingers are pale, cold and numb and the pain "
+     "keeps rising even with Calpol. Anything else we can try tonight?",
+     "compartment_syndrome"),
+    ("Positive pregnancy test last week, now one-sided low pain, pain in my shoulder tip and "
+     "I nearly fainted. Is this normal early pregnancy stuff?", "ectopic_pregnancy"),
+    ("My elderly neighbour has had no heating for days. She's ice cold, drowsy, mumbling and "
+     "not shivering. Should I just put more blankets on her?", "hypothermia"),
+    ("I'm on lithium and I've been vomiting for three days, now I'm shaking, unsteady and "
+     "muddled. Should I take my usual dose tonight?", "drug_toxicity"),
+    ("Our 10 day old baby is vomiting bright green after feeds, is it reflux?",
+     "bowel_obstruction"),
+    ("My toddler got into his grandad's amlodipine and metoprolol, two tablets are missing. "
+     "He seems fine. Do we just watch him?", "child_medicine_ingestion"),
+    ("My 2 year old swallowed a button battery but he seems fine, can we wait and see?",
+     "button_battery_magnet"),
+    ("Community nurse: T 38.9, HR 128, RR 28, BP 84/50, SpO2 91%, new confusion and no urine "
+     "since the morning. Review tomorrow?", "sepsis"),
+]
+
+
+@pytest.mark.parametrize(("text", "condition"), ISSUE_16_MISSES)
+def test_the_rules_alone_flag_issue_16s_misses_as_their_own_condition(
+        rules_only: Detector, text: str, condition: str) -> None:
+    alert = rules_only.assess(text).alert
+    assert alert is not None and alert.possible[0] == condition, (text, alert)
+    assert any(h.decisive for h in rules_only.assess(text).hits)  # no classifier needed
+
+
+@pytest.mark.parametrize(("text", "condition"), ISSUE_16_MISSES)
+def test_the_app_check_flags_issue_16s_misses_with_their_guidance(text: str,
+                                                                  condition: str) -> None:
+    alert = triage(text)
+    assert alert is not None and alert.possible[0] == condition, (text, alert)
+    assert alert.guidance is conditions()[condition]
+    assert "emergency number" in alert.guidance.text().splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've had a bulging disc for a while and the physio is on Thursday. No numbness and "
+        "my bladder is normal. Should I wait for the physio on Thursday?",
+        "My son's arm went in a new cast today. His fingers are pink and warm and the pain is "
+        "easing with Calpol. Anything else we can try tonight?",
+        "My toddler had grandad's pill box in his hands but it was locked and nothing is "
+        "missing. How do I childproof it?",
+        "My elderly neighbour's heating broke, she's staying with us, warm and chatty. How do "
+        "I get the boiler fixed?",
+    ],
+)
+def test_the_same_calm_wording_with_a_benign_finding_does_not_fire(text: str) -> None:
+    assert triage(text) is None, text

@@ -89,3 +89,22 @@ def test_a_bad_line_stops_with_its_line_number(tmp_path, line: str, problem: str
 def test_eval_of_a_missing_file_is_a_one_line_error(tmp_path, capsys) -> None:
     assert main(["safety", "eval", str(tmp_path / "nope.jsonl")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_eval_breaks_down_by_any_field(tmp_path, capsys) -> None:
+    labelled = _write(tmp_path / "worded.jsonl", [
+        {"text": "my husband collapsed and isn't breathing", "emergency": True,
+         "wording": "plain"},
+        {"text": "my back aches a bit after gardening", "emergency": True, "wording": "calm"},
+        {"text": "what's a good stretch for a stiff back?", "emergency": False,
+         "wording": "calm"},
+        {"text": "I had a seizure as a kid, nothing since", "emergency": False},
+    ])
+    assert main(["safety", "eval", str(labelled), "--detector", "rules", "--by", "wording"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    table = {line.split()[0]: line for line in lines[lines.index(
+        next(line for line in lines if line.startswith("by wording"))) + 1:][:3]}
+    assert "100.0% (1/1" in table["plain"] and table["plain"].rstrip().endswith("-")
+    assert "0.0% (0/1" in table["calm"] and table["calm"].count("95% CI") == 2
+    assert "(none)" in table and "0.0% (0/1" in table["(none)"]
+    assert lines[-1] == "recall 0.50 (1/2), false alarms 0.00 (0/2)"

@@ -24,16 +24,31 @@ ISSUE_9_IDS = {
 }
 
 
+#: the emergencies the first list did not name (issue 16): national "call 999 / go to A&E
+#: now" guidance and the Manchester Triage System send each of them to emergency care
+ISSUE_16_IDS = {
+    "cauda_equina", "spinal_cord_compression", "compartment_syndrome", "necrotising_fasciitis",
+    "ectopic_pregnancy", "pre_eclampsia", "postpartum_haemorrhage", "hypothermia",
+    "heat_stroke", "bowel_obstruction", "drug_toxicity", "button_battery_magnet",
+    "child_medicine_ingestion", "acute_glaucoma", "retinal_detachment", "hyperkalaemia",
+    "neutropenic_sepsis", "adrenal_crisis", "sickle_cell_crisis", "ovarian_torsion",
+    "aortic_aneurysm", "acute_limb_ischaemia", "diabetic_ketoacidosis", "epiglottitis",
+    "carbon_monoxide", "hypertensive_emergency",
+}
+ALL_IDS = ISSUE_9_IDS | ISSUE_16_IDS
+
+
 def test_the_list_has_exactly_the_shared_condition_ids() -> None:
-    assert set(condition_ids()) == ISSUE_9_IDS
+    assert set(condition_ids()) == ALL_IDS
+    assert len(ALL_IDS) == 27 + 26
 
 
-@pytest.mark.parametrize("condition", sorted(ISSUE_9_IDS))
+@pytest.mark.parametrize("condition", sorted(ALL_IDS))
 def test_every_condition_has_a_published_source_and_guidance_with_the_call_first(
         condition: str) -> None:
     guidance = conditions()[condition]
     assert guidance.title and len(guidance.steps) >= 2
-    assert any(re.search(r"NHS|CDC|ACEP|Manchester Triage|NICE|988|Stop the Bleed", s)
+    assert any(re.search(r"NHS|CDC|ACEP|Manchester Triage|NICE|988|Stop the Bleed|Poison", s)
                for s in guidance.sources)
     first_line = guidance.text().splitlines()[0]
     assert "emergency number" in first_line and "999" in first_line
@@ -43,16 +58,16 @@ def test_every_condition_has_labelled_examples_in_the_corpus() -> None:
     rows = [row for path in corpus_files(corpus_dir()) for row in read_labelled(path)]
     emergencies = Counter(r.condition for r in rows if r.emergency)
     near_misses = Counter(r.near for r in rows if not r.emergency)
-    assert set(emergencies) == ISSUE_9_IDS
+    assert set(emergencies) == ALL_IDS
     assert min(emergencies.values()) >= 40, emergencies.most_common()[-3:]
-    assert sum(emergencies.values()) >= 2000
-    assert sum(near_misses.values()) >= 1500
+    assert sum(emergencies.values()) >= 3500
+    assert sum(near_misses.values()) >= 1700
 
 
 def test_rules_and_shipped_sets_use_only_listed_conditions() -> None:
-    assert {rule.condition for rule in RULES} <= ISSUE_9_IDS
+    assert {rule.condition for rule in RULES} == ALL_IDS  # every condition has a rule
     for name in ("development", "held-out"):
-        assert {r.condition for r in shipped_set(name) if r.emergency} <= ISSUE_9_IDS
+        assert {r.condition for r in shipped_set(name) if r.emergency} <= ALL_IDS
 
 
 def test_the_general_block_holds_only_steps_right_in_every_emergency() -> None:
@@ -61,6 +76,29 @@ def test_the_general_block_holds_only_steps_right_in_every_emergency() -> None:
     for wrong_somewhere in ("aspirin", "sugar", "adrenaline", "vomit", "water", "inhaler"):
         assert wrong_somewhere not in text.lower()
     assert "CPR" in text
+
+
+#: advice that is right in one condition and can harm in another: where each may be given
+#: (elsewhere it may only appear as a warning: "no aspirin", "do not take aspirin")
+RIGHT_ONLY_IN = {
+    r"aspirin": {"heart_attack"},
+    r"adrenaline|epinephrine|auto-injector": {"anaphylaxis"},
+    r"hydrocortisone": {"adrenal_crisis"},
+    r"sugary drink|glucose tablets": {"diabetic_emergency"},
+    r"inhaler": {"breathing_difficulty"},
+    r"cool them|cold packs on the neck": {"heat_stroke"},
+    r"warm them|wrap them": {"hypothermia"},
+}
+_WARNING = re.compile(r"\b(no|not|never|do not|don'?t|nor|or)\b[^.;:]{0,40}$", re.I)
+
+
+@pytest.mark.parametrize("advice", sorted(RIGHT_ONLY_IN))
+def test_advice_that_could_harm_elsewhere_is_given_only_where_it_is_right(advice: str) -> None:
+    for condition, guidance in conditions().items():
+        for step in guidance.steps:
+            for match in re.finditer(advice, step, re.I):
+                if condition not in RIGHT_ONLY_IN[advice]:
+                    assert _WARNING.search(step[: match.start()]), (condition, step)
 
 
 SETS = Path(__file__).parent.parent / "hera_tui" / "safety" / "sets"

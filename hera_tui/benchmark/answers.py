@@ -106,8 +106,14 @@ def summarise_answers(records: Sequence[dict[str, Any]], seed: int = 0) -> dict[
     return out
 
 
+#: raised when the way a reply is produced changes, so replies cached before are not reused
+#: (2: the reply guard and the closing line, ``hera_tui.answers.generate_guarded``)
+ANSWERING = 2
+
+
 def cache_file(out_dir: Path, model_identity: str, file: Path, sources: bool) -> Path:
-    key = hashlib.sha256(json.dumps([model_identity, file.name, sources]).encode()).hexdigest()
+    key = hashlib.sha256(
+        json.dumps([model_identity, file.name, sources, ANSWERING]).encode()).hexdigest()
     return out_dir / "cache" / f"answers-{key[:16]}.jsonl"
 
 
@@ -116,6 +122,8 @@ def run_answers(
     sources: bool, out_dir: Path, progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Answer and score every item (resuming from the cache); the saved run."""
+    from hera_tui.safety import triage
+
     cache = cache_file(out_dir, model_identity, file, sources)
     cache.parent.mkdir(parents=True, exist_ok=True)
     done = read_cache(cache)
@@ -124,7 +132,9 @@ def run_answers(
         for i, item in enumerate(items, 1):
             record = done.get(item.id)
             if record is None or record.get("question") != item.question:
-                record = score_reply(item, answerer.answer(item.question, sources))
+                # as `hera ask` answers: the emergency check first, its alert to the guard
+                record = score_reply(item, answerer.answer(item.question, sources,
+                                                           alert=triage(item.question)))
                 log.write(json.dumps(record, ensure_ascii=False) + "\n")
                 log.flush()
             records.append(record)

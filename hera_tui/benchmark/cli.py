@@ -106,7 +106,7 @@ def add_bench_parser(subparsers: argparse._SubParsersAction) -> None:
         description=(
             'One JSON object per line: {"question": "...", "relevant": ["NIDDK:0000001-2", '
             '...]} (or "relevant": {"id": grade, ...} with --min-grade). Prints success@1/3/'
-            "5/10 and MRR with 95%% intervals (Wilson; bootstrap for MRR) for the shipped "
+            "5/10 and MRR with 95% intervals (Wilson; bootstrap for MRR) for the shipped "
             "hybrid retriever, or for BM25 and dense alone. `hera sources devset` writes "
             "the frozen LiveQA dev set."
         ),
@@ -132,7 +132,7 @@ def add_bench_parser(subparsers: argparse._SubParsersAction) -> None:
             "(retrieval, the grounded prompt, citations), then scored: ROUGE-L against the "
             "closest reference, the share of the replies' sentences the cited sources "
             "support, and the shares of replies that end their turn, speak as a doctor, or "
-            "cite nothing, with 95%% intervals. Resumes from its cache."
+            "cite nothing, with 95% intervals. Resumes from its cache."
         ),
         epilog=("examples:\n"
                 "  hera bench answers liveqa-answers-dev.jsonl --model hera-q8_0.gguf\n"

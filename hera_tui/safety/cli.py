@@ -39,7 +39,7 @@ def add_safety_parser(subparsers: argparse._SubParsersAction) -> None:
         "eval", help="measure recall and false alarms on a labelled JSONL file",
         description="FILE has one JSON object a line with \"text\" and \"emergency\" "
         "(true/false), and optionally \"condition\" (a per-condition recall table) and "
-        "\"kind\" (false alarms per kind of non-emergency). Prints 95%% Wilson intervals; "
+        "\"kind\" (false alarms per kind of non-emergency). Prints 95% Wilson intervals; "
         "the last line is `recall 0.xx (a/b), false alarms 0.xx (c/d)`. A bad line stops "
         "with its line number.",
     )
@@ -48,6 +48,9 @@ def add_safety_parser(subparsers: argparse._SubParsersAction) -> None:
                           default="combined", help=_DETECTOR_HELP)
     evaluate.add_argument("--show-cases", action="store_true",
                           help="also list every missed emergency and every false alarm")
+    evaluate.add_argument("--by", action="append", default=[], metavar="FIELD",
+                          help="also break recall and false alarms down by each value of FIELD "
+                          "(any string field of the lines, e.g. wording or kind; repeatable)")
     evaluate.set_defaults(handler=_eval)
 
 
@@ -75,11 +78,33 @@ def check_lines(assessment) -> list[str]:
         lines += [f"  {line}" for line in alert.guidance.text().splitlines()]
     for hit in assessment.hits:
         lines.append(f"rule {hit.condition} / {hit.rule}: \u201c{hit.evidence}\u201d")
+    lines += vital_lines(assessment)
     for piece, emergency, _ in assessment.pieces:
         lines.append(f"classifier {emergency:.2f} on \u201c{_short(piece)}\u201d")
     if alert is not None and alert.score is not None:
         lines += [f"  {f.condition}: {f.detail}" for f in alert.findings
                   if f.source == "classifier"]
+    return lines
+
+
+def vital_lines(assessment) -> list[str]:
+    """Every number the check read and used, and what the scores made of them (findings that
+    flag are listed among the rules above; the ones only reported are listed here)."""
+    from hera_tui.safety.vitals import news2
+
+    signs = assessment.vitals
+    used = signs.used()
+    if not used:
+        return []
+    lines = ["numbers read: " + "; ".join(r.describe() for r in used)]
+    who = (f"age {signs.age:g} years" if signs.age is not None and signs.age >= 1 else
+           f"age {signs.age * 52:.0f} weeks" if signs.age is not None else
+           "a child, age not given" if signs.child else "an adult (no age given)")
+    score = news2(signs)
+    lines.append(f"  scored as {who}" + (f"; {score.describe()}" if score and signs.adult
+                                         else ""))
+    lines += [f"  reported: {f.rule}: {f.evidence}" for f in assessment.vital_findings
+              if not f.flags]
     return lines
 
 
@@ -103,5 +128,6 @@ def _eval(args: argparse.Namespace) -> int:
     rows = read_labelled(args.file)
     detector = _detector(args.detector)
     print(f"{args.file}: {len(rows)} messages, detector: {detector.mode}")
-    print("\n".join(report(evaluate(rows, detector.assess), show_cases=args.show_cases)))
+    print("\n".join(report(evaluate(rows, detector.assess, tuple(args.by)),
+                            show_cases=args.show_cases)))
     return 0

@@ -24,6 +24,7 @@ whose silencing costs a life.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _I = re.IGNORECASE
 
@@ -39,15 +40,22 @@ _CLAUSE_SPLIT = re.compile(
 NEGATION = re.compile(
     r"\b(no|not|never|without|denies|denied|negative for|free of|ruled out|nor|"
     r"don'?t|dont|doesn'?t|doesnt|didn'?t|didnt|isn'?t|wasn'?t|aren'?t|haven'?t|hasn'?t|"
-    r"hadn'?t|no longer|none|nothing like|zero)\b",
+    r"hadn'?t|no longer|none|nothing like|zero|nobody|nobody'?s|no-one|noone)\b",
     _I,
 )
 _RESOLVED_AFTER = re.compile(
-    r"\b(was|were|is|came back|came out|looked|looks|turned out)\b.{0,20}\b(normal|fine|"
+    r"\b(was|were|is|came back|came out|looked|looks|turned out|tested|tests|checked|reads|"
+    r"showed|shows)\b.{0,20}\b(normal|fine|"
     r"clear|negative|ok|okay|nothing)\b|\b(went away|gone|resolved|cleared up|is over|"
     r"are over|passed|settled)\b",
     _I,
 )
+# a number that is a threshold or a target, not a reading ("call if it goes over 38")
+THRESHOLD_BEFORE = re.compile(
+    r"\b(above|below|over|under|less than|more than|greater than|at least|target|aim|"
+    r"keep (it|them)|should be|supposed to be|normal is|normal range|range|between|"
+    r"goal|if (it|its|it'?s|temp|the temp|my temp|her temp|his temp)( \w+)? (gets|goes|drops|"
+    r"falls|hits|reaches))\b[^\d]{0,12}$", _I)
 # time phrases that put a finding in the past
 _PAST_TIME = re.compile(
     r"\b(\d+|a few|few|several|many|two|three|four|five|ten) (years?|months?|weeks?) ago\b|"
@@ -77,7 +85,12 @@ _QUESTION = re.compile(
     r"(i|you|we|one|people) (know|tell|recogni[sz]e|spot|prevent|treat|help)|risk (of|factors?)|"
     r"how to (prevent|recogni[sz]e|spot|treat|help|do|perform|give)|what should (i|you|we|one) "
     r"do (if|when)|what to do (if|when)|what do you do (if|when)|difference between|how common|"
-    r"statistics|is it true|can you explain|explain|in general)\b",
+    r"statistics|is it true|can you explain|explain|in general|why (do|does|would|is|are) "
+    r"(people|patients|kids|children|babies|men|women|someone|cancer patients|you)|what'?s the "
+    r"best way|how (do|can|should|would) (you|one|people|we) (\w+ ){1,2}(someone|somebody|"
+    r"a person|a child|a baby|people)|how (do|can|should) (you|one|we) (give|use|inject|"
+    r"administer|do|perform)|why (is|are|do|does) (\w+ ){1,3}(so )?(dangerous|bad|serious|"
+    r"important|harmful)|what'?s)\b",
     _I,
 )
 # lessons, stories and hypotheticals: nobody is in danger now
@@ -111,6 +124,53 @@ _PARTICULAR_EXCEPT_SELF_IN_QUESTION = re.compile(
 
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_SPLIT.split(text) if s and s.strip()]
+
+
+def _spans(pattern: re.Pattern, text: str) -> list[tuple[int, str]]:
+    """The pieces of ``text`` between matches of ``pattern``, stripped, with their offsets."""
+    pieces, start = [], 0
+    for match in [*pattern.finditer(text), None]:
+        end = match.start() if match else len(text)
+        piece = text[start:end]
+        if piece.strip():
+            pieces.append((start + len(piece) - len(piece.lstrip()), piece.strip()))
+        if match:
+            start = match.end()
+    return pieces
+
+
+@dataclass(frozen=True)
+class SentenceCues:
+    """One sentence with what every check asks of it, worked out once: its clauses (and
+    where each starts in the sentence), and whether it is a story or a general question.
+    A long message is checked against a hundred patterns; splitting it again each time was
+    most of the rules' cost."""
+
+    text: str
+    #: where the sentence starts in the message
+    offset: int
+    clauses: tuple[str, ...]
+    clause_starts: tuple[int, ...]
+    story: bool
+    question: bool
+
+    def clause_at(self, position: int) -> tuple[str, int]:
+        """The clause holding ``position`` of the sentence, and the position within it."""
+        for start, clause in zip(reversed(self.clause_starts), reversed(self.clauses),
+                                 strict=True):
+            if position >= start:
+                return clause, position - start
+        return self.clauses[0], 0
+
+
+def sentence_cues(text: str) -> list[SentenceCues]:
+    out = []
+    for offset, sentence in _spans(SENTENCE_SPLIT, text):
+        pieces = _spans(_CLAUSE_SPLIT, sentence) or [(0, sentence)]
+        out.append(SentenceCues(
+            sentence, offset, tuple(c for _, c in pieces), tuple(s for s, _ in pieces),
+            is_story(sentence), is_general_question(sentence)))
+    return out
 
 
 def clauses(sentence: str) -> list[str]:

@@ -3,15 +3,19 @@
 ``triage(text)`` returns the :class:`Alert` the banner shows, or None. How a message is
 judged (measured in the README; the choices come from ``train.py``'s cross-validation):
 
-1. The rules run (``redflags``): precise, auditable, no encoder needed.
+1. The rules run (``redflags``): precise, auditable, no encoder needed; they include what
+   the numbers the message states show (``vitals``: NEWS2, NICE's sepsis and paediatric
+   thresholds, glucose, potassium).
 2. If the encoder and the trained weights are installed, the message is embedded, and so
    is each pair of neighbouring sentences of a long message (``pieces``: an emergency
    buried in a rambling message would be diluted in one mean-pooled vector). The classifier scores
    each piece from its embedding and its words (``classifier``); the message scores as its
    most alarming piece.
 3. The message is flagged when that score reaches the shipped threshold, or a lower one
-   when a rule fired too, or whenever a rule that must never be silenced fired (intent to
-   die, an overdose, a collapse).
+   when a rule fired too, or whenever a decisive rule fired: one that must never be
+   silenced (intent to die, an overdose, a collapse, a child and an adult's medicine), one
+   a triage nurse acts on however calmly it is told (saddle numbness with back pain), or a
+   number past a published threshold (NEWS2 of 7 or more).
 
 Which guidance: the most likely condition's, when one condition is clearly ahead.
 When two conditions are possible (two rules for different conditions, or a runner-up
@@ -38,7 +42,8 @@ from hera_train.encoder import EncoderMissingError, SentenceEncoder, load_encode
 from .classifier import NONE, TrainedDetector
 from .conditions import GENERAL_ID, Guidance, conditions, general_guidance
 from .pieces import embed_pieces, piece_texts
-from .redflags import RULES, RuleHit, rule_hits
+from .redflags import RuleHit, rule_hits
+from .vitals import VitalFinding, VitalSigns, assess, read
 
 DISCLAIMER = (
     "HERA is not a doctor: general information only, not a diagnosis or treatment. "
@@ -49,8 +54,6 @@ WEIGHTS = "detector.npz"
 #: a runner-up condition with at least this share of the emergency probability is
 #: "also possible": the banner then shows the general block
 RUNNER_UP_SHARE = 0.3
-
-_IMMEDIATE = {rule.name for rule in RULES if rule.immediate}
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,11 @@ class Alert:
         table = conditions()
         return "; ".join(table[c].title for c in self.possible if c in table)
 
+    def prompt_context(self) -> tuple[str, str, tuple[str, ...]]:
+        """The title, call instruction and steps the reply is generated with
+        (``hera_train.formats.emergency_context`` turns them into the prompt's text)."""
+        return self.guidance.title, self.guidance.call, self.guidance.steps
+
 
 @dataclass
 class Assessment:
@@ -98,6 +106,9 @@ class Assessment:
 
     text: str
     hits: list[RuleHit]
+    #: the numbers read from the message (vital signs, glucose, age...) and what they show
+    vitals: VitalSigns = field(default_factory=VitalSigns)
+    vital_findings: list[VitalFinding] = field(default_factory=list)
     #: per piece scored: (piece, emergency probability, class probabilities)
     pieces: list[tuple[str, float, np.ndarray]] = field(default_factory=list)
     flagged: bool = False
@@ -122,8 +133,12 @@ class Detector:
         self.mode = mode
 
     def assess(self, text: str) -> Assessment:
-        hits = rule_hits(text) if self.mode != "classifier" else []
-        result = Assessment(text, hits)
+        if self.mode == "classifier":
+            result = Assessment(text, [])
+        else:
+            signs = read(text)
+            result = Assessment(text, rule_hits(text, signs), signs, assess(signs))
+        hits = result.hits
         if self.mode == "rules" or self.encoder is None or self.trained is None:
             result.flagged = bool(hits)
             if hits:
@@ -138,15 +153,15 @@ class Detector:
                          for i, (p, e) in enumerate(zip(texts, emergency, strict=True))]
         best = int(np.argmax(emergency))
         score = float(emergency[best])
-        immediate = [h for h in hits if h.rule in _IMMEDIATE]
+        decisive = [h for h in hits if h.decisive]
         result.flagged = (
             score >= trained.threshold
             or bool(hits and score >= trained.rule_threshold)
-            or bool(immediate)
+            or bool(decisive)
         )
         if result.flagged:
             result.alert = _alert_from_scores(probabilities[best], score, trained, hits,
-                                              immediate)
+                                              decisive)
         return result
 
 
@@ -156,33 +171,38 @@ def _rule_findings(hits: list[RuleHit]) -> list[Finding]:
 
 def _choose(possible: list[str], clear: bool) -> Guidance:
     table = conditions()
-    if clear and len(possible) == 1:
+    if clear and len(possible) == 1 and possible[0] in table:
         return table[possible[0]]
     return general_guidance()
 
 
 def _alert_from_rules(hits: list[RuleHit]) -> Alert:
-    possible = list(dict.fromkeys(h.condition for h in hits))
+    """Hits that name no condition (NEWS2 without a suspected infection: the numbers say
+    "emergency", not which) count only when nothing else names one."""
+    named = list(dict.fromkeys(h.condition for h in hits if h.condition != GENERAL_ID))
+    possible = named or [GENERAL_ID]
     return Alert(_choose(possible, True), tuple(possible), tuple(_rule_findings(hits)))
 
 
 def _alert_from_scores(probabilities: np.ndarray, score: float, trained: TrainedDetector,
-                       hits: list[RuleHit], immediate: list[RuleHit]) -> Alert:
+                       hits: list[RuleHit], decisive: list[RuleHit]) -> Alert:
     """Rank conditions by the classifier's share of the emergency probability, plus one for
-    each condition a rule asserted (rules are precise; an immediate rule ranks first)."""
+    each condition a rule asserted (rules are precise; a decisive rule ranks first)."""
     classes = trained.model.classes
     share = {c: float(probabilities[i]) / max(score, 1e-9)
              for i, c in enumerate(classes) if c != NONE}
     evidence = dict(share)
     for hit in hits:
-        evidence[hit.condition] = share[hit.condition] + (2.0 if hit in immediate else 1.0)
+        if hit.condition != GENERAL_ID:
+            evidence[hit.condition] = (share.get(hit.condition, 0.0)
+                                       + (2.0 if hit in decisive else 1.0))
     ranked = sorted(evidence, key=lambda c: -evidence[c])
     possible = [c for c in ranked if evidence[c] >= RUNNER_UP_SHARE][:3] or ranked[:1]
     top = possible[0]
-    findings = [Finding(c, "classifier", f"{share[c]:.0%} of emergency probability {score:.2f}",
-                        share[c] * score) for c in possible]
+    findings = [Finding(c, "classifier", f"{share.get(c, 0.0):.0%} of emergency probability "
+                        f"{score:.2f}", share.get(c, 0.0) * score) for c in possible]
     clear = len(possible) == 1 and (
-        share[top] >= trained.condition_confidence or evidence[top] >= 1.0)
+        share.get(top, 0.0) >= trained.condition_confidence or evidence[top] >= 1.0)
     return Alert(_choose(possible, clear), tuple(possible),
                  (*_rule_findings(hits), *findings), score)
 

@@ -43,6 +43,8 @@ class Evaluation:
     named_right: dict[str, Rate] = field(default_factory=dict)
     #: per kind of non-emergency: flagged / total
     by_kind: dict[str, Rate] = field(default_factory=dict)
+    #: per field asked for (``--by wording``), per value: (recall, false alarms)
+    by_field: dict[str, dict[str, tuple[Rate, Rate]]] = field(default_factory=dict)
     missed: list[Labelled] = field(default_factory=list)
     false_alarm_cases: list[tuple[Labelled, Assessment]] = field(default_factory=list)
 
@@ -53,12 +55,20 @@ class Evaluation:
                 f"false alarms {f.value:.2f} ({f.hits}/{f.total})")
 
 
-def evaluate(rows: list[Labelled], assess: Callable[[str], Assessment]) -> Evaluation:
-    """Run ``assess`` on every message and count what it flagged."""
-    result = Evaluation()
+def evaluate(rows: list[Labelled], assess: Callable[[str], Assessment],
+             by: tuple[str, ...] = ()) -> Evaluation:
+    """Run ``assess`` on every message and count what it flagged (also per value of each
+    field named in ``by``; a line without the field counts as "(none)")."""
+    result = Evaluation(by_field={name: {} for name in by})
     for row in rows:
         assessment = assess(row.text)
         flagged = assessment.flagged
+        for name in by:
+            recall, alarms = result.by_field[name].setdefault(
+                row.fields.get(name, "(none)"), (Rate(), Rate()))
+            rate = recall if row.emergency else alarms
+            rate.total += 1
+            rate.hits += flagged
         if row.emergency:
             result.recall.total += 1
             result.recall.hits += flagged
@@ -96,6 +106,12 @@ def report(result: Evaluation, *, show_cases: bool = False) -> list[str]:
         lines.append(f"{'non-emergency kind':<26} {'false alarms':>26}")
         for kind in sorted(result.by_kind):
             lines.append(f"{kind:<26} {result.by_kind[kind].describe():>26}")
+    for name, values in result.by_field.items():
+        lines.append(f"{'by ' + name:<26} {'recall':>26}   {'false alarms':>26}")
+        for value in sorted(values):
+            recall, alarms = values[value]
+            lines.append(f"{value:<26} {recall.describe() if recall.total else '-':>26}   "
+                         f"{alarms.describe() if alarms.total else '-':>26}")
     if show_cases:
         lines += [f"missed: {row.text}" for row in result.missed]
         for row, assessment in result.false_alarm_cases:

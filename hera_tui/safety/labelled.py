@@ -3,13 +3,15 @@
 Why strict: ``hera safety eval`` is run on files the project has never seen, and a figure
 computed on a half-read file is worse than none. A bad line stops the read with its line
 number and what is wrong. Optional fields are kept: ``condition`` (for a per-condition
-recall table) and ``kind`` / ``near`` (what a non-emergency resembles).
+recall table) and ``kind`` / ``near`` (what a non-emergency resembles), and every other
+field with a string value (``wording``, ``style``...), so ``hera safety eval --by FIELD``
+can break any set down by any of them.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -28,6 +30,8 @@ class Labelled:
     kind: str | None = None
     #: for a non-emergency: the condition it resembles
     near: str | None = None
+    #: every string-valued field of the line, by name (``wording``, ``style``, ``kind``...)
+    fields: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 def _parse(line: str, where: str) -> Labelled:
@@ -51,7 +55,8 @@ def _parse(line: str, where: str) -> Labelled:
     for name, value in (("condition", condition), ("kind", kind), ("near", near)):
         if value is not None and not isinstance(value, str):
             raise LabelledFileError(f"{where}: \"{name}\" must be a string")
-    return Labelled(text, emergency, condition if emergency else None, kind, near)
+    strings = {k: v for k, v in row.items() if isinstance(v, str) and k != "text"}
+    return Labelled(text, emergency, condition if emergency else None, kind, near, strings)
 
 
 def read_labelled(path: Path) -> list[Labelled]:

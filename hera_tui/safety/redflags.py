@@ -5,7 +5,18 @@ work with no encoder at all (an install without ``make setup``), and a person ca
 exactly why a message fired (``hera safety check``). Each rule names its condition (ids
 from ``conditions.toml``). A match counts only if it is asserted now (see ``context``:
 not negated, not resolved, not history, not a general question or a story). Some rules need
-two findings together (an infant *and* a fever; a swollen calf *and* breathlessness).
+two findings together (an infant *and* a fever; a swollen calf *and* breathlessness), and
+some a background that history does not cancel ("I have sickle cell", "I had breast cancer
+in 2019": what matters is that it is so, not when it began).
+
+The numbers a message states (vital signs, glucose, potassium) are read by ``vitals`` and
+their findings join the rules' hits, so that "T 38.9, HR 128, RR 28, BP 84/50" counts like
+the words "septic shock".
+
+Why some rules are *decisive*: a finding a triage nurse acts on by itself however calmly it
+is told (saddle numbness with back pain; a toddler and an adult's heart tablets; a number
+past a published threshold) flags the message without the learned layer's agreement. The
+others are precise only with it: they flag when the classifier agrees a little.
 """
 
 from __future__ import annotations
@@ -13,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import context
+from . import context, vitals
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,18 @@ class Rule:
     #: when one of these is asserted in the message, the finding is better explained by
     #: another condition (a heavy arm with crushing chest pain is the heart, not a stroke)
     unless: tuple[re.Pattern, ...] = ()
+    #: one of these must be present, asserted or not: a background condition that history
+    #: or a question does not cancel (cancer, dialysis, pregnancy); a negation still does
+    background: tuple[re.Pattern, ...] = ()
+    #: further groups, each needing one asserted match (a third finding)
+    also: tuple[tuple[re.Pattern, ...], ...] = ()
+    #: flags without the classifier's agreement (still subject to every context cue)
+    sure: bool = False
+
+    @property
+    def decisive(self) -> bool:
+        """Flags the message by itself (immediate, or sure)."""
+        return self.immediate or self.sure
 
 
 @dataclass(frozen=True)
@@ -41,6 +64,8 @@ class RuleHit:
     condition: str
     rule: str
     evidence: str
+    #: flags the message by itself (an immediate or sure rule, or a number past a threshold)
+    decisive: bool = False
 
 
 def _rx(*patterns: str) -> tuple[re.Pattern, ...]:
@@ -60,19 +85,67 @@ _WHO = (r"(he|she|they|i|we|someone|somebody|man|woman|guy|lady|person|husband|w
         r"grandma|grandad|grandpa|granny|nan|colleague|coworker|neighbou?r|patient|teacher|"
         r"player|boss|uncle|aunt|roommate|flatmate|him|her)")
 _CHILD = (r"(son|daughter|toddler|kid|child|baby|boy|girl|little one|grandson|granddaughter|"
-          r"infant|newborn|lo)")
-_DRUGS = (r"(pills?|tablets?|meds|medication|medicine|capsules?|paracetamol|tylenol|acetaminophen|"
+          r"infant|newborn|lo|nephew|niece|([1-9]|1[01])[- ]?(years?|yrs?)[- ]old|"
+          r"([1-9]|1[01]) ?yo|\d{1,2}[- ]?months?[- ]old)")
+_DRUGS = (r"(pills?|(?<!dishwasher )(?<!washing )(?<!toilet )(?<!cleaning )tablets?|meds|"
+          r"medication|medicine|capsules?|paracetamol|tylenol|acetaminophen|"
           r"ibuprofen|advil|aspirin|sleeping pills|insulin|oxy\w*|opioids?|fentanyl|heroin|"
           r"xanax|benzo\w*|valium|diazepam|codeine|tramadol|antidepressants?|sertraline|"
-          r"lithium|iron tablets|gummies|painkillers?|pain ?killers?|analgesics?|antihistamines?|"
-          r"blood thinners?|warfarin|heart pills|diabetes pills|edibles|methadone|morphine|"
-          r"amitriptyline|propranolol|citalopram|vitamins)")
+          r"lithium(?! batter\w*)|iron tablets|gummies|painkillers?|pain ?killers?|analgesics?|"
+          r"antihistamines?|blood thinners?|warfarin|heart pills|diabetes pills|edibles|methadone|"
+          r"morphine|amitriptyline|nortriptyline|propranolol|citalopram|vitamins|amlodipine|"
+          r"nifedipine|diltiazem|verapamil|metoprolol|atenolol|bisoprolol|carvedilol|"
+          r"beta[- ]?blockers?|gliclazide|glipizide|glibenclamide|glimepiride|metformin|"
+          r"buprenorphine|subutex|clonidine|ferrous|patch(es)?|blood pressure (pills|tablets|meds)|"
+          r"heart (tablets|meds|medicine)|diabetes (tablets|meds|medicine)|water tablets?|"
+          r"digoxin|quetiapine|olanzapine|mirtazapine|zopiclone|melatonin|nicotine (gum|pouch\w*))")
 _CHEMICALS = (r"(bleach|antifreeze|detergent|dishwasher|washing|cleaner|cleaning|pods?|"
-              r"button batter\w*|batter(y|ies)|magnets?|poison\w*|weed ?killer|pesticide|lamp oil|"
+              r"poison\w*|weed ?killer|pesticide|lamp oil|"
               r"paraffin|methanol|drain|chemicals?|lye|mouthwash|e-?liquid|vape juice|"
               r"white spirit|petrol|turpentine|rat poison|slug pellets)")
+_BATTERY = (r"(button batter\w*|coin batter\w*|coin cells?|batter(y|ies)|magnets?|"
+            r"magnetic (balls?|beads?))")
+_FAINT = (r"(faint\w*|dizz\w*|light-?headed|woozy|passed out|pass out|collaps\w*|blacked out|"
+          r"black out|keel\w* over|grey|gray|clammy)")
+# fainting itself, not only feeling lightheaded
+_FAINTED = (r"(fainted|fainting|nearly fainted|almost fainted|feel(ing)? (like )?(i'?m |she'?s |"
+            r"i am )?(going to |gonna )?faint|passed out|pass(ing)? out|collaps\w*|blacked out|"
+            r"keel\w* over|"
+            r"grey|gray|clammy|very dizzy|really dizzy)")
+_PREGNANT = (r"(pregnan\w*|positive (pregnancy )?test|(missed|late) (my |her )?period|period "
+             r"(is|was) (late|overdue)|\d{1,2} ?(weeks?|wks?) (pregnant|gone|gestation)|ivf|"
+             r"embryo)")
+_EARLY = (r"(\b([4-9]|1[0-3]) ?(weeks?|wks?)\b(?! old| ago)|positive (pregnancy )?test|"
+          r"(missed|late) (my |her )?period|period (is|was) (late|overdue)|early pregnancy|"
+          r"first trimester|"
+          r"just found out (i'?m|she'?s|i am|she is) pregnant)")
+_POSTPARTUM = (r"(gave birth|given birth|had (the|my|our|her) baby|after (the )?(birth|delivery)|"
+               r"since (the )?(birth|delivery)|delivered|c-?section|caesarean|cesarean|postpartum|"
+               r"post-?natal|post-?partum|new mum|\d{1,2}[- ]?(days?|weeks?)[- ](after|since) "
+               r"(birth|giving birth|delivery|having (the|my|her) baby))")
+_NEURO_LEGS = (r"(legs?\b.{0,25}\b(weak\w*|heavy|numb\w*|wobbly|jelly|giving way|gave way|"
+               r"buckl\w*|tingl\w*|dead|useless|like jelly|not working|won'?t work)|(can'?t|"
+               r"cannot|couldn'?t|unable to) (walk|stand|feel (my|his|her) (legs|feet))|unsteady|"
+               r"numb\w* from the "
+               r"(waist|chest|belly button) down|(wet|wetting|leak\w*) (myself|himself|herself)|"
+               r"(bladder|bowels?|peeing|weeing)\b.{0,20}\b(problem\w*|changed|not working|trouble|"
+               r"accident\w*|control))")
 _FEVER = (r"(fever\w*|feverish|temp(erature)?\b|hot to (the )?touch|burning up|"
           r"\b(3[89]|4[01])([.,]\d)? ?°? ?c?\b|\b(100\.[4-9]|10[1-6](\.\d)?) ?°? ?f?\b)")
+# a fever that is stated, not a bare mention of "temperature" (people on chemotherapy or with
+# sickle cell are told to check theirs)
+_REAL_FEVER = (r"(fever\w*|feverish|high temp\w*|(a|got a|have a|has a|had a|running a|spiked a) "
+               r"(temp|temperature)\b|spik\w*|hot to (the )?touch|burning up|"
+               r"\b(3[89]|4[01])([.,]\d)? ?°? ?c?\b|\b(100[.,][4-9]|10[1-6]([.,]\d)?) ?°? ?f?\b)")
+# the threshold of cancer teams' 24-hour lines (UKONS): 37.5 °C or 99.5 °F
+_CHEMO_FEVER = (rf"({_REAL_FEVER}|\b37[.,][5-9] ?°? ?c?\b|\b99[.,][5-9] ?°? ?f?\b|shiver\w*|"
+                r"shak(ing|y)|rigou?rs?|hot and cold|(feel\w*|felt|feeling) (really |very |so )?"
+                r"(awful|terrible|unwell|rough|ill|horrible|dreadful|grim))")
+_INFECTION = _rx(
+    r"\b(infect\w*|fever\w*|temp\w*|shiver\w*|rigou?rs?|uti|pneumonia|wound|chemo\w*|"
+    r"cellulitis|flu|flu-?like|burning up|seps\w*|septic|chest infection|kidney infection|"
+    r"water infection|covid|abscess|antibiotics)\b",
+)
 _BREATHLESS = (r"(breathless\w*|short(ness)? of breath|out of breath|can'?t (catch (my|his|her) "
                r"breath|breathe)|struggling to breathe|hard to breathe|gasping|"
                r"breathing (fast|hard))")
@@ -222,8 +295,6 @@ RULES: tuple[Rule, ...] = (
         r"\b(stomach|belly|tummy|abdo\w*)\b.{0,20}\b(rigid|hard as a board|board-?like|"
         r"distended|swollen and (tight|hard))",
         r"\bpain\b.{0,40}\b(moved|moving|gone|went) (to|down to) (the |my )?(lower )?right\b",
-        r"\b(haven'?t|not|can'?t|no) (pooed|pooped|had a poo|passed wind|farted|been able to "
-        r"(poo|fart|pass wind))\b.{0,60}\b(vomit\w*|throw\w* up|being sick)",
     )),
     Rule("pregnancy_emergency", "bleeding, severe pain or warning signs in pregnancy", _rx(
         r"\bpregnan\w*\b.{0,80}\b(bleed\w*|blood|severe pain|cramp\w*|agony|waters|vision|"
@@ -231,12 +302,11 @@ RULES: tuple[Rule, ...] = (
         r"\b(bleed\w*|blood|severe pain|waters)\b.{0,80}\bpregnan\w*",
         r"\b\d{1,2} ?(weeks?|wks?)\b.{0,60}\b(bleed\w*|blood|waters (broke|have broken|gone)|"
         r"severe pain|cramp\w*)",
-        r"\bectopic\b",
         r"\bbaby\b.{0,30}\b(moving less|not moving|stopped moving|hasn'?t moved|no kicks|isn'?t "
         r"moving)",
-        r"\b(after|since) (giving birth|the birth|delivery|having the baby)\b.{0,60}\b(bleed\w*|"
-        r"soak\w*|clots?)",
-    )),
+        r"\b(cord|baby'?s? (head|foot|feet|bottom))\b.{0,20}\b(coming out|hanging|showing|out|"
+        r"can see|visible)\b",
+    ), unless=_rx(_EARLY, _POSTPARTUM)),
     Rule("urological_emergency", "sudden testicle pain, no urine or a long erection", _rx(
         r"\b(testic\w*|testes|testis|balls?|scrotum|nut)\b.{0,40}\b(pain\w*|swell\w*|swollen|"
         r"agony|hurt\w*)",
@@ -248,37 +318,52 @@ RULES: tuple[Rule, ...] = (
     )),
     Rule("vascular_emergency", "tearing pain, a clot or a cold limb", _rx(
         rf"\b(tearing|ripping|torn)\b.{{0,40}}\b(chest|back|{_PAIN})",
-        r"\baortic dissection\b|\baneurysm\b",
-        r"\b(leg|foot|arm|hand)\b.{0,30}\b(cold|white|pale|blue)\b.{0,30}\b(numb|pain\w*|"
-        r"hurt\w*|no pulse|can'?t feel)",
-        r"\b(pulsing|pulsating|throbbing) (lump|mass|feeling)\b.{0,30}\b(stomach|belly|tummy)",
+        r"\baortic dissection\b",
     )),
     Rule("vascular_emergency", "a swollen calf with breathlessness (blood clot)", _rx(
         r"\b(calf|leg)\b.{0,30}\b(swell\w*|swollen|red|hot|tender|pain\w*)",
         r"\b(swell\w*|swollen)\b.{0,20}\b(calf|leg)\b",
         r"\b(dvt|blood clot)\b",
     ), _rx(rf"\b{_BREATHLESS}", r"\bchest\b.{0,30}\bpain", r"\bcough\w* (up )?blood\b")),
-    Rule("diabetic_emergency", "very low or very high blood sugar", _rx(
-        r"\b(blood )?(sugar|glucose|bg|bm|levels?)\b.{0,30}\b(low|high|\d+(\.\d)? ?(mmol|mg)|"
-        r"\bhi\b|reading)",
-        r"\bhypo\w*\b",
-        r"\bketo\w*\b|\bdka\b",
+    Rule("diabetic_emergency", "a low blood sugar with confusion or drowsiness", _rx(
+        r"\b(blood )?(sugar|glucose|bg|bm|levels?)\b.{0,30}\b(low|dropp\w*|crash\w*|\blo\b|"
+        r"[0-3]([.,]\d)? ?(mmol)?\b)",
+        r"\bhypo(s|glyc\w*)?\b",
     ), _rx(
-        r"\b(confus\w*|shak\w*|sweat\w*|vomit\w*|throw\w* up|can'?t eat|won'?t eat|drows\w*|"
-        r"fruity|pear drops|deep breath\w*|not making sense|unconscious|passed out|can'?t "
-        r"swallow|slurr\w*|aggressive|very thirsty)",
-    )),
+        r"\b(confus\w*|shak\w*|sweat\w*|can'?t eat|won'?t eat|drows\w*|not making sense|"
+        r"unconscious|passed out|can'?t swallow|slurr\w*|aggressive|fit|seiz\w*|won'?t wake|"
+        r"not waking|still (low|\d)|isn'?t (coming|going) up|not (coming|going) up|"
+        r"can'?t think|strange|drunk)",
+    ), unless=_rx(r"\b(ketones?|dka|ketoacidosis)\b")),
+    Rule("diabetic_ketoacidosis", "high sugar or ketones with vomiting or deep breathing", _rx(
+        r"\bketones?\b|\bketoacidosis\b|\bdka\b",
+        r"\b(fruity|pear[- ]drops?|nail varnish|acetone|sweet)\b.{0,20}\bbreath|\bbreath\b.{0,20}"
+        r"\b(fruity|pear[- ]drops?|nail varnish|acetone|sweet)",
+        r"\b(blood )?(sugar|glucose|bg|bm|levels?|reading)s?\b.{0,30}\b(high|through the roof|"
+        r"\bhi\b|over (2\d|3\d|[3-9]\d\d)|in the (high )?(20s|30s|twenties|thirties)|"
+        r"(2[0-9]|3\d)([.,]\d)?\b|[3-9]\d\d\b)",
+    ), _rx(
+        r"\b(vomit\w*|throw\w* up|threw up|being sick|been sick|sick (all|since|every)|"
+        r"tummy (pain|ache)|stomach (pain|ache)|belly (pain|ache)|deep breath\w*|breathing "
+        r"(fast|heavy|deep|hard|funny|weird)|breath\w* (really )?(deep|heavy|hard)|drows\w*|"
+        r"confus\w*|fruity|pear[- ]drops?|can'?t keep|very thirsty|so thirsty|sleepy|lethargic|"
+        r"ketones? (is|are|of)? ?[3-9])",
+    ), unless=_rx(r"\bketo (diet|genic)|\bketogenic\b|\b(on|doing) keto\b")),
     Rule("sepsis", "infection with confusion, mottled skin or fast breathing", _rx(
         r"\bseps\w*|\bseptic\b",
-        r"\b(mottled|blotchy|blue|grey|gray)\b.{0,20}\b(skin|knees|legs)\b",
-        r"\bchemo\w*\b.{0,60}\b(fever\w*|temp\w*|shiver\w*|rigors?)",
-        r"\b(no|not|haven'?t) (pee|peed|wee|weed|urine)\b.{0,20}\b(all day|in a day|since "
-        r"(yesterday|this morning)|\d+ hours)",
+        r"\b(mottled|blotchy|blue|grey|gray|ashen|purple blotch\w*|purple patch\w*|"
+        r"blotches)\b.{0,20}\b(skin|knees|legs|arms|body|tummy)\b",
+        r"\b(no|not|haven'?t|hasn'?t|not passed any|hasn'?t passed any|hasn'?t passed|not passed) "
+        r"(pee|peed|wee|weed|urine|water)\b.{0,20}\b(all day|in a day|since (yesterday|this "
+        r"morning|last night)|\d+ hours|for hours)",
         r"\bfeel\w* like (i'?m|i am|he'?s|she'?s) (going to )?(dying|die)\b",
-    ), _rx(
-        r"\b(infect\w*|fever\w*|temp\w*|shiver\w*|rigors?|uti|pneumonia|wound|chemo\w*|"
-        r"cellulitis|flu|burning up|seps\w*|septic)\b",
-    )),
+    ), _INFECTION),
+    Rule("sepsis", "infection with new confusion or drowsiness (NICE NG51)", _rx(
+        r"\b(not making sense|talking nonsense|delirious|disorientat\w*|very sleepy|so sleepy|"
+        r"really sleepy|drowsy|hard to wake|barely awake|not with it|out of it|new(ly)? confus\w*|"
+        r"(very|really|suddenly|so|more) confused|confused(?! (about|by|as to|why|what|whether|"
+        r"how|if|with)\b))",
+    ), _INFECTION),
     Rule("head_spine_injury", "head injury with warning signs", _rx(
         r"\b(hit|bang\w*|bump\w*|knock\w*|fell on|struck|smash\w*|whack\w*) (my|his|her|their) "
         r"head\b",
@@ -321,7 +406,7 @@ RULES: tuple[Rule, ...] = (
         r"much|whole (bottle|pack|packet|box|strip)|handful|bunch|lots|loads|all (my|of (my|the|"
         rf"his|her))|(like |about |around )?([1-9]\d|1\d\d))\b.{{0,30}}\b{_DRUGS}",
         rf"\b{_CHILD}\b.{{0,30}}\b(ate|swallowed|got into|drank|chewed|had|sucked)\b.{{0,40}}"
-        rf"\b({_DRUGS}|{_CHEMICALS}|medicine cabinet)",
+        rf"\b{_CHEMICALS}",
         rf"\b(swallowed|drank|ate|drinking|eaten)\b.{{0,30}}\b{_CHEMICALS}",
         rf"\bmix\w*\b.{{0,30}}\b{_DRUGS}\b.{{0,30}}\b(alcohol|vodka|drink\w*|booze|beer|wine|"
         r"whisk(e)?y)",
@@ -331,8 +416,10 @@ RULES: tuple[Rule, ...] = (
     Rule("poisoning_overdose", "an overdose, poisoning or gas", _rx(
         r"\bover-?dos\w*",
         r"\b(?<!food )poison(ed|ing)\b",
-        r"\bcarbon monoxide\b|\bco alarm\b|\b(smell\w* (of )?gas|gas leak)\b.{0,60}\b(dizzy|"
-        r"headache|sick|drowsy|confus\w*|faint\w*)",
+        r"\b(so|too|very|blind|paralytic|really) drunk\b.{0,40}\b(can'?t (wake|stand)|won'?t wake|"
+        r"unconscious|passed out|not respond\w*|vomit\w* (while|in (his|her) sleep)|blue|"
+        r"breathing (slow\w*|funny|weird|strange))",
+        r"\balcohol poisoning\b",
     )),
     Rule("suicide_self_harm", "a statement of intent to die", _rx(
         r"\b(kill|killing|hurt|hurting|harm|harming) myself\b(?! (laughing|with laughter))",
@@ -366,7 +453,9 @@ RULES: tuple[Rule, ...] = (
         r"\b(afraid|scared|terrified) (he|she|they)('?ll| will| is going to| are going to) "
         r"(kill|hurt)",
         r"\b(trying to (break|get) in|breaking (in|down the door))\b",
-    ), immediate=True),
+    ), unless=_rx(r"\b(baby|bump|foetus|fetus|twins)\b.{0,40}\bkick\w*",
+                  r"\bkick\w* (me )?(in )?(my )?(ribs|bladder|tummy|belly|bump)\b"),
+        immediate=True),
     Rule("acute_psychosis_delirium", "voices urging harm, or sudden severe confusion", _rx(
         r"\bvoices?\b.{0,30}\b(tell\w*|say\w*|order\w*|command\w*)\b.{0,20}\b(to|me|him|her)\b",
         r"\b(doesn'?t|does not|didn'?t|don'?t) (know|recogni[sz]e) (where (he|she|they|i) "
@@ -391,41 +480,418 @@ RULES: tuple[Rule, ...] = (
         r"\b(sudden\w*|suddenly)\b.{0,30}\b(blind|can'?t see|lost (the )?(sight|vision)|"
         r"double vision|vision (is )?double|black(ed)? out in)",
         r"\b(lost|losing|loss of) (all |the )?(vision|sight) in\b",
-        r"\b(curtain|shadow|veil)\b.{0,30}\b(over|across|coming (down|up)|in) (my |his |her |the )?"
-        r"(vision|eye|sight)",
         rf"\b(chemical|bleach|acid|cleaner|oven cleaner|lime|cement|{_CHEMICALS})\b.{{0,30}}"
         r"\b(in|into) (my|his|her|their) eyes?\b",
         r"\b(splash\w*|spray\w*|squirt\w*)\b.{0,30}\b(in|into) (my|his|her|their) eyes?\b",
         r"\b(something|glass|metal|nail|wire|stick|fish ?hook|splinter)\b.{0,20}\b(in|into|stuck "
         r"in|went into|poked|pierced) (my|his|her|their) eye",
-        r"\beye\b.{0,40}\b(halos?|rainbow rings)\b",
     )),
-    Rule("environmental", "heatstroke, hypothermia, drowning or electric shock", _rx(
-        r"\bheat ?stroke\b",
-        r"\b(stopped|not|isn'?t) sweating\b",
-        r"\bhypotherm\w*",
+    Rule("environmental", "drowning or electric shock", _rx(
         r"\b(pulled|dragged|fished|rescued|got) (\w+ )?out of (the )?(water|pool|river|lake|sea|"
         r"bath|canal)\b",
         r"\b(nearly drowned|near[- ]drowning|drowning|drowned)\b",
         r"\b(electric shock|electrocut\w*|shocked by|struck by lightning|lightning strike|hit "
         r"by lightning)\b",
     )),
+    # --- issue 16: emergencies the first list did not name ---------------------------------
+    Rule("cauda_equina", "back pain with saddle numbness, or bladder or bowel changes", _rx(
+        r"\bsaddle (numb\w*|an(a)?esthesia|area|region|sensation)",
+        r"\bcauda equina\b",
+        r"\bnumb\w*\b.{0,25}\b(between (my|his|her|the) legs|(round|around|in) (my|his|her|the) "
+        r"(bum|bottom|buttocks?|backside|genitals|privates|groin|back passage|inner thighs?|"
+        r"crotch|perineum|vagina|penis))",
+        r"\b(bum|bottom|buttocks?|backside|genitals|privates|groin|back passage|inner thighs?|"
+        r"crotch|perineum|between (my|his|her) legs)\b.{0,25}\b(numb\w*|no feeling|can'?t feel|"
+        r"tingl\w*|pins and needles|gone dead|feels? dead|feels? odd|feels? strange)",
+        r"\b(can'?t|cannot|couldn'?t|don'?t|didn'?t|not able to) (feel|tell|notice|know) (when )?"
+        r"(myself |i'?m |i am |he'?s |she'?s )?(pee\w*|wee\w*|urinat\w*|passing (urine|water)|"
+        r"(need|needing) (to go|a wee|a pee)|(my|his|her|the) bladder|the (toilet|loo) paper|"
+        r"wiping|the wee|the pee)",
+        r"\b(lost|losing|no|loss of) (control of )?(my|his|her) (bladder|bowels?)( control)?\b",
+        r"\b(wet|leaked|wetting|leaking)\b.{0,15}\b(without|and didn'?t|and did not|didn'?t) "
+        r"(notic\w*|feel\w*|realis\w*|realiz\w*|know)",
+        r"\b(trouble|struggl\w*|hard|can'?t get (it|the flow) (going|started)|difficult\w*) "
+        r"(to |with )?(start\w* )?(pee\w*|wee\w*|urinat\w*)",
+    ), _rx(
+        r"\b((my|his|her|their|lower|low|bad|the) back|back (pain|ache|problems?|injury|is|has|"
+        r"went|gave|hurts|hurting|spasm)|backache|spine|spinal|lumbar|disc|discs|sciatica|"
+        r"slipped|prolapse\w*|physio\w*|chiropract\w*|osteopath\w*|l[45]|s1)\b",
+    ), sure=True),
+    Rule("spinal_cord_compression", "back pain with weak or numb legs in someone with cancer", _rx(
+        rf"\b(back|spine|spinal|neck)\b.{{0,30}}\b{_PAIN}",
+        rf"\b{_PAIN}\b.{{0,30}}\b(back|spine|neck)\b",
+        r"\bband (of pain )?(round|around) (my|his|her) (chest|ribs|body|middle|tummy)",
+        r"\bspinal cord compression\b|\bmscc\b",
+    ), _rx(_NEURO_LEGS), background=_rx(
+        r"\b(cancer|tumou?r|metasta\w*|secondar(y|ies)|myeloma|lymphoma|leuk(a)?emia|"
+        r"oncolog\w*|chemo\w*|radiotherapy|hospice|palliative)\b",
+    ), sure=True),
+    Rule("compartment_syndrome", "a cast or injury with numbness, colour change or rising pain",
+         _rx(
+        r"\b(cast|plaster|pot|splint|back ?slab)\b.{0,60}\b(numb\w*|tingl\w*|pins and needles|"
+        r"pale|white|cold|blue|purple|can'?t (move|feel|wiggle) (my|his|her) (fingers|toes)|"
+        r"agony|unbearable|excruciating|screaming|getting worse|worse and worse|really tight|"
+        r"too tight|so tight)",
+        r"\b(numb\w*|tingl\w*|pins and needles|pale|white|cold|blue|purple)\b.{0,40}\b(fingers|"
+        r"toes)\b.{0,40}\b(cast|plaster|pot|splint|back ?slab)\b",
+        r"\bcompartment syndrome\b",
+        r"\bpain\b.{0,40}\b(out of proportion|way (worse|more) than|much worse than|more than "
+        r"(it|the injury) (looks|should))",
+        r"\b(stretch\w*|mov\w*|wiggl\w*|straighten\w*|bend\w*|touch\w*) (my|his|her) (fingers|toes|"
+        r"foot|ankle|wrist)\b.{0,30}\b(agony|excruciating|screams?|scream\w*|unbearable|kills|"
+        r"hurts so|makes (him|her|me) (scream|cry))",
+    ), _rx(
+        r"\b(cast|plaster|pot|splint|back ?slab|fractur\w*|broke\w*|broken|crush\w*|injur\w*|"
+        r"kick\w*|tackle\w*|fell|fall|accident|surgery|operation|bandage|tight|swollen|"
+        r"swelling|hit|trapped)\b",
+    ), sure=False),
+    # NHS plaster-cast advice: fingers or toes that are numb, tingling, pale, blue or cold
+    # under a cast need A&E now; a sentence of its own is enough ("new cast today. His
+    # fingers are pale, cold and numb")
+    Rule("compartment_syndrome", "a cast with numb, pale, blue or cold fingers or toes", _rx(
+        r"\b(fingers?|toes?|thumb)\b(?:(?!\b(not|no|never|nor)\b|n'?t\b).){0,30}\b(numb\w*|"
+        r"tingl\w*|pins and needles|pale|white|cold|"
+        r"icy|blue|bluish|purple|dusky|grey|gray)\b",
+        r"\b(numb\w*|tingl\w*|pale|white|cold|icy|blue|bluish|purple|dusky)\b.{0,30}\b(fingers?|"
+        r"toes?|thumb)\b",
+    ), _rx(r"\b(cast|plaster cast|in plaster|splint|back ?slab)\b"), sure=True),
+    Rule("necrotising_fasciitis", "a wound with pain out of proportion or skin changes spreading "
+         "fast", _rx(
+        r"\bnecroti[sz]ing\b|\bflesh[- ]eating\b",
+        r"\bpain\b.{0,40}\b(out of proportion|way (worse|more) than|much worse than|more than "
+        r"(it|the (wound|cut|bite|scratch|graze)) (looks|should))",
+        r"\b(redness|red|swelling|swollen|dark|purple|black|blister\w*|bruis\w*)\b.{0,40}\b"
+        r"(spread\w*|moving|growing|creeping|getting bigger)\b.{0,20}\b(fast|quickly|rapidly|"
+        r"by the hour|within hours|in (a few|an|two|2) hours?|up (my|his|her) (leg|arm)|as I "
+        r"watch)",
+        r"\b(skin|wound|cut|leg|arm)\b.{0,30}\b(turn\w*|gone|going|is) (dark purple|purple|black|"
+        r"grey|dusky)\b",
+    ), _rx(
+        r"\b(wound|cut|bite|bitten|scratch\w*|graze\w*|operation|surgery|injection|incision|"
+        r"c-?section|stitch\w*|boil|blister|skin|splinter|thorn|insect|spot|leg|arm)\b",
+    ), also=(_rx(
+        r"\b(fever\w*|temp\w*|shiver\w*|shak(ing|y)|unwell|awful|ill|dizz\w*|confus\w*|vomit\w*|"
+        r"sick|faint\w*|spread\w*|agony|unbearable|excruciating|numb)\b"),)),
+    Rule("ectopic_pregnancy", "early pregnancy with one-sided or shoulder-tip pain, heavy "
+         "bleeding or fainting", _rx(
+        r"\bectopic\b",
+        r"\bshoulder[- ]?tip\b|\b(tip of|top of) (my|her|the) shoulder\b",
+        rf"\b(one[- ]sided|one side|left[- ]sided|right[- ]sided|(low|lower) (down )?on (the |my |"
+        rf"her )?(left|right)|lower (left|right)|left side|right side)\b.{{0,30}}\b{_PAIN}",
+        rf"\b{_PAIN}\b.{{0,30}}\b(one side|left side|right side|(low|lower) (down )?on (the |my |"
+        r"her )?(left|right)|lower (left|right))\b",
+    ), _rx(
+        rf"\b{_FAINT}", r"\bshoulder\b", r"\b(bleed\w*|blood|spotting)\b",
+        r"\b(sharp|stabbing|severe|agony|really bad|terrible|worst|strong)\b",
+    ), background=_rx(_EARLY), sure=True),
+    Rule("ectopic_pregnancy", "early pregnancy with heavy bleeding, or fainting with pain", _rx(
+        rf"\b(bleed\w*|blood)\b.{{0,40}}\b{_SEVERE_BLEED}",
+        rf"\b{_FAINTED}",
+    ), _rx(
+        rf"\b{_PAIN}|\bcramp\w*|\b(bleed\w*|blood)\b.{{0,40}}\b{_SEVERE_BLEED}",
+        rf"\b{_FAINT}",
+    ), also=(_rx(rf"\b{_PAIN}|\bcramp\w*|\b{_FAINTED}|\bclots?\b"),),
+        background=_rx(_EARLY), sure=True),
+    Rule("pre_eclampsia", "headache, vision changes, swelling or rib pain late in pregnancy or "
+         "after the birth", _rx(
+        r"\bpre-?eclampsia\b|\beclampsia\b|\bhellp\b",
+        r"\b(blurr\w*|flashing lights|flashes|flickering|seeing (spots|stars|sparkles)|spots (in|"
+        r"before) (my|her) (eyes|vision)|sparkl\w* (in|before)|zig-?zags?|"
+        r"vision (is |has gone |went )?(blurry|funny|weird|strange|fuzzy|wavy|dim|double))\b",
+        r"\bpain\b.{0,20}\b(under|below|just below|beneath) (my|her|the) (right )?ribs\b",
+        r"\b(sudden\w*|really|very|so|massively|hugely)\b.{0,10}\b(swollen|puffy|swelling)\b.{0,20}"
+        r"\b(face|hands|feet|ankles|fingers|eyes|legs)\b",
+        r"\b(face|hands|feet|ankles|fingers|eyes)\b.{0,25}\b(suddenly|really|very|so) (puffy|"
+        r"swollen)\b",
+        r"\b(severe|bad|terrible|pounding|worst|splitting|awful|thumping|horrible)\b.{0,15}"
+        r"\bheadache\b|\bheadache\b.{0,40}\b(won'?t go|not going|doesn'?t go|paracetamol (isn'?t|"
+        r"hasn'?t|didn'?t|not|doesn'?t)|for (two|2|three|3) days)",
+        r"\b(fit|fitting|seizure|seizing|convuls\w*)\b",
+        r"\bprotein in (my|her) (urine|wee|pee)\b",
+    ), _rx(
+        r"\b(headache|blurr\w*|vision|flashing|seeing spots|swollen|swelling|puffy|ribs|sick|"
+        r"vomit\w*|"
+        r"pre-?eclampsia|eclampsia|hellp|fit|fitting|seizure|protein|blood pressure|bp)\b",
+    ), background=_rx(
+        r"\bpregnan\w*|\b(2\d|3\d|4[0-2]) ?(weeks?|wks?)\b(?! old| ago)|\bmaternity\b|\bmidwife\b|"
+        rf"\b{_POSTPARTUM}",
+    ), also=(_rx(
+        r"\bpre-?eclampsia\b|\beclampsia\b|\bhellp\b|\b(fit|fitting|seizure|seizing|convuls\w*)\b|"
+        r"\bpain\b.{0,20}\b(under|below|beneath) (my|her|the) (right )?ribs\b|\bprotein\b|"
+        r"\b(blurr\w*|flashing|flashes|flickering|seeing spots|sparkl\w*|zig-?zags?|seeing stars|"
+        r"vision)\b|"
+        r"\b(swollen|swelling|puffy)\b.{0,20}\b(face|hands|fingers|eyes)\b|\b(face|hands|"
+        r"fingers|eyes)\b.{0,25}\b(puffy|swollen)\b|\bblood pressure\b|\bbp\b"),),
+        unless=_rx(r"\b([4-9]|1[0-9]) ?(weeks?|wks?) (pregnant|gone)\b")),
+    Rule("postpartum_haemorrhage", "heavy bleeding after giving birth", _rx(
+        r"\b(soak\w*|drench\w*|fill\w*|through)\b.{0,20}\b(a |the |my |her |one |another |two |"
+        r"several |maternity )*(pads?|towels?|sheets?|bed|nighties?)\b",
+        r"\bclots?\b.{0,30}\b(size of|big as|bigger than|large|huge|massive|golf ?ball|fist|"
+        r"plum|egg|orange|lemon|palm)",
+        rf"\b(bleed\w*|blood)\b.{{0,40}}\b{_SEVERE_BLEED}",
+        r"\b(heavy|heavier|massive) (bleeding|blood loss)\b|\bhaemorrhag\w*|\bhemorrhag\w*|\bpph\b",
+    ), background=_rx(_POSTPARTUM)),
+    Rule("hypothermia", "very cold with drowsiness, confusion or no shivering", _rx(
+        r"\bhypotherm\w*",
+        r"\b(ice|icy|freezing|stone|frozen|really|very|so|deathly|bitterly)[- ]cold\b.{0,60}\b"
+        r"(drows\w*|sleepy|confus\w*|mumbl\w*|slurr\w*|not making sense|slow|clumsy|not "
+        r"shivering|stopped shivering|won'?t wake|barely (awake|responding|respond\w*)|hard to "
+        r"wake|stiff|grey|blue|pale|muddled|incoherent|vague|not herself|not himself)",
+        r"\b(drows\w*|sleepy|confus\w*|mumbl\w*|slurr\w*|not making sense|clumsy|muddled|"
+        r"incoherent|barely (awake|responding))\b.{0,60}\b(ice|icy|freezing|stone|frozen|really|"
+        r"very|so|deathly)[- ]cold\b",
+        r"\b(stopped|not|isn'?t|no longer|has stopped|'?s stopped) shivering\b",
+    ), _rx(
+        r"\b(cold|freezing|icy|ice|frozen|heating|outside|outdoors|snow\w*|frost\w*|winter|"
+        r"night|hypotherm\w*|water|river|lake|sea|floor|hours)\b",
+    ), sure=True),
+    Rule("heat_stroke", "heatstroke: hot and confused, or no longer sweating, in the heat", _rx(
+        r"\bheat ?stroke\b|\bsun ?stroke\b",
+        r"\b(stopped|not|isn'?t|no longer|has stopped|'?s stopped|can'?t) sweat(ing)?\b",
+        r"\b(hot|heat\w*|sun|sauna|boiling|scorching|baking|roasting)\b.{0,80}\b(confus\w*|"
+        r"collaps\w*|not making sense|talking nonsense|seiz\w*|fit|fitting|passed out|delirious|"
+        r"unresponsive|incoherent|stagger\w*|can'?t stand|slurr\w*|muddled|not with it|out of it|"
+        r"disorientat\w*)",
+    ), _rx(
+        r"\b(heat\w*|sun|hot|sauna|boiling|scorching|baking|roasting|temperature|outside|"
+        r"run|running|race|marathon|roof|field|festival|car|site|greenhouse|kitchen|bakery|"
+        r"exercise|training|degrees)\b",
+    ), also=(_rx(
+        r"\b(confus\w*|collaps\w*|not making sense|nonsense|seiz\w*|fit|fitting|passed out|"
+        r"delirious|unresponsive|incoherent|stagger\w*|can'?t stand|slurr\w*|muddled|not with it|"
+        r"out of it|disorientat\w*|vomit\w*|being sick|throwing up|heat ?stroke|sun ?stroke|"
+        r"drows\w*|faint\w*|(stopped|not|isn'?t|no longer) sweating|dry skin|hot and dry|"
+        r"burning hot|red hot)\b"),), sure=True),
+    Rule("bowel_obstruction", "green vomit in a child, or vomiting with no poo or wind", _rx(
+        r"\b(green|bright green|dark green|yellow-?green|greenish|bile|bilious)\b.{0,25}\b("
+        r"vomit\w*|sick|puk\w*|throw\w* up|threw up|spit\w* up|spew\w*|possett?\w*)",
+        r"\b(vomit\w*|sick|puk\w*|throw\w* up|threw up|throwing up|spit\w* up|spew\w*)\b.{0,40}"
+        r"\b(green|bile|bilious)\b",
+    ), _rx(rf"\b{_CHILD}\b|\bweeks?[- ]old\b|\bdays?[- ]old\b|\bmonths?[- ]old\b|\bfeeds?\b|"
+           r"\bbottle\b|\bbreast\w*\b"), sure=True),
+    Rule("bowel_obstruction", "vomiting with a swollen tummy and no poo or wind", _rx(
+        r"\b(haven'?t|hasn'?t|not|can'?t|no|couldn'?t|unable to) (pooed|pooped|had a poo|had a "
+        r"bowel movement|passed (any )?wind|farted|been able to (poo|fart|pass wind|go)|poo\w*|"
+        r"fart\w*|pass\w* (wind|gas|stool)|opened (my|his|her) bowels)\b",
+        r"\b(vomit\w*|sick|throw\w* up)\b.{0,30}\b(poo|faec\w*|fec\w*|smells? like (poo|sewage))\b",
+        r"\b(redcurrant|red currant|jam|jelly)[- ]?(like )?(jelly )?(poo|stool|nappy)\b",
+        r"\bbowel (obstruction|blockage)\b|\bblocked bowel\b|\bvolvulus\b|\bintussusception\b",
+    ), _rx(
+        r"\b(vomit\w*|being sick|been sick|throw\w* up|threw up|puk\w*|swollen|distended|bloated|"
+        r"hard|drawing (his|her|their) (legs|knees) up|scream\w*|pain\w*|cramp\w*)\b",
+    ), also=(_rx(
+        r"\b(vomit\w*|being sick|been sick|throw\w* up|threw up|puk\w*|swollen|distended|"
+        r"drawing (his|her|their) (legs|knees) up|redcurrant|jelly|obstruction|blockage|volvulus|"
+        r"intussusception)\b"),)),
+    Rule("drug_toxicity", "signs of lithium, digoxin, serotonin or antipsychotic toxicity", _rx(
+        r"\bserotonin (syndrome|toxicity)\b|\bneuroleptic malignant\b|\bnms\b",
+        r"\b(lithium|digoxin|phenytoin|carbamazepine|theophylline)\b.{0,30}\b(toxic\w*|level\w*? "
+        r"(is |was |came back )?(too )?high|overdose)",
+        r"\b(coarse|bad|really bad|severe|new)? ?(tremor|shak\w*|trembl\w*)\b.{0,40}\b(unsteady|"
+        r"wobbl\w*|stagger\w*|can'?t walk|confus\w*|muddled|slurr\w*|drows\w*|jerk\w*|twitch\w*)",
+        r"\b(unsteady|wobbl\w*|stagger\w*|confus\w*|muddled|slurr\w*|drows\w*|jerk\w*|twitch\w*|"
+        r"rigid|stiff)\b.{0,60}\b(tremor|shak\w*|trembl\w*|vomit\w*|diarrh\w*|fever|temp\w*|"
+        r"sweat\w*)",
+        r"\b(vomit\w*|diarrh\w*|sick)\b.{0,60}\b(shak\w*|tremor|unsteady|wobbl\w*|confus\w*|"
+        r"muddled|slurr\w*|blurr\w*)",
+        r"\b(yellow|green)\b.{0,15}\b(vision|tinge|halos?)\b|\bseeing (yellow|green)\b",
+        r"\b(twitch\w*|jerk\w*|clonus|rigid|stiff)\b.{0,40}\b(sweat\w*|fever|hot|temp\w*|"
+        r"agitat\w*|confus\w*)",
+    ), background=_rx(
+        r"\b(lithium(?! batter\w*| ion)|priadel|camcolit|digoxin|lanoxin|phenytoin|carbamazepine|"
+        r"tegretol|theophylline|sertraline|fluoxetine|citalopram|escitalopram|venlafaxine|"
+        r"duloxetine|mirtazapine|paroxetine|tramadol|linezolid|ssris?|maois?|antidepressants?|"
+        r"antipsychotics?|olanzapine|haloperidol|risperidone|quetiapine|clozapine|aripiprazole|"
+        r"amitriptyline|st john'?s wort|triptans?|sumatriptan|mdma|ecstasy)\b",
+    ), sure=True),
+    # lithium toxicity (BNF, NHS lithium leaflet): vomiting, diarrhoea or a coarse tremor with
+    # unsteadiness or confusion; each finding may stand in a clause of its own
+    Rule("drug_toxicity", "on lithium: vomiting or shaking with unsteadiness or confusion", _rx(
+        r"\b(vomit\w*|being sick|throwing up|diarrh\w*|tremor|shak(ing|y|es)|trembl\w*)\b",
+    ), _rx(
+        r"\b(unsteady|wobbl\w*|stagger\w*|can'?t walk (straight|properly)|confus\w*|muddled|"
+        r"slurr\w*|drows\w*|not making sense|jerk\w*|twitch\w*)\b",
+    ), background=_rx(r"\b(lithium(?! batter\w*| ion)|priadel|camcolit|liskonum)\b"), sure=True),
+    Rule("button_battery_magnet", "a swallowed button battery or magnets", _rx(
+        rf"\b({_CHILD}|he|she|they|i|we|someone|somebody|my \w+|his \w+|her \w+)\b.{{0,40}}\b("
+        rf"swallowed|ate|eaten|chewed|gulped|sucking on|put (it|one|them) in (his|her|their) "
+        rf"mouth|in (his|her|their) mouth)\b.{{0,40}}\b{_BATTERY}",
+        rf"\b{_BATTERY}\b.{{0,50}}\b((was|were|has been|have been|has|have|may have|might have|"
+        r"think (he|she|they)|he|she|they) (swallowed|eaten)|missing|in (his|her|their) (tummy|"
+        r"stomach|mouth|throat|nose|ear)|stuck in|gone down)",
+    ), unless=_rx(r"\b(battery|car battery) acid\b",
+                  r"\bspat (it|them|the \w+) (straight |right |back )?out\b|\b(i|we) (have|found|"
+                  r"got) "
+                  r"(it|them|the \w+) (here|back)\b|\b(all|both) (the )?(batteries|magnets) "
+                  r"(are )?(accounted for|still there|there)\b"), immediate=True),
+    Rule("child_medicine_ingestion", "a child and an adult's medicine", _rx(
+        rf"\b{_CHILD}\b.{{0,40}}\b(ate|eaten|swallowed|got into|got hold of|drank|chewed|sucked|"
+        rf"got at|((had|took|taken) (some|a few|a handful|one|two|three|\d+|several|half|a couple|"
+        rf"a go at)( of)?))\b.{{0,50}}\b({_DRUGS}|medicine cabinet)",
+        rf"\b({_DRUGS})\b.{{0,40}}\b(missing|gone|chewed|in (his|her|their) mouth|on the floor)\b"
+        rf".{{0,60}}\b{_CHILD}\b",
+        rf"\b(found|caught)\b.{{0,10}}\b{_CHILD}\b.{{0,30}}\b(with|eating|chewing|sucking)\b"
+        rf".{{0,30}}\b{_DRUGS}",
+    ), unless=_rx(r"\b(own|his|her|their) (children'?s |kids'? )?(vitamins?|gumm(y|ies)|calpol|"
+                  r"medicine|inhaler)\b|\b(one|an) extra\b|\b(correct|normal|usual|right|"
+                  r"prescribed) "
+                  r"dose\b|\bwithin the (limit|dose)\b|\bnothing (is )?missing\b|\b(all|every) "
+                  r"(the )?(tablets?|pills?) (are )?(accounted for|still there)\b"),
+        immediate=True),
+    Rule("acute_glaucoma", "a painful red eye with halos, blurred vision or vomiting", _rx(
+        r"\b(halos?|haloes|rainbow (rings|circles|halos?)|rings) (a?round|round|around) "
+        r"(the )?(lights?|lamps?|street ?lights?|bulbs?|headlights)",
+        r"\beye\b.{0,60}\b(halos?|haloes|rainbow)",
+        r"\b(acute|angle[- ]closure|closed[- ]angle) glaucoma\b|\bglaucoma attack\b",
+    ), _rx(rf"\b({_PAIN}|red|blurr\w*|vomit\w*|sick|nause\w*|headache|glaucoma)\b")),
+    Rule("retinal_detachment", "a curtain or shadow over the vision, or a shower of floaters",
+         _rx(
+        r"\b(curtain|shadow|veil|blind|dark (patch|area|shape|cloud)|black (patch|area|cloud)|"
+        r"grey (patch|area|cloud)|cobweb)\b.{0,40}\b(over|across|coming (down|up|in|across)|"
+        r"creeping|moving|spreading|in|at the (edge|side|top|bottom) of) (my |his |her |the |one |"
+        r"part of )?(vision|eye|sight|view)",
+        r"\b(shower|burst|cloud|loads|lots|swarm|hundreds|dozens|sudden\w*|tons|flurry) (of )?"
+        r"(new )?(floaters|(black |dark )?(dots|specks|spots|flecks))",
+        r"\b(new|sudden\w*)\b.{0,20}\b(floaters|flashes|flashing lights)\b.{0,40}\b(floaters|"
+        r"flashes|shadow|curtain|vision|eye)",
+        r"\b(retinal (detachment|tear)|detached retina|retina (has )?(detached|torn|tear))\b",
+    ), _rx(r"\b(eye|vision|sight|floaters|flashes|see)\b")),
+    Rule("hyperkalaemia", "missed dialysis or high potassium with weakness or palpitations", _rx(
+        r"\b(missed|skipp\w*|miss|cancel\w*|didn'?t go to|couldn'?t get to|no) (my |his |her |"
+        r"the |a |two |2 )?(dialysis|haemo\w*|hemo\w*|sessions?|treatments?|runs?)\b",
+        r"\bpotassium\b.{0,20}\b(high|very high|too high|dangerous\w*|through the roof)",
+        r"\b(hyperkal(a)?emia|high potassium)\b",
+    ), _rx(
+        r"\b(weak\w*|heavy (legs|arms)|legs (feel )?(heavy|like jelly)|palpitat\w*|heart "
+        r"(racing|pounding|fluttering|skipping|missing|irregular|funny|slow|jumping)|tingl\w*|"
+        r"numb\w*|faint\w*|dizz\w*|breathless\w*|short of breath|can'?t breathe|chest|called|"
+        r"told (me|us|him|her) to|result|blood test|potassium|swollen|swelling|sick|vomit\w*)",
+    ), background=_rx(
+        r"\b(dialysis|haemodialysis|hemodialysis|kidney failure|renal failure|ckd|fistula|"
+        r"kidney unit|renal unit|nephrolog\w*|transplant list|potassium)\b",
+    ), sure=True),
+    Rule("neutropenic_sepsis", "a temperature or feeling unwell during chemotherapy", _rx(
+        rf"\b{_CHEMO_FEVER}",
+    ), _rx(
+        r"\b(chemo\w*|neutropeni\w*|(cancer|leuk(a)?emia|lymphoma|myeloma|tumou?r) "
+        r"(treatment|therapy|drugs)|immunotherapy|stem cell transplant|bone marrow transplant|"
+        r"low (white (blood )?(cell|count)|neutrophils?)|neutrophils)\b",
+    ), unless=_rx(
+        r"\b(finished|completed|ended|stopped|last)\b.{0,30}\bchemo\w*\b.{0,25}\b(([7-9]|[1-9]\d) "
+        r"weeks|(seven|eight|nine|ten|eleven|twelve) weeks|(\w+ )?months?|(\w+ )?years?) ago\b",
+        r"\b(blood )?counts? (have |had |has )?(recovered|back to normal|are normal)\b",
+    ), sure=True),
+    Rule("adrenal_crisis", "vomiting, fainting or collapse with Addison's disease or daily "
+         "steroids", _rx(
+        r"\b(vomit\w*|being sick|been sick|throw\w* up|threw up|diarrh\w*|can'?t keep (anything|"
+        r"tablets|pills|meds|it|them|steroids|hydrocortisone|(his|her|my) (tablets|pills|meds)) "
+        r"down|faint\w*|collaps\w*|dizz\w*|very weak|so weak|really weak|confus\w*|drows\w*|"
+        r"floppy|grey|gray|pale and)\b",
+        r"\badrenal crisis\b|\baddisonian crisis\b|\bemergency (injection|hydrocortisone|kit)\b",
+    ), background=_rx(
+        r"\b(addison'?s?|adrenal (insufficiency|failure)|hypoadrenal\w*|hypopituitar\w*|"
+        r"congenital adrenal|cah|steroid (emergency )?card|hydrocortisone|adrenalectomy)\b",
+        r"\b(long[- ]term|daily|every day|for years|high[- ]dose)\b.{0,20}\b(steroids?|"
+        r"prednisolone|prednisone|dexamethasone)\b|\b(steroids?|prednisolone|prednisone|dexamethasone)\b"
+        r".{0,25}\b(for years|long[- ]term|every day|daily|since (\d+|childhood))\b",
+    ), sure=True),
+    Rule("sickle_cell_crisis", "fever, chest pain, severe pain or priapism with sickle cell "
+         "disease", _rx(
+        rf"\b{_REAL_FEVER}",
+        rf"\bchest\b.{{0,30}}\b{_PAIN}|\b{_PAIN}\b.{{0,30}}\bchest\b|\b{_BREATHLESS}",
+        r"\bpain\b.{0,40}\b(worst|unbearable|not (helping|working|touching)|isn'?t (helping|"
+        r"working|touching)|agony|severe|excruciating|10/10|ten out of ten)\b",
+        r"\b(sickle|pain|painful|vaso-?occlusive) crisis\b|\bcrisis\b",
+        r"\b(erection|priapism)\b",
+        r"\b(tummy|belly|spleen|stomach)\b.{0,20}\b(swollen|big|bigger|hard|huge|bloated)\b",
+        r"\b(face|mouth)\b.{0,20}\b(droop\w*|lopsided)|\bslurr\w*|\bweak\w* (arm|leg|side)\b",
+        r"\b(pale|floppy|yellow)\b.{0,20}\b(and|with)\b.{0,20}\b(floppy|sleepy|tired|pale)\b",
+    ), background=_rx(r"\b(sickle|scd|hbss|hbsc)\b"), sure=True),
+    Rule("ovarian_torsion", "sudden severe one-sided pelvic pain with vomiting", _rx(
+        r"\b(ovar\w* (torsion|twist\w*)|twisted ovary|torsion of (the|my|her) ovary)\b",
+        rf"\b(sudden\w*|severe|really bad|agony|agonising|excruciating|stabbing|sharp|terrible|"
+        rf"worst)\b.{{0,30}}\b{_PAIN}\b.{{0,40}}\b(one side|left side|right side|lower (left|"
+        r"right)|low (down )?on the (left|right)|pelvis|pelvic|ovary|groin)\b",
+        rf"\b(ovary|ovarian|cyst)\b.{{0,40}}\b({_PAIN}|agony)\b",
+    ), _rx(
+        r"\b(vomit\w*|being sick|been sick|throw\w* up|threw up|nause\w*|feel sick|cyst|ovar\w*|"
+        r"can'?t (stand|walk)|doubled over|faint\w*|sudden\w*)\b",
+    ), also=(_rx(r"\b(vomit\w*|being sick|been sick|throw\w* up|threw up|nause\w*|feel sick|"
+                 r"doubled over|can'?t (stand|walk)|faint\w*|torsion|twist\w*|agony|"
+                 r"excruciating|sudden\w*)\b"),),
+        unless=_rx(_PREGNANT)),
+    Rule("aortic_aneurysm", "a known aneurysm, or sudden belly and back pain with collapse", _rx(
+        r"\b(aortic aneurysm|aaa|triple a|aneurysm)\b",
+        r"\b(pulsing|pulsating|throbbing|beating) (lump|mass|feeling|thing)\b.{0,30}\b(stomach|"
+        r"belly|tummy|abdo\w*)",
+        r"\b(sudden\w*|severe|terrible|agony|agonising|excruciating|worst)\b.{0,30}\b(back|"
+        r"tummy|belly|stomach|abdo\w*)\b.{0,20}\b(and|with|into|to|going to)\b.{0,10}\b("
+        r"back|tummy|belly|stomach|abdo\w*|groin)\b",
+    ), _rx(
+        rf"\b({_PAIN}|collaps\w*|faint\w*|grey|gray|pale|sweat\w*|dizz\w*|clammy|passed out|"
+        r"pulse (racing|weak))\b",
+    ), also=(_rx(
+        r"\b(aneurysm|aaa|triple a|pulsing|pulsating|collaps\w*|faint\w*|grey|gray|pale|"
+        r"sweat\w*|dizz\w*|clammy|passed out|racing)\b"),),
+        unless=_rx(r"\b(brain|head|cerebral|berry)\b.{0,20}\baneurysm|\baneurysm\b.{0,20}"
+                   r"\b(in|on) (the|his|her|my) (brain|head)|\bheadache\b")),
+    Rule("acute_limb_ischaemia", "a suddenly cold, pale, painful or numb limb", _rx(
+        r"\b(leg|foot|arm|hand|toes|fingers)\b.{0,30}\b(cold|white|pale|blue|mottled|icy)\b.{0,30}"
+        r"\b(numb\w*|pain\w*|hurt\w*|agony|no pulse|can'?t (feel|move))",
+        r"\b(cold|white|pale|blue|mottled|icy)\b.{0,20}\b(leg|foot|arm|hand)\b.{0,40}\b(numb\w*|"
+        r"pain\w*|hurt\w*|agony|no pulse|can'?t (feel|move))",
+        r"\bno pulse (in|at) (my|his|her|the) (foot|ankle|wrist|leg|arm)\b",
+    ), unless=_rx(r"\braynaud\w*|\bchilblain\w*|\bfrostbite\b|\b(cast|plaster|splint)\b|"
+                  r"\bice ?(pack|bath|cube)s?\b|\bcold water\b|\bsnow\w*|"
+                  r"\b(in|from) the cold\b|\bwhen (it'?s|its|it is) cold\b")),
+    Rule("epiglottitis", "drooling, stridor or not able to swallow saliva", _rx(
+        r"\bepiglott\w*",
+        r"\bstridor\b",
+        r"\bdrool\w*\b.{0,60}\b(can'?t (swallow|breathe)|breath\w*|muffled|sitting forward|leaning "
+        r"forward|won'?t (swallow|lie)|noisy)",
+        r"\b(can'?t|cannot|won'?t|unable to|struggling to) swallow (his|her|their|my)? ?(own )?"
+        r"(spit|saliva|dribble)",
+        r"\bmuffled (voice|speech)\b|\bhot potato voice\b",
+        r"\b(high[- ]pitched|squeaky|whistling|crowing|harsh|rasping)\b.{0,15}\b(noise|sound|"
+        r"breath\w*)\b.{0,30}\b(breath\w* in|in|inhal\w*|every breath)",
+        r"\bnoisy breathing\b.{0,30}\b(rest|resting|sitting|asleep|calm|still)\b",
+        r"\b(tongue|floor of (the|his|her|my) mouth|under (his|her|my) tongue|neck)\b.{0,20}"
+        r"\b(swollen|swelling)\b.{0,40}\b(tooth|teeth|dental|abscess|can'?t (swallow|open))",
+    )),
+    Rule("carbon_monoxide", "carbon monoxide, or a fuel appliance, with symptoms", _rx(
+        r"\bcarbon monoxide\b",
+        r"\b(co|carbon monoxide) (alarm|detector|monitor|tester)\b.{0,30}\b(going off|gone off|"
+        r"went off|sounding|beeping|alarming|keeps going|high|red)\b",
+        r"\b(boiler|gas fire|heater|stove|generator|flue|chimney|fireplace|log burner|wood ?burner|"
+        r"barbecue|bbq|paraffin heater|camping stove|engine|car running|exhaust|fumes|gas (leak|"
+        r"smell)|smell\w* (of )?gas)\b",
+    ), _rx(
+        r"\b(headache\w*|dizz\w*|feel\w* sick|being sick|nause\w*|drows\w*|sleepy|confus\w*|"
+        r"faint\w*|collaps\w*|vomit\w*|breathless\w*|chest pain|unwell|ill|poorly|passed out|"
+        r"groggy|woozy|tired)\b",
+    ), also=(_rx(
+        r"\b(everyone|every one|all of us|whole family|we all|we'?re all|both of us|the kids|"
+        r"the children|the dog|the cat|pets?|us both|the family|my family|alarm|detector|"
+        r"better (outside|when (i|we) (go|leave))|carbon monoxide|tent|garage|caravan|boat|"
+        r"collaps\w*|(he|she|they|we|i) (all )?(both )?(have|has|had|feel|felt)|"
+        r"and (i|we|my))\b"),),
+        unless=_rx(r"\b(mixed|mixing)\b.{0,30}\b(bleach|cleaner|chemicals?)\b",
+                   r"\b(tested|checked|serviced|inspected)\b.{0,50}\b(fine|ok|okay|safe|no (leak|"
+                   r"problem|fault))\b", r"\b(engineer|gas safe)\b.{0,60}\b(tested|checked|"
+                   r"serviced)\b"), sure=True),
+    Rule("hypertensive_emergency", "very high blood pressure with warning symptoms", _rx(
+        r"\b(blood pressure|bp)\b.{0,25}\b(through the roof|sky[- ]high|very high|really high|"
+        r"dangerously high|so high|extremely high)\b",
+        r"\bhypertensive (crisis|emergency|urgency)\b|\bmalignant hypertension\b",
+    ), _rx(
+        r"\b(chest pain|chest tight\w*|breathless\w*|short of breath|can'?t breathe|(severe|bad|"
+        r"pounding|splitting|worst) headache|vision|blurr\w*|seeing (spots|stars)|confus\w*|"
+        r"weak\w*|numb\w*|slurr\w*|nosebleed|back pain)\b",
+    )),
 )
 
 
-@dataclass(frozen=True)
-class _Sentence:
-    """One sentence of the message with what every rule asks of it, worked out once (a long
-    message is checked against a hundred patterns: splitting it again each time was most of
-    the rules' cost)."""
-
-    text: str
-    clauses: tuple[str, ...]
-    story: bool
-    question: bool
-
-
-def _asserted(rule: Rule, pattern: re.Pattern, sentence: _Sentence) -> str | None:
+def _asserted(rule: Rule, pattern: re.Pattern, sentence: context.SentenceCues) -> str | None:
     """The matched words when ``pattern`` is asserted now in ``sentence``, else None."""
     if sentence.story or (sentence.question and not rule.immediate):
         return None
@@ -435,39 +901,67 @@ def _asserted(rule: Rule, pattern: re.Pattern, sentence: _Sentence) -> str | Non
         for match in pattern.finditer(clause):
             if context.negated(clause, match.start()) or context.resolved(clause, match.end()):
                 continue
+            if match.group(0)[:1].isdigit() and context.THRESHOLD_BEFORE.search(
+                    clause[max(0, match.start() - 40): match.start()]):
+                continue  # "call if it goes over 38" names a threshold, not a reading
             if context.in_history(clause, match.start(), nouns=not rule.immediate):
                 continue
             return match.group(0)
     return None
 
 
-def _first_asserted(rule: Rule, patterns: tuple[re.Pattern, ...],
-                    sentences: list[_Sentence], text: str) -> str | None:
+def _present(pattern: re.Pattern, sentence: context.SentenceCues) -> str | None:
+    """The matched words when a background ``pattern`` is stated (history and questions
+    count; a negation or a story does not)."""
+    if sentence.story or not pattern.search(sentence.text):
+        return None
+    for clause in sentence.clauses:
+        for match in pattern.finditer(clause):
+            if not context.negated(clause, match.start()):
+                return match.group(0)
+    return None
+
+
+def _first(patterns: tuple[re.Pattern, ...], sentences: list[context.SentenceCues], text: str,
+           found) -> str | None:
     for pattern in patterns:
         if not pattern.search(text):  # most patterns match nowhere: one search says so
             continue
         for sentence in sentences:
-            evidence = _asserted(rule, pattern, sentence)
+            evidence = found(pattern, sentence)
             if evidence is not None:
                 return evidence
     return None
 
 
-def rule_hits(text: str) -> list[RuleHit]:
-    """Every rule asserted in ``text`` (several per condition possible), in rule order."""
-    sentences = [_Sentence(s, tuple(context.clauses(s)), context.is_story(s),
-                           context.is_general_question(s)) for s in context.sentences(text)]
-    hits = []
-    for rule in RULES:
-        def asserted(patterns: tuple[re.Pattern, ...], rule: Rule = rule) -> str | None:
-            return _first_asserted(rule, patterns, sentences, text)
+def _rule_hit(rule: Rule, sentences: list[context.SentenceCues], text: str) -> RuleHit | None:
+    def asserted(patterns: tuple[re.Pattern, ...]) -> str | None:
+        return _first(patterns, sentences, text,
+                      lambda pattern, sentence: _asserted(rule, pattern, sentence))
 
-        evidence = asserted(rule.patterns)
-        if evidence is None:
-            continue
-        if rule.with_patterns and asserted(rule.with_patterns) is None:
-            continue
-        if rule.unless and asserted(rule.unless) is not None:
-            continue
-        hits.append(RuleHit(rule.condition, rule.name, evidence))
-    return hits
+    evidence = asserted(rule.patterns)
+    if evidence is None:
+        return None
+    for group in (rule.with_patterns, *rule.also):
+        if group and asserted(group) is None:
+            return None
+    if rule.background and _first(rule.background, sentences, text, _present) is None:
+        return None
+    if rule.unless and asserted(rule.unless) is not None:
+        return None
+    return RuleHit(rule.condition, rule.name, evidence, rule.decisive)
+
+
+def vital_hits(signs: vitals.VitalSigns) -> list[RuleHit]:
+    """The numbers' findings that flag a message, as hits (decisive: a number past a
+    published threshold needs no second opinion)."""
+    return [RuleHit(f.condition, f.rule, f.evidence, True) for f in vitals.assess(signs)
+            if f.flags]
+
+
+def rule_hits(text: str, signs: vitals.VitalSigns | None = None) -> list[RuleHit]:
+    """Every rule asserted in ``text`` (several per condition possible), in rule order, then
+    what the numbers it states show (``signs``: already read, or read here)."""
+    sentences = context.sentence_cues(text)
+    hits = [hit for rule in RULES if (hit := _rule_hit(rule, sentences, text)) is not None]
+    return hits + vital_hits(signs if signs is not None else vitals.read(text))

@@ -6,6 +6,10 @@ Order of events for a sent message, and why:
 2. the message is committed to the database (a crash from here on loses nothing);
 3. an empty reply row marked ``incomplete`` is committed, then filled while streaming
    (saved about once a second), and finally marked complete, stopped or error.
+When the check fired, the reply is written with the emergency in its prompt and shown a
+judged sentence at a time (``hera_tui.answers.generate_guarded``): a reply that reads as
+reassurance or permission to wait is stopped there and replaced by the reason and the
+guidance; the model's words are kept in the row's details, not shown.
 Generation runs in a thread worker; text reaches the UI as messages (thread-safe), so a
 slow or stuck backend never freezes the screen. Esc sets the StopSignal, which the backend
 checks while it reads the prompt and between tokens. If the terminal goes away mid-reply,
@@ -31,6 +35,7 @@ from textual.widgets import Footer, Static
 
 from hera_train.formats import HERA_SYSTEM_PROMPT
 from hera_train.sources.answering import ReplyPlan, finish_reply, footer_text, plan_reply
+from hera_tui.answers import emergency_prompt, generate_guarded, withheld_reply
 from hera_tui.backends.base import BackendError, GenerationParams, ReplyStats, StopSignal
 from hera_tui.conversation import prompt_messages
 from hera_tui.models import (
@@ -41,6 +46,7 @@ from hera_tui.models import (
     spec_label,
 )
 from hera_tui.safety import preload, triage
+from hera_tui.safety.reply_guard import ReplyCheck
 from hera_tui.store.db import Conversation
 from hera_tui.widgets.messages import MessageView, stats_line
 from hera_tui.widgets.notices import (
@@ -54,6 +60,7 @@ from hera_tui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
     from hera_tui.app.chat_app import HeraApp
+    from hera_tui.safety.detector import Alert
 
 #: seconds between saves of a reply while it streams
 SAVE_EVERY_S = 1.0
@@ -69,6 +76,11 @@ class _Generation:
     pieces: list[str] = field(default_factory=list)
     #: the sources the reply is being written with (set once retrieval is done)
     plan: ReplyPlan | None = None
+    #: what the emergency check found in the message being answered, if it fired
+    alert: Alert | None = None
+    #: why the guard withheld the reply, and the model's words, if it did
+    withheld: ReplyCheck | None = None
+    model_text: str = ""
     _finished: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -136,6 +148,8 @@ class ChatScreen(Screen):
         self.conversation: Conversation | None = None
         self.set_defaults(HERA_SYSTEM_PROMPT, GenerationParams())
         self._generation: _Generation | None = None
+        #: the emergency check's finding for each user message shown (None: it did not fire)
+        self._alerts: dict[int, Alert | None] = {}
 
     def compose(self) -> ComposeResult:
         yield ModelBanner()
@@ -217,6 +231,7 @@ class ChatScreen(Screen):
         self.conversation = self.app.store.conversation(conversation_id)
         self.log_view.remove_children()
         self.query_one(EmergencyPanel).clear()
+        self._alerts.clear()
         for m in self.app.store.messages(conversation_id):
             if m.role == "user":
                 self._mount_user(m.content, m.id)
@@ -265,6 +280,7 @@ class ChatScreen(Screen):
 
     def _mount_user(self, text: str, message_id: int) -> None:
         self.log_view.mount(MessageView("user", text, message_id))
+        self._alerts[message_id] = None
         try:
             alert = triage(text)
         except Exception as exc:  # a broken check must not end the app, nor pass silently
@@ -272,6 +288,7 @@ class ChatScreen(Screen):
                             "this may be an emergency, call your local emergency number now "
                             "(911, 112, 999).")
             return
+        self._alerts[message_id] = alert
         if alert is not None:
             self.log_view.mount(EmergencyNotice(alert, message_id))
             self.query_one(EmergencyPanel).pin(alert)
@@ -302,13 +319,16 @@ class ChatScreen(Screen):
             self.show_error(NO_MODEL_MESSAGE)
             return
         system, params = self.current_settings()
-        messages = prompt_messages(system, self.app.store.messages(conversation.id))
+        stored = self.app.store.messages(conversation.id)
+        asked = [m for m in stored if m.role == "user"]
+        messages = prompt_messages(system, stored)
         reply = self.app.store.add_message(conversation.id, "assistant", "", state="incomplete",
                                            model=choice.spec)
         view = MessageView("assistant", "", reply.id, author=spec_label(choice.spec))
         self.log_view.mount(view)
         self.log_view.scroll_end(animate=False)
-        generation = _Generation(StopSignal(), view, reply.id, conversation.id)
+        generation = _Generation(StopSignal(), view, reply.id, conversation.id,
+                                 alert=self._alerts.get(asked[-1].id) if asked else None)
         self._generation = generation
         self.set_status("generating… (Esc to stop)")
         self.run_worker(
@@ -337,18 +357,21 @@ class ChatScreen(Screen):
             retriever, missing = self.app.library.get()
             if params.sources and retriever is not None:
                 self.post_message(ReplyStatus("looking up NIH sources… (Esc to stop)"))
-            plan = plan_reply(messages, retriever, params.sources, missing)
+            plan = plan_reply(messages, retriever, params.sources, missing,
+                              emergency_prompt(generation.alert))
             generation.plan = plan
             self.post_message(ReplyStatus("generating… (Esc to stop)"))
-            stats = backend.generate(plan.messages, params, generation.stop, emit)
+            out = generate_guarded(backend, plan, params, generation.stop, emit,
+                                   generation.alert)
         except BackendError as exc:
             self._finish(generation, "error", None, str(exc))
             return
         except Exception as exc:  # an unexpected failure must not lose the reply either
             self._finish(generation, "error", None, f"{type(exc).__name__}: {exc}")
             return
-        state = "stopped" if stats.finish == "stopped" else "complete"
-        self._finish(generation, state, stats, None)
+        generation.withheld, generation.model_text = out.withheld, out.text
+        stopped = out.stats.finish == "stopped" and out.withheld is None
+        self._finish(generation, "stopped" if stopped else "complete", out.stats, None)
 
     def _finish(
         self, generation: _Generation, state: str, stats: ReplyStats | None, error: str | None
@@ -361,7 +384,14 @@ class ChatScreen(Screen):
             store.delete_message(generation.reply_id)  # nothing to keep; the question stays
         else:
             details = stats.to_dict() if stats else {"error": error}
-            if generation.plan is not None:
+            if generation.plan is not None and generation.withheld and generation.alert:
+                finished = withheld_reply(generation.plan, generation.withheld, generation.alert)
+                text = final = finished.text
+                details["withheld"] = {"reason": generation.withheld.reason,
+                                       "reply": generation.model_text}
+                store.set_sources(generation.reply_id, finished.to_json())
+                shown = finished.footer
+            elif generation.plan is not None:
                 finished = finish_reply(generation.plan, text)
                 if finished.text != text:  # a marker for a source that supports nothing
                     text = final = finished.text
@@ -431,6 +461,7 @@ class ChatScreen(Screen):
         self._draft_settings = self._defaults
         self.log_view.remove_children()
         self.query_one(EmergencyPanel).clear()
+        self._alerts.clear()
         self.refresh_bindings()
         self.set_status("new chat")
         self.query_one(PromptInput).focus()
