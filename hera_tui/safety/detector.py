@@ -49,7 +49,7 @@ DISCLAIMER = (
     "HERA is not a doctor: general information only, not a diagnosis or treatment. "
     "In an emergency call your local emergency number (911, 112, 999)."
 )
-#: the shipped weights (``python -m hera_tui.safety.train`` writes them)
+#: the weights ``make setup`` builds (``python -m hera_tui.safety.train --if-stale``)
 WEIGHTS = "detector.npz"
 #: a runner-up condition with at least this share of the emergency probability is
 #: "also possible": the banner then shows the general block
@@ -225,6 +225,9 @@ def _load_default() -> tuple[Detector, str]:
         encoder = load_encoder()
     except EncoderMissingError as exc:
         return Detector(), f"rules only: {exc}"
+    if not weights_path().exists():
+        return Detector(), ("rules only: the learned layer is not built; fix: make setup "
+                            "(or python -m hera_tui.safety.train)")
     trained = TrainedDetector.load(weights_path())
     return Detector(encoder, trained), (
         f"rules + learned layer (all-MiniLM-L6-v2 on {encoder.runtime} and word n-grams, "
