@@ -6,9 +6,9 @@ through the emergency check; a flagged one is answered exactly as ``hera ask`` a
 (greedy, the NIH sources, the emergency context in the prompt, the reply guard), and the
 reply is sorted into: **withheld** (the model wrote reassurance or permission to wait: the
 guard stopped it and showed the guidance instead), **opens with the guidance** (its first
-sentence tells the person to call or go now), or neither. The share of *shown* replies that
-contradict the guidance is then checked again on the finished text: it is 0 by the guard's
-own reading; the printed replies are there so a person can read what the guard passed.
+sentence tells the person to call or go now), or neither. What is shown never contradicts
+the guidance by the guard's own reading, so that is not counted again: the printed replies
+are there so a person can read what the guard passed.
 
     python bench/reply_contradictions.py MODEL.gguf [--limit 60] [--max-tokens 160]
         [--show 10] [--json OUT.json]
@@ -52,7 +52,7 @@ def main() -> int:
     from hera_tui.backends.base import GenerationParams
     from hera_tui.backends.llama_cpp_backend import LlamaCppBackend
     from hera_tui.safety import triage
-    from hera_tui.safety.reply_guard import check_reply, opens_with_guidance
+    from hera_tui.safety.reply_guard import opens_with_guidance
 
     rows = emergencies(args.limit)
     retriever, missing = open_library_retriever()
@@ -76,8 +76,6 @@ def main() -> int:
                 "withheld": answer.withheld.reason if answer.withheld else "",
                 "model_reply": model_text, "shown": shown,
                 "opens_with_guidance": opens_with_guidance(model_text),
-                "shown_contradicts": (not answer.withheld
-                                      and check_reply(shown, alert).contradicts),
             })
     finally:
         backend.close()
@@ -94,8 +92,6 @@ def main() -> int:
                                                                     for r in flagged)))
     print(share("reply opens with the guidance (call / go now)",
                 sum(r["opens_with_guidance"] for r in flagged)))
-    print(share("shown replies that contradict the guidance",
-                sum(r["shown_contradicts"] for r in flagged)))
     for r in flagged[: args.show]:
         state = f"WITHHELD ({r['withheld']})" if r["withheld"] else "shown"
         print(f"\n--- {r['condition']}: {r['text'][:100]}\n{state}\n{r['model_reply'][:400]}")

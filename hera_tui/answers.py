@@ -72,7 +72,7 @@ class ClosingLine:
             return
         seen = len(self._text)
         self._text += piece
-        end = self._text.find(CLINICIAN_LINE)
+        end = self._text.find(CLINICIAN_LINE, max(0, seen - len(CLINICIAN_LINE)))
         if end < 0:
             self._emit(piece)
             return

@@ -14,7 +14,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from support.chat_env import chat_env, settle, starter_gguf  # noqa: F401 - fixtures
+from support.chat_env import chat_env, send, settle, starter_gguf  # noqa: F401 - fixtures
 
 from hera_tui.app.chat_app import HeraApp
 from hera_tui.app.screens.conversations import ConversationsScreen
@@ -43,14 +43,6 @@ def starter(path: Path) -> ModelChoice:
     return ModelChoice("gguf", str(path), "starter", is_starter=True)
 
 
-
-
-async def send(pilot, text: str) -> None:
-    prompt = pilot.app.chat.query_one(PromptInput)
-    prompt.focus()
-    prompt.load_text(text)
-    await pilot.press("enter")
-    await settle(pilot)
 
 
 def views(app: HeraApp) -> list[MessageView]:

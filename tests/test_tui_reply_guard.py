@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from support.chat_env import chat_env, settle, starter_gguf  # noqa: F401
+from support.chat_env import chat_env, send, settle, starter_gguf  # noqa: F401
 
 from hera_train.formats import CLINICIAN_LINE, Message
 from hera_tui.answers import Answerer
@@ -26,7 +26,6 @@ from hera_tui.settings import data_dir
 from hera_tui.store import ChatStore
 from hera_tui.widgets.messages import MessageView
 from hera_tui.widgets.notices import EmergencyPanel
-from hera_tui.widgets.prompt_input import PromptInput
 
 BABY = ("my 6 week old has a temp of 38.4 and is feeding less, ok to give calpol and check in "
         "the morning?")
@@ -71,11 +70,7 @@ def _chat(starter_gguf: Path, reply: str, text: str, check) -> None:
         async with app.run_test(size=(110, 44)) as pilot:
             await settle(pilot)
             app.backend = backend
-            prompt = app.chat.query_one(PromptInput)
-            prompt.focus()
-            prompt.load_text(text)
-            await pilot.press("enter")
-            await settle(pilot)
+            await send(pilot, text)
             for _ in range(100):
                 if not app.chat.generating:
                     break

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support.chat_env import chat_env, gemma3_gguf, settle, starter_gguf  # noqa: F401
+from support.chat_env import chat_env, gemma3_gguf, send, settle, starter_gguf  # noqa: F401
 
 from hera_train.formats import GEMMA, Message
 from hera_train.ollama_client import neutralise
@@ -30,7 +30,6 @@ from hera_tui.models import ModelChoice
 from hera_tui.settings import data_dir
 from hera_tui.store import ChatStore, export_markdown
 from hera_tui.widgets.messages import MessageView
-from hera_tui.widgets.prompt_input import PromptInput
 
 MINI = Path(__file__).parent / "support" / "medquad_mini"
 SIZE = (110, 44)
@@ -71,14 +70,6 @@ def make_app(starter_gguf: Path, reply: str) -> tuple[HeraApp, ScriptedBackend]:
                   ChatStore(data_dir() / "chats.db"))
     app.chat.set_defaults("", GenerationParams(temperature=0.0, max_tokens=8))
     return app, ScriptedBackend(reply)
-
-
-async def send(pilot, text: str) -> None:
-    prompt = pilot.app.chat.query_one(PromptInput)
-    prompt.focus()
-    prompt.load_text(text)
-    await pilot.press("enter")
-    await settle(pilot)
 
 
 def run(app: HeraApp, backend: ScriptedBackend, scenario) -> None:

@@ -49,3 +49,14 @@ async def settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     for _ in range(3):
         await pilot.pause()
+
+
+async def send(pilot, text: str) -> None:
+    """Type ``text`` into the chat's prompt, press Enter, and wait for the reply."""
+    from hera_tui.widgets.prompt_input import PromptInput
+
+    prompt = pilot.app.chat.query_one(PromptInput)
+    prompt.focus()
+    prompt.load_text(text)
+    await pilot.press("enter")
+    await settle(pilot)
