@@ -69,7 +69,8 @@ class Terminal:
         screen): what ran before it, e.g. make's setup steps, may print the same word."""
         deadline = time.monotonic() + timeout
         while not self._shown(text):
-            assert time.monotonic() < deadline, f"{text!r} never appeared"
+            assert time.monotonic() < deadline, (
+                f"{text!r} never appeared: {bytes(self.output[-2000:])!r}")
             assert self.poll() is None, f"exited early: {bytes(self.output[-2000:])!r}"
             time.sleep(0.2)
 
@@ -131,14 +132,19 @@ def test_closing_the_terminal_ends_the_app(chat_env: Path, starter_gguf: Path) -
     assert term.wait_gone() == EXIT_STATUS["hangup"]
 
 
-def test_closing_the_terminal_of_make_run_ends_the_app(chat_env: Path) -> None:
+def test_closing_the_terminal_of_make_run_ends_the_app(chat_env: Path, tmp_path: Path) -> None:
     """Started by `make run` (make is the session leader, catches SIGHUP and waits for the
-    app, which gets no signal): the app sees its terminal is gone and ends, then make."""
+    app, which gets no signal): the app sees its terminal is gone and ends, then make.
+
+    The data folder is empty: `make run`'s setup would otherwise index the NIH library
+    into this test's new HERA_HOME (minutes on 2 cores) before the app starts."""
     venv = Path(sys.prefix)
     if not (venv / "bin" / "hera").exists():
         pytest.skip(f"no `hera` script in {venv} for `make run` to start")
     make = ["make", "-s", "-C", str(REPO), f"VENV={venv}", "-o", f"{venv}/.installed", "run"]
-    term = Terminal(make, _env(chat_env))
+    no_data = tmp_path / "no-data"
+    no_data.mkdir()
+    term = Terminal(make, {**_env(chat_env), "HERA_DATA_DIR": str(no_data)})
     term.wait_for(b"ready")
     assert len(_processes_using(chat_env)) >= 2  # make and the app
     term.close()
