@@ -191,7 +191,8 @@ def reset_if_prompt_cached(llm: Any, prompt: Sequence[int]) -> None:
         llm.reset()
 
 
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many leading tokens ``a`` and ``b`` share."""
     n = min(len(a), len(b))
     i = 0
     while i < n and a[i] == b[i]:
@@ -232,7 +233,7 @@ def prefill(
         )
     keep = 0
     if reuse_prefix:
-        keep = min(_common_prefix(llm.input_ids[: llm.n_tokens], tokens), len(tokens) - 1)
+        keep = min(common_prefix(llm.input_ids[: llm.n_tokens], tokens), len(tokens) - 1)
     if not llm._ctx.kv_cache_seq_rm(-1, keep, -1):
         keep = 0
         llm._ctx.kv_cache_seq_rm(-1, 0, -1)

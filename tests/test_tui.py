@@ -16,6 +16,7 @@ from pathlib import Path
 
 from support.chat_env import chat_env, send, settle, starter_gguf  # noqa: F401 - fixtures
 
+from hera_train.formats import Message
 from hera_tui.app.chat_app import HeraApp
 from hera_tui.app.screens.conversations import ConversationsScreen
 from hera_tui.app.screens.help import HelpScreen
@@ -80,6 +81,23 @@ def test_send_streams_a_reply_and_stores_both(chat_env: Path, starter_gguf: Path
         assert 1 <= stored[1].stats["tokens"] <= FAST.max_tokens
         status = str(app.chat.query_one("#status").render())
         assert "tokens" in status and "first token" in status
+
+    run(scenario, app)
+
+
+def test_the_system_text_is_evaluated_before_the_first_message(
+    chat_env: Path, starter_gguf: Path
+) -> None:
+    """Once the model is ready the app evaluates the new chat's system text, so the first
+    message's prompt pass starts after it."""
+    app = make_app(starter(starter_gguf))
+
+    async def scenario(pilot) -> None:
+        llm = app.backend._llm
+        system = app.backend.prompt_tokens([Message("system", "Answer briefly."),
+                                            Message("user", "What is a fever?")])
+        assert 5 < llm.n_tokens < len(system)
+        assert list(llm.input_ids[: llm.n_tokens]) == system[: llm.n_tokens]
 
     run(scenario, app)
 

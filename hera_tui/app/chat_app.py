@@ -10,6 +10,7 @@ away ends the app cleanly, saving the reply that was streaming (``terminal_guard
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import threading
 from collections.abc import Iterable
@@ -22,6 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from hera_train.atomic_files import atomic_write_text
+from hera_train.errors import HeraError
 from hera_tui.answers import LibraryLoader
 from hera_tui.backends.base import Backend, BackendError
 from hera_tui.models import NO_MODEL_MESSAGE, ModelChoice, ensure_model_file
@@ -188,6 +190,15 @@ class HeraApp(App):
         self._backend_settled.set()
         if choice is not None:
             self.call_from_thread(self._backend_loaded, choice, status, error, warning)
+        if status == "ready":
+            self._warm(backend)
+
+    def _warm(self, backend: Backend) -> None:
+        """After "ready": evaluate the system text ahead of the first message (a message sent
+        meanwhile waits for it and reuses it). Only a head start: a model that cannot
+        evaluate it says so when the message is answered."""
+        with contextlib.suppress(HeraError, RuntimeError):
+            backend.warm(self.chat.current_settings()[0])
 
     def _backend_loaded(
         self, choice: ModelChoice, status: str, error: str | None, warning: str | None

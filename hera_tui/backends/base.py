@@ -146,5 +146,11 @@ class Backend(ABC):
     ) -> ReplyStats:
         """Stream the assistant's reply to ``messages`` through ``emit``; return its stats."""
 
+    def warm(self, system: str) -> int:
+        """Get ready for a new conversation with this system text; return how many prompt
+        tokens that evaluated ahead of time. Most backends have nothing to do (Ollama keeps
+        its own prompt cache on the server)."""
+        return 0
+
     def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
         """Release the model or connection."""

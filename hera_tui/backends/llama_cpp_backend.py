@@ -81,6 +81,21 @@ class LlamaCppBackend(Backend):
         segments = self.prompt_format.segments(messages, add_generation_prompt=True)
         return encode_segments(segments, *llamacpp.encoder(self._llm))[0]
 
+    def warm(self, system: str) -> int:
+        """Evaluate the start that every new conversation with ``system`` shares (the turn
+        markers and the system text, about a hundred tokens of HERA's), so that the first
+        reply evaluates only the person's words and their sources: prompt evaluation is
+        most of the time to the first token on a CPU, and ``prefill`` keeps a cached
+        prefix. The shared start is found by rendering two different first messages. Does
+        nothing once anything was evaluated (a reply already sent keeps its cache)."""
+        with self._lock:
+            if self._llm is None or self._llm.n_tokens:
+                return 0
+            first, second = (self.prompt_tokens([Message("system", system), Message("user", text)])
+                             for text in ("a", "b"))
+            shared = llamacpp.common_prefix(first, second)
+            return llamacpp.prefill(self._llm, first[:shared]) if shared > 1 else 0
+
     def stop_ids(self) -> set[int]:
         ids = {llamacpp.control_id(self._llm, t) for t in self.prompt_format.stop_tokens}
         ids.add(self._llm.token_eos())
