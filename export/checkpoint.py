@@ -51,30 +51,39 @@ class Checkpoint:
 
     def row_chunks(self, name: str, max_elements: int = 1 << 22) -> Iterator[np.ndarray]:
         """A tensor as float32 blocks of whole rows, at most ``max_elements`` each."""
-        meta = self.tensors[name]
-        stored, size = _DTYPES[meta.dtype]
-        rows = meta.shape[0] if meta.shape else 1
-        row = math.prod(meta.shape[1:])
-        step = max(1, max_elements // max(row, 1))
-        try:
-            with meta.file.open("rb") as f:
-                for start in range(0, rows, step):
-                    n = min(step, rows - start)
-                    f.seek(meta.offset + start * row * size)
-                    raw = f.read(n * row * size)
-                    if len(raw) != n * row * size:
-                        raise ExportError(f"{meta.file}: truncated inside tensor {name}")
-                    data = np.frombuffer(raw, dtype=stored)
-                    if meta.dtype == "BF16":
-                        data = (data.astype(np.uint32) << 16).view(np.float32)
-                    shape = (n, *meta.shape[1:]) if meta.shape else ()
-                    yield data.astype(np.float32, copy=False).reshape(shape)
-        except OSError as exc:
-            raise ExportError(f"{meta.file}: cannot read tensor {name} ({exc.strerror})") from None
+        return row_chunks(self.tensors[name], max_elements)
 
 
-def _read_header(file: Path) -> dict[str, TensorMeta]:
-    """Validate a safetensors header and return its tensors."""
+def row_chunks(meta: TensorMeta, max_elements: int = 1 << 22) -> Iterator[np.ndarray]:
+    """A stored tensor as float32 blocks of whole rows, at most ``max_elements`` each."""
+    stored, size = _DTYPES[meta.dtype]
+    rows = meta.shape[0] if meta.shape else 1
+    row = math.prod(meta.shape[1:])
+    step = max(1, max_elements // max(row, 1))
+    try:
+        with meta.file.open("rb") as f:
+            for start in range(0, rows, step):
+                n = min(step, rows - start)
+                f.seek(meta.offset + start * row * size)
+                raw = f.read(n * row * size)
+                if len(raw) != n * row * size:
+                    raise ExportError(f"{meta.file}: truncated inside tensor {meta.name}")
+                data = np.frombuffer(raw, dtype=stored)
+                if meta.dtype == "BF16":
+                    data = (data.astype(np.uint32) << 16).view(np.float32)
+                shape = (n, *meta.shape[1:]) if meta.shape else ()
+                yield data.astype(np.float32, copy=False).reshape(shape)
+    except OSError as exc:
+        raise ExportError(f"{meta.file}: cannot read tensor {meta.name} ({exc.strerror})") from None
+
+
+def read_tensor(meta: TensorMeta) -> np.ndarray:
+    """A small tensor (a LoRA factor) whole, as float32."""
+    return np.concatenate(list(row_chunks(meta)), axis=0) if meta.shape else next(row_chunks(meta))
+
+
+def read_header(file: Path) -> dict[str, TensorMeta]:
+    """Validate one safetensors file's header and return its tensors."""
 
     def corrupt(why: str) -> ExportError:
         return ExportError(
@@ -146,7 +155,7 @@ def open_checkpoint(path: Path) -> Checkpoint:
     for file in _weight_files(path):
         if not file.exists():
             raise ExportError(f"{file}: listed in the index but missing")
-        tensors.update(_read_header(file))
+        tensors.update(read_header(file))
     if not tensors:
         raise ExportError(f"{path}: the checkpoint has no tensors")
     return Checkpoint(path, config, tensors)

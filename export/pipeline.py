@@ -171,7 +171,7 @@ def run_export(opts: ExportOptions, log: Callable[[str], None] = print) -> Expor
     staging = prepare_staging(out_dir)
     try:
         if src.adapter is not None:
-            log(f"merging {src.adapter} onto {model_dir} (float32)")
+            log(f"merging {src.adapter} onto {model_dir} (float32, streamed)")
             model_dir = merge_adapter(model_dir, src.adapter, staging / "merged")
         quants, reason = opts.quants, ""
         if not quants:
