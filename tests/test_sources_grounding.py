@@ -116,11 +116,14 @@ def test_doctor_voice(text: str, doctor: bool) -> None:
 
 
 def test_hera_s_replies_quote_their_source_and_end_with_the_clinician_line() -> None:
+    long = ("Many people have no symptoms at all and need nothing done about them, which is "
+            "common in older adults with small stones that were found by chance on a scan "
+            "done for some other reason, such as a check of the kidneys or of the liver or "
+            "of the heart, years before.")
     source = Source(2, passage("x"), "Gallstones are hard pieces of material. They form in "
-                    "the gallbladder. Many people have no symptoms at all and need nothing "
-                    "done about them, which is common in older adults with small stones that "
-                    "were found by chance on a scan done for some other reason.")
+                    f"the gallbladder. {long} Pain comes after meals.")
     reply = reply_from(source)
+    # whole sentences while they fit REPLY_WORDS: the long third one does not
     assert reply == ("Gallstones are hard pieces of material. They form in the gallbladder. "
                      f"[2]\n\n{CLINICIAN_LINE}")
     assert not doctor_voice(reply)

@@ -32,7 +32,7 @@ from .text import content_stems, sentences
 #: at most this many sources in a prompt
 MAX_SOURCES = 3
 #: words of a passage's excerpt in the prompt
-EXCERPT_WORDS = 55
+EXCERPT_WORDS = 70
 #: similarity a hit whose page the message names must reach
 NAMED_SIMILARITY = 0.35
 #: similarity a hit whose page is not named must reach (and share a word with its focus)

@@ -11,8 +11,9 @@ in HERA's voice:
   sentences from the excerpt the model was shown, cited by number, then HERA's fixed line
   on seeing a clinician;
 - the right passage is missing (a share :data:`MISSING_SHARE` of examples: it is taken out
-  of the sources): the reply says the sources do not answer the question, and cites
-  nothing. The model learns to look, not to copy source [1];
+  of the sources, with every other page about its focus): the reply says the sources do
+  not answer the question, and cites nothing. The model learns to look, not to copy
+  source [1];
 - no context block at all (a share :data:`PLAIN_SHARE`: the question as ``ollama run hera``
   sends it, without HERA's client): the same reply, so that without sources the model
   says it has none, and ends its turn, rather than answer from what it half knows.
@@ -53,7 +54,7 @@ PLAIN_SHARE = 0.10
 #: share of questions reworded the way people write
 REWORDED_SHARE = 0.5
 #: words of the source quoted in a reply (whole sentences, at least one)
-REPLY_WORDS = 40
+REPLY_WORDS = 60
 #: question types people ask about (the rest, such as "brand names of combination
 #: products" or "storage and disposal", are drug-label sections the library lacks)
 QTYPES = ("information", "symptoms", "treatment", "causes", "exams and tests", "outlook",
@@ -142,6 +143,18 @@ def unanswerable_reply() -> str:
     return f"{NO_SOURCES_LINE}\n\n{CLINICIAN_LINE}"
 
 
+def could_answer(candidate: Passage, gold: Passage, gold_shown: bool) -> bool:
+    """``candidate`` may answer the question as well as the right page: the same text, or
+    a page about the same focus (MedQuAD has several sites' pages on one condition); where
+    the right page is shown, only one of the same question type too. Such a page is never a
+    distractor: in an example that says the sources do not answer, it would teach the model
+    to say so of a source that does."""
+    if candidate.id == gold.id or candidate.text == gold.text:
+        return True
+    same_focus = focus_key(candidate.focus) == focus_key(gold.focus)
+    return same_focus and (not gold_shown or candidate.qtype == gold.qtype)
+
+
 def held_out_foci(questions: Iterable[ConsumerQuestion]) -> set[tuple[str, ...]]:
     """The focus keys of every LiveQA question (the evaluation's conditions)."""
     return {k for q in questions for f in q.foci if (k := focus_key(f))}
@@ -176,10 +189,10 @@ def grounded_examples(
         question = reword(gold.question, gold, rng) if rng.random() < REWORDED_SHARE else (
             gold.question)
         hits = retriever.search(question, top=8)
-        same = {gold.id, *(h.passage.id for h in hits if h.passage.text == gold.text)}
-        others = [s.passage for s in select_sources(question, hits) if s.passage.id not in same]
         draw = rng.random()
         answerable = draw >= MISSING_SHARE + PLAIN_SHARE
+        others = [s.passage for s in select_sources(question, hits)
+                  if not could_answer(s.passage, gold, answerable)]
         # one to three sources, as the chat sends: the right one and up to two distractors
         chosen = ([*others[: rng.randint(0, 2)], gold] if answerable
                   else others[: rng.randint(0, 3)])
