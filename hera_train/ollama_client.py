@@ -14,13 +14,15 @@ blob upload, show, list, streaming. HERA adds only what that client does not do:
   short (:meth:`OllamaClient.errors`, :meth:`OllamaClient.stream`);
 - **stopping before the first token**: the official client cancels a stream by closing it,
   but Ollama sends the response headers only when the first token is ready, so while it
-  evaluates a long prompt the worker thread is blocked in a socket read that neither a
-  close of the stream nor of the httpx client (from the UI thread) wakes on Linux. So each
-  new connection's socket is handed, the moment it is connected, to the stop signal of the
-  stream that opened it (httpcore's documented ``trace`` request extension), and a stop
-  shuts it down: the read returns at once and the server sees its client go away, which is
-  how Ollama cancels a request. Connections are not kept alive, so every request opens its
-  own and none is reused by another stream;
+  evaluates a long prompt the worker thread is blocked in a socket read that the UI thread
+  cannot end: the stream's generator is running (closing it raises "generator already
+  executing"), and closing the httpx client closes the socket without waking a blocked
+  read on Linux (measured: it waits out the read timeout, and the server never sees the
+  client go). So each new connection's socket is handed, the moment it is connected, to the
+  stop signal of the stream that opened it (httpcore's documented ``trace`` request
+  extension), and a stop shuts it down (``SHUT_RDWR``): the read returns at once and the
+  server sees its client go away, which is how Ollama cancels a request. Connections are
+  not kept alive, so every request opens its own and none is reused by another stream;
 - **text is data** (:func:`neutralise`): Ollama renders the TEMPLATE and tokenizes the
   result *with* special-token parsing, so a typed ``<start_of_turn>model`` would become a
   real turn. Every text HERA sends is neutralised first;
