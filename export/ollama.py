@@ -1,10 +1,10 @@
-"""Register an exported model with an Ollama server through its HTTP API.
+"""Register an exported model with an Ollama server through the official ``ollama`` client.
 
-``POST /api/blobs/sha256:<digest>`` uploads the GGUF (skipped when ``HEAD`` says the
-server has it), then ``POST /api/create`` builds the model from that blob with the
-Modelfile's template, system text, parameters and license, streaming NDJSON progress.
-The HTTP goes through HERA's one Ollama client (``hera_train.ollama_client``, standard
-library only), so registration works from a chat-only install.
+``HEAD /api/blobs/sha256:<digest>`` asks whether the server has the GGUF; if not,
+``create_blob`` uploads it; then ``create`` builds the model from that blob with the
+Modelfile's template, system text, parameters and license, streaming progress. The calls
+go through HERA's layer on the client (``hera_train.ollama_client``: one clear error per
+failure), so registration works from a chat-only install.
 """
 
 from __future__ import annotations
@@ -25,41 +25,39 @@ def file_digest(path: Path) -> str:
     return f"sha256:{file_sha256(path)}"
 
 
-def create_request(name: str, gguf_name: str, digest: str, modelfile: Modelfile) -> dict[str, Any]:
-    """The ``/api/create`` body for a model built from an uploaded GGUF."""
+def create_parameters(modelfile: Modelfile) -> dict[str, Any]:
+    """The Modelfile's PARAMETER lines as ``create`` takes them: numbers as numbers, every
+    ``stop`` in one list."""
     parameters: dict[str, Any] = {}
     for key, values in modelfile.parameters.items():
         parsed = [json.loads(v) if v.startswith('"') else float(v) for v in values]
         parsed = [int(v) if isinstance(v, float) and v.is_integer() else v for v in parsed]
         parameters[key] = parsed if key == "stop" else parsed[0]
-    return {
-        "model": name,
-        "files": {gguf_name: digest},
-        "template": modelfile.template,
-        "system": modelfile.system,
-        "parameters": parameters,
-        "license": modelfile.license,
-        "stream": True,
-    }
+    return parameters
 
 
 def register(
     client: OllamaClient, name: str, gguf: Path, modelfile: Modelfile,
     progress: Callable[[str], None] = print,
 ) -> None:
-    """Upload the GGUF and create ``name`` on the server, reporting progress."""
+    """Upload the GGUF (unless the server has it) and create ``name``, reporting progress."""
     progress(f"ollama: hashing {gguf.name}")
     digest = file_digest(gguf)
-    progress(f"ollama: uploading {gguf.name} ({gguf.stat().st_size / 1e6:.1f} MB)")
     status = ""
     try:
-        if client.has_blob(digest):
-            progress("ollama: the server already has this file")
-        else:
-            client.upload_blob(gguf, digest)
-        body = create_request(name, gguf.name, digest, modelfile)
-        for event in client.stream("/api/create", body, ends_with_done=False):
-            status = str(event.get("status", status))
+        with client.errors():
+            if client.api.has_blob(digest):
+                progress("ollama: the server already has this file")
+            else:
+                progress(f"ollama: uploading {gguf.name} ({gguf.stat().st_size / 1e6:.1f} MB)")
+                digest = client.api.create_blob(gguf)
+            events = client.api.create(
+                name, files={gguf.name: digest}, template=modelfile.template,
+                system=modelfile.system, parameters=create_parameters(modelfile),
+                license=modelfile.license, stream=True,
+            )
+        for event in client.stream(events, ends_with_done=False):
+            status = event.status or status
             progress(f"ollama: {status}")
     except OllamaError as exc:
         raise ExportError(f"Ollama could not create {name}: {exc}") from None

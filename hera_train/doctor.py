@@ -1,8 +1,8 @@
 """``hera doctor``: what is installed and usable, and what each missing piece is for.
 
 Every check is cheap and local except the Ollama probe, which asks one HTTP question of
-the configured host (loopback by default) with a short timeout, through HERA's one Ollama
-client (``hera_train.ollama_client``).
+the configured host (loopback by default) with a short timeout, through the official
+``ollama`` client and HERA's layer on it (``hera_train.ollama_client``).
 """
 
 from __future__ import annotations

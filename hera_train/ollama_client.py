@@ -1,36 +1,55 @@
-"""Ollama's HTTP API over the standard library: the one client HERA has.
+"""HERA's thin layer on the official ``ollama`` Python client (0.6.x).
 
-The chat backend, the benchmark's Ollama scorer, ``hera export --ollama`` (blob upload and
-``/api/create``) and ``hera doctor`` all talk to Ollama through :class:`OllamaClient`:
+Every Ollama call (the chat backend, the benchmark's Ollama scorer, ``hera export --ollama``,
+``hera doctor``, the model picker) is made by :attr:`OllamaClient.api`, an
+:class:`ollama.Client`: chat, generate (``raw``, ``logprobs``, ``top_logprobs``), create,
+blob upload, show, list, streaming. HERA adds only what that client does not do:
 
-- **host**: :func:`resolve_host` reads ``OLLAMA_HOST`` as Ollama does (scheme and port
-  optional; ``http://127.0.0.1:11434`` by default);
-- **errors**: one type, :class:`OllamaError`, for a server that cannot be reached, an
-  HTTP error (Ollama's ``{"error": ...}``, or any other body such as a proxy's HTML page),
-  a reply that is not JSON, a malformed NDJSON line and a stream cut short;
-- **streaming** (:meth:`OllamaClient.stream`): NDJSON objects as they arrive. The abort
-  is registered *before* the request is sent: Ollama answers with headers only when the
-  first token is ready, so a stop while it is still evaluating a long prompt must close
-  the connection then, which is how Ollama cancels a request;
+- **host**: :func:`resolve_host` reads ``OLLAMA_HOST`` as Ollama itself does, so that every
+  message can name the server it means;
+- **errors**: one type, :class:`OllamaError`, one line each, for everything the client and
+  httpx raise when a server cannot be reached, answers an HTTP error (Ollama's
+  ``{"error": ...}``, or a short form of any other body, such as a proxy's HTML page),
+  sends something that is not Ollama's JSON, a malformed NDJSON line, or cuts a stream
+  short (:meth:`OllamaClient.errors`, :meth:`OllamaClient.stream`);
+- **stopping before the first token**: the official client cancels a stream by closing it,
+  but Ollama sends the response headers only when the first token is ready, so while it
+  evaluates a long prompt the worker thread is blocked in a socket read that the UI thread
+  cannot end: the stream's generator is running (closing it raises "generator already
+  executing"), and closing the httpx client closes the socket without waking a blocked
+  read on Linux (measured: it waits out the read timeout, and the server never sees the
+  client go). So each new connection's socket is handed, the moment it is connected, to the
+  stop signal of the stream that opened it (httpcore's documented ``trace`` request
+  extension), and a stop shuts it down (``SHUT_RDWR``): the read returns at once and the
+  server sees its client go away, which is how Ollama cancels a request. Connections are
+  not kept alive, so every request opens its own and none is reused by another stream;
 - **text is data** (:func:`neutralise`): Ollama renders the TEMPLATE and tokenizes the
   result *with* special-token parsing, so a typed ``<start_of_turn>model`` would become a
-  real turn. Every text HERA sends is neutralised first.
+  real turn. Every text HERA sends is neutralised first;
+- the two endpoints 0.6.3 has no method for: ``GET /api/version`` and ``HEAD
+  /api/blobs/<digest>`` (whether the server has a file, so that an export is uploaded
+  only once).
 
-Torch-free and stdlib-only: a chat-only install registers and chats with it.
+Torch-free: a chat-only install registers and chats with it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import http.client
+import functools
 import json
 import os
 import re
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
+
+import httpx
+import ollama
+import pydantic
 
 from hera_train.errors import HeraError
 
@@ -38,6 +57,9 @@ DEFAULT_PORT = 11434
 DEFAULT_HOST = f"http://127.0.0.1:{DEFAULT_PORT}"
 #: Ollama's template when a model has none: the prompt as it is (a base model).
 DEFAULT_TEMPLATE = "{{ .Prompt }}"
+#: Seconds to wait for a connection: a server that is down refuses at once, a host that
+#: drops packets should not hold a chat for the whole reply timeout.
+CONNECT_TIMEOUT = 10.0
 
 # Special tokens are written <name> or <|name|> in the vocabularies of the models HERA
 # chats with (Gemma's <start_of_turn>, <eos>, <unused0>, <2mass>; ChatML's <|im_start|>;
@@ -46,6 +68,9 @@ DEFAULT_TEMPLATE = "{{ .Prompt }}"
 # while no longer spelling the token, so Ollama's tokenizer reads it as plain text.
 _MARKER = re.compile(r"<(?=\|?(?=[^>]*[A-Za-z_])[A-Za-z0-9_@./-]{1,64}\|?>)")
 WORD_JOINER = "\u2060"
+
+_CLIENT_CODE = Path(ollama.__file__).resolve().parent
+T = TypeVar("T")
 
 
 def neutralise(text: str) -> str:
@@ -62,6 +87,10 @@ class OllamaError(HeraError):
         self.status = status
 
 
+class OllamaUnreachable(OllamaError):
+    """No server answers at the host (refused, unknown host, no route, connect timeout)."""
+
+
 class StopLike(Protocol):
     """What :meth:`OllamaClient.stream` needs of a stop signal (the chat's StopSignal)."""
 
@@ -71,220 +100,243 @@ class StopLike(Protocol):
 
 
 def resolve_host(explicit: str | None = None) -> str:
-    """``explicit``, else ``$OLLAMA_HOST``, else the local default, as ``scheme://host:port``."""
-    raw = (explicit or os.environ.get("OLLAMA_HOST") or "").strip() or DEFAULT_HOST
-    if "://" not in raw:
-        raw = f"http://{raw}"
-    parts = urlsplit(raw)
+    """``explicit``, else ``$OLLAMA_HOST``, else the local default, as ``scheme://host:port``
+    (and a path, for a server behind a reverse proxy).
+
+    Read as Ollama reads ``OLLAMA_HOST`` (its ``envconfig.Host``, which the official client
+    copies): quotes and spaces around it ignored, ``http`` when no scheme is given, and port
+    11434 then, but 80 or 443 for an explicit ``http://`` or ``https://``.
+    """
+    raw = (explicit or os.environ.get("OLLAMA_HOST") or "").strip().strip("\"'")
+    scheme, sep, rest = raw.partition("://")
+    port = {"http": 80, "https": 443}.get(scheme, DEFAULT_PORT)
+    if not sep:
+        scheme, rest, port = "http", raw, DEFAULT_PORT
+    parts = urlsplit(f"{scheme}://{rest}")
     host = parts.hostname or "127.0.0.1"
     if ":" in host:
         host = f"[{host}]"
-    return f"{parts.scheme or 'http'}://{host}:{parts.port or DEFAULT_PORT}"
+    path = parts.path.strip("/")
+    return f"{scheme}://{host}:{parts.port or port}" + (f"/{path}" if path else "")
 
 
-def _error_text(body: bytes, reason: str) -> str:
-    """Ollama's ``{"error": ...}`` message, else the first line of whatever came back."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and isinstance(data.get("error"), str):
-        return data["error"]
-    text = re.sub(r"<[^>]*>", " ", body.decode("utf-8", errors="replace"))
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    return first[:200] or reason
+def _error_text(body: str, status: int) -> str:
+    """The first line of an error body that is not Ollama's ``{"error": ...}`` (which the
+    client has already unpacked), tags stripped: a proxy's HTML page becomes its title."""
+    text = re.sub(r"<[^>]*>", " ", body)
+    first = next((" ".join(line.split()) for line in text.splitlines() if line.strip()), "")
+    return first[:200] or httpx.codes.get_reason_phrase(status) or "no reason given"
+
+
+def _raised_by_the_client(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised in the official client's own code: there a TypeError or
+    AttributeError means a reply of the wrong shape (``cls(**[1])``, ``"x".get``)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(
+        _CLIENT_CODE)
+
+
+def _shut_down(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _hand_socket_to(stop: StopLike, event: str, info: dict[str, Any]) -> None:
+    """httpcore's ``trace`` callback: each socket the request connects (TCP, then TLS, which
+    wraps it) is shut down when ``stop`` is set, at once if it already is."""
+    if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+        sock = info["return_value"].get_extra_info("socket")
+        if sock is not None:
+            stop.on_stop(functools.partial(_shut_down, sock))
+
+
+class _StopRouting:
+    """Routes the connection a streaming call opens to that call's stop signal.
+
+    The official client's methods take no per-request options, so the stop travels by the
+    thread: :meth:`OllamaClient.stream` sets it around each step of the stream (the request
+    is sent by the first), and the httpx request hook, which runs on the same thread just
+    before the connection is opened, puts the ``trace`` callback on that request.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def to(self, stop: StopLike | None) -> Iterator[None]:
+        self._local.stop = stop
+        try:
+            yield
+        finally:
+            self._local.stop = None
+
+    def on_request(self, request: httpx.Request) -> None:
+        stop = getattr(self._local, "stop", None)
+        if stop is not None:
+            request.extensions["trace"] = functools.partial(_hand_socket_to, stop)
+
+
+class _Version(pydantic.BaseModel):
+    version: str
+
+
+class Api(ollama.Client):
+    """The official client, plus the two endpoints 0.6.3 has no method for, made the way
+    its own methods are (its ``_request_raw`` raises its ``ResponseError`` and
+    ``ConnectionError``)."""
+
+    def version(self, timeout: float | None = None) -> str:
+        """``GET /api/version``: the server's version (``timeout``: this call's, in s)."""
+        extra = {} if timeout is None else {"timeout": timeout}
+        reply = self._request_raw("GET", "/api/version", **extra)
+        return _Version.model_validate(reply.json()).version
+
+    def has_blob(self, digest: str) -> bool:
+        """``HEAD /api/blobs/<digest>``: whether the server already has this file."""
+        try:
+            self._request_raw("HEAD", f"/api/blobs/{digest}")
+        except ollama.ResponseError as exc:
+            if exc.status_code == 404:
+                return False
+            raise
+        return True
 
 
 class OllamaClient:
-    """One Ollama server (see the module docstring)."""
+    """One Ollama server: :attr:`api` makes the calls, the rest is HERA's (module docstring).
+
+    ``timeout`` bounds each read (a reply may take minutes on a CPU); connecting is bounded
+    by :data:`CONNECT_TIMEOUT` as well.
+    """
 
     def __init__(self, host: str | None = None, timeout: float = 600.0) -> None:
         self.host = resolve_host(host)
-        parts = urlsplit(self.host)
-        self._https = parts.scheme == "https"
-        self._netloc = (parts.hostname or "127.0.0.1", parts.port or DEFAULT_PORT)
         self.timeout = timeout
-
-    # -- plumbing -----------------------------------------------------------------------------
-    def _connection(self, timeout: float) -> http.client.HTTPConnection:
-        kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-        return kind(*self._netloc, timeout=timeout)
-
-    def unreachable(self, exc: BaseException) -> OllamaError:
-        return OllamaError(
-            f"Ollama is not reachable at {self.host} ({exc}); start it with `ollama serve` "
-            "or set OLLAMA_HOST"
+        self._routing = _StopRouting()
+        self.api = Api(
+            self.host,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
+            limits=httpx.Limits(max_keepalive_connections=0),
+            event_hooks={"request": [self._routing.on_request]},
         )
 
-    def _http_error(self, response: http.client.HTTPResponse, model: str | None) -> OllamaError:
-        body = response.read()
-        if response.status == 404 and model is not None:
+    # -- errors -------------------------------------------------------------------------------
+    def unreachable(self, cause: BaseException) -> OllamaUnreachable:
+        return OllamaUnreachable(
+            f"Ollama is not reachable at {self.host} ({cause or type(cause).__name__}); "
+            "start it with `ollama serve` or set OLLAMA_HOST"
+        )
+
+    def _error(self, exc: Exception, model: str | None) -> OllamaError | None:
+        """The one line for ``exc``, or None when it is not about the server."""
+        if isinstance(exc, ollama.ResponseError):
+            status = exc.status_code
+            if status < 0:  # an {"error": ...} line inside a 200 stream
+                return OllamaError(f"Ollama: {exc.error}")
+            if status == 404 and model is not None:
+                return OllamaError(
+                    f"Ollama at {self.host} has no model {model!r}; `ollama pull {model}` or "
+                    "`ollama create` it first", 404,
+                )
+            return OllamaError(f"Ollama: {_error_text(str(exc.error), status)} (HTTP {status})",
+                               status)
+        if isinstance(exc, ConnectionError):  # the client's, for httpx's ConnectError
+            return self.unreachable(exc.__context__ or exc)
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol)):
+            return self.unreachable(exc)
+        if isinstance(exc, httpx.TimeoutException):
             return OllamaError(
-                f"Ollama at {self.host} has no model {model!r}; `ollama pull {model}` or "
-                "`ollama create` it first", 404,
-            )
-        message = _error_text(body, response.reason)
-        return OllamaError(f"Ollama: {message} (HTTP {response.status})", response.status)
+                f"Ollama at {self.host} did not answer in time ({type(exc).__name__})")
+        if isinstance(exc, httpx.RequestError):  # reset, closed early, cut short
+            return OllamaError(f"Ollama at {self.host} dropped the connection "
+                               f"({exc or type(exc).__name__})")
+        if isinstance(exc, json.JSONDecodeError):
+            what = f"{exc.doc[:80]!r}"
+        elif isinstance(exc, pydantic.ValidationError):
+            first = exc.errors()[0]
+            what = f"{exc.title}: {'.'.join(map(str, first['loc']))} {first['msg']}"
+        elif isinstance(exc, (TypeError, AttributeError)) and _raised_by_the_client(exc):
+            what = str(exc)
+        else:
+            return None
+        return OllamaError(f"Ollama at {self.host} sent a malformed reply ({what}); is "
+                           "OLLAMA_HOST pointing at Ollama?")
 
-    def _send(
-        self, conn: http.client.HTTPConnection, method: str, path: str, body: Any,
-        headers: dict[str, str],
-    ) -> http.client.HTTPResponse:
+    @contextlib.contextmanager
+    def errors(self, model: str | None = None) -> Iterator[None]:
+        """Turn what the official client raises into :class:`OllamaError`; ``model`` names
+        the model a 404 is about."""
         try:
-            conn.request(method, path, body=body, headers=headers)
-            return conn.getresponse()
-        except (OSError, http.client.HTTPException) as exc:
-            raise self.unreachable(exc) from exc
+            yield
+        except OllamaError:
+            raise
+        except Exception as exc:
+            error = self._error(exc, model)
+            if error is None:
+                raise
+            raise error from exc
 
-    def request_json(
-        self, method: str, path: str, body: dict | None = None, timeout: float = 30.0,
-        model: str | None = None,
-    ) -> dict[str, Any]:
-        """One JSON request; ``model`` names the model a 404 is about."""
-        conn = self._connection(timeout)
-        try:
-            response = self._send(conn, method, path, None if body is None else json.dumps(body),
-                                  {"Content-Type": "application/json"})
-            if response.status >= 400:
-                raise self._http_error(response, model)
-            payload = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            raise self.unreachable(exc) from exc
-        finally:
-            conn.close()
-        try:
-            data = json.loads(payload or b"{}")
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            raise OllamaError(
-                f"Ollama at {self.host} answered {path} with something that is not a JSON "
-                f"object ({payload[:60]!r}); is OLLAMA_HOST pointing at Ollama?"
-            )
-        return data
+    # -- streams ------------------------------------------------------------------------------
+    def stream(
+        self, chunks: Iterator[T], stop: StopLike | None = None, model: str | None = None,
+        ends_with_done: bool = True,
+    ) -> Iterator[T]:
+        """Yield what ``chunks``, a streaming call of :attr:`api` (``stream=True``), yields
+        until ``done``, an error or a stop.
 
-    # -- endpoints ----------------------------------------------------------------------------
-    def version(self, timeout: float = 2.0) -> str:
-        return str(self.request_json("GET", "/api/version", timeout=timeout).get("version", "?"))
+        A stop at any moment, before the response headers too, shuts the connection down
+        (module docstring) and ends the stream quietly; leaving it closes the client's
+        stream, as the official client cancels. Chat and generate end with a ``"done":
+        true`` object, so a stream that ends without one was cut short; ``create`` ends
+        with its last ``status`` instead (``ends_with_done`` false).
+        """
+
+        def stopped() -> bool:
+            return stop is not None and stop.is_set()
+
+        with contextlib.closing(chunks):  # type: ignore[type-var]  (a generator)
+            while not stopped():
+                try:
+                    with self.errors(model), self._routing.to(stop):
+                        chunk = next(chunks, None)
+                except OllamaError:
+                    if stopped():
+                        return
+                    raise
+                if chunk is None:
+                    if ends_with_done and not stopped():
+                        raise OllamaError(
+                            f"Ollama at {self.host} closed the connection before the reply "
+                            "finished")
+                    return
+                yield chunk
+                if getattr(chunk, "done", False):
+                    return
+
+    # -- what several callers ask -------------------------------------------------------------
+    def version(self, timeout: float | None = None) -> str:
+        with self.errors():
+            return self.api.version(timeout)
 
     def reachable(self, timeout: float = 3.0) -> bool:
-        """Whether an Ollama server answers at :attr:`host`."""
+        """Whether an Ollama server answers at :attr:`host` within ``timeout`` seconds."""
         try:
             self.version(timeout)
         except OllamaError:
             return False
         return True
 
-    def models(self, timeout: float = 2.0) -> list[dict[str, Any]]:
+    def models(self) -> list[ollama.ListResponse.Model]:
         """``/api/tags``: every local model with its name, size and digest."""
-        listed = self.request_json("GET", "/api/tags", timeout=timeout).get("models")
-        return [m for m in listed or [] if isinstance(m, dict) and isinstance(m.get("name"), str)]
+        with self.errors():
+            return [m for m in self.api.list().models if m.model]
 
-    def model_names(self, timeout: float = 2.0) -> list[str]:
-        return [m["name"] for m in self.models(timeout)]
-
-    def show(self, model: str) -> dict[str, Any]:
-        """``/api/show``: the model's template, system text, parameters and details."""
-        return self.request_json("POST", "/api/show", {"model": model}, timeout=30.0, model=model)
+    def model_names(self) -> list[str]:
+        return [str(m.model) for m in self.models()]
 
     def digest(self, model: str) -> str | None:
         """The model's digest from ``/api/tags`` (changes whenever the model is recreated)."""
         wanted = {model, f"{model}:latest"}
-        return next((m.get("digest") for m in self.models(timeout=30.0)
-                     if m.get("name") in wanted or m.get("model") in wanted), None)
-
-    def stream(
-        self, path: str, body: dict[str, Any], stop: StopLike | None = None,
-        model: str | None = None, ends_with_done: bool = True,
-    ) -> Iterator[dict[str, Any]]:
-        """POST ``body`` and yield each NDJSON object until ``done``, an error or a stop.
-
-        A stop at any moment (before the headers too) shuts the socket down: the blocking
-        read returns at once and the server sees its client go away. Replies end with a
-        ``"done": true`` object (chat, generate), so a stream that ends without one was cut
-        short; ``/api/create`` ends with its last ``status`` instead (``ends_with_done``
-        false).
-        """
-        conn = self._connection(self.timeout)
-        try:
-            conn.connect()
-        except OSError as exc:
-            conn.close()
-            raise self.unreachable(exc) from exc
-
-        def abort() -> None:
-            if conn.sock is not None:
-                with contextlib.suppress(OSError):
-                    conn.sock.shutdown(socket.SHUT_RDWR)
-
-        def stopped() -> bool:
-            return stop is not None and stop.is_set()
-
-        if stop is not None:
-            stop.on_stop(abort)
-        try:
-            if stopped():
-                return
-            try:
-                response = self._send(conn, "POST", path, json.dumps(body),
-                                      {"Content-Type": "application/json"})
-            except OllamaError:
-                if stopped():
-                    return
-                raise
-            if response.status >= 400:
-                raise self._http_error(response, model)
-            yield from self._lines(response, stopped, ends_with_done)
-        finally:
-            conn.close()
-
-    def _lines(
-        self, response: http.client.HTTPResponse, stopped: Callable[[], bool],
-        ends_with_done: bool,
-    ) -> Iterator[dict[str, Any]]:
-        while not stopped():
-            try:
-                line = response.readline()
-            except (OSError, http.client.HTTPException) as exc:
-                if stopped():
-                    return
-                raise OllamaError(f"Ollama dropped the connection mid-reply ({exc})") from exc
-            if not line:
-                if stopped() or not ends_with_done:
-                    return
-                raise OllamaError("Ollama closed the connection before the reply finished")
-            if not line.strip():
-                continue
-            try:
-                chunk = json.loads(line)
-            except ValueError:
-                chunk = None
-            if not isinstance(chunk, dict):
-                raise OllamaError(f"Ollama sent a malformed reply line: {line[:80]!r}")
-            if "error" in chunk:
-                raise OllamaError(f"Ollama: {chunk['error']}")
-            yield chunk
-            if chunk.get("done"):
-                return
-
-    def has_blob(self, digest: str) -> bool:
-        conn = self._connection(30.0)
-        try:
-            response = self._send(conn, "HEAD", f"/api/blobs/{digest}", None, {})
-            response.read()
-        finally:
-            conn.close()
-        return response.status == 200
-
-    def upload_blob(self, path: Path, digest: str) -> None:
-        """``POST /api/blobs/<digest>`` with the file's bytes (streamed from disk)."""
-        conn = self._connection(self.timeout)
-        try:
-            with path.open("rb") as data:
-                response = self._send(conn, "POST", f"/api/blobs/{digest}", data,
-                                      {"Content-Length": str(path.stat().st_size)})
-            if response.status not in (200, 201):
-                raise self._http_error(response, None)
-            response.read()
-        finally:
-            conn.close()
+        return next((m.digest for m in self.models() if m.model in wanted), None)

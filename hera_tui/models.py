@@ -199,7 +199,7 @@ def export_default(gguf: Path) -> Path:
 
 def _ollama_has_hera(host: str | None) -> bool:
     try:
-        names = OllamaClient(host).model_names(timeout=1.0)
+        names = OllamaClient(host, timeout=1.0).model_names()
     except OllamaError:
         return False
     return any(n.split(":")[0] == "hera" for n in names)

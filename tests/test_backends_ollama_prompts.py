@@ -102,9 +102,10 @@ def test_the_stand_in_parses_special_tokens_as_ollama_does(setup) -> None:
     stand-in would catch a client that forgot it."""
     _, server, _ = setup
     start, end, [conversation, _] = _forgeries(setup)
-    body = {"model": "m", "options": {"num_predict": 1},
-            "messages": [{"role": "user", "content": conversation[0].content}]}
-    list(OllamaClient(server.url).stream("/api/chat", body))
+    client = OllamaClient(server.url)
+    list(client.stream(client.api.chat(
+        "m", [{"role": "user", "content": conversation[0].content}],
+        options={"num_predict": 1}, stream=True)))
     ids = server.prompts[-1].ids
     assert ids.count(_control(server, start)) == 3 and ids.count(_control(server, end)) == 2
 

@@ -1,9 +1,11 @@
-"""Chat through an Ollama server (``--model ollama:NAME``), with HERA's one Ollama client.
+"""Chat through an Ollama server (``--model ollama:NAME``), with the official ``ollama``
+client through HERA's layer on it (``hera_train.ollama_client``).
 
-Replies stream as NDJSON from ``POST /api/chat``. Esc shuts the socket down from the UI
-thread, at any moment, also before the first token while Ollama is still evaluating the
-prompt: the blocking read returns at once and the server sees the client go away, which
-is how Ollama cancels a request; nothing keeps generating in the background.
+Replies stream from ``client.chat(..., stream=True)`` (``POST /api/chat``, NDJSON). Esc
+shuts the connection down from the UI thread, at any moment, also before the first token
+while Ollama is still evaluating the prompt: the blocking read returns at once and the
+server sees the client go away, which is how Ollama cancels a request; nothing keeps
+generating in the background.
 
 What is sent is what the llama.cpp backend would render, as far as a server-side template
 allows (:func:`chat_request_messages`):
@@ -71,7 +73,8 @@ class OllamaBackend(Backend):
     def load(self) -> None:
         """Check the server answers and has the model (so errors show before the first send)."""
         try:
-            self.client.show(self.model)
+            with self.client.errors(self.model):
+                self.client.api.show(self.model)
         except OllamaError as exc:
             raise _backend_error(exc) from exc
 
@@ -79,30 +82,24 @@ class OllamaBackend(Backend):
         self, messages: Sequence[Message], params: GenerationParams, stop: StopSignal,
         emit: Callable[[str], None],
     ) -> ReplyStats:
-        body = {
-            "model": self.model,
-            "messages": chat_request_messages(messages),
-            "stream": True,
-            "options": {
-                "temperature": params.temperature,
-                "top_p": params.top_p,
-                "num_predict": params.max_tokens,
-                "num_ctx": params.context_length,
-            },
-        }
         rate = DecodeRate(time.perf_counter())
         finish = "stopped"
         try:
-            for chunk in self.client.stream("/api/chat", body, stop, model=self.model):
-                message = chunk.get("message", {})
-                text = message.get("content", "") if isinstance(message, dict) else None
-                if not isinstance(text, str):
-                    raise BackendError(f"Ollama sent a reply line without text: {chunk!r:.80}")
-                if text:
+            chunks = self.client.api.chat(
+                self.model, chat_request_messages(messages), stream=True,
+                options={
+                    "temperature": params.temperature,
+                    "top_p": params.top_p,
+                    "num_predict": params.max_tokens,
+                    "num_ctx": params.context_length,
+                },
+            )
+            for chunk in self.client.stream(chunks, stop, model=self.model):
+                if chunk.message.content:
                     rate.token(time.perf_counter())
-                    emit(text)
-                if chunk.get("done"):
-                    finish = "length" if chunk.get("done_reason") == "length" else "stop"
+                    emit(chunk.message.content)
+                if chunk.done:
+                    finish = "length" if chunk.done_reason == "length" else "stop"
         except OllamaError as exc:
             raise _backend_error(exc) from exc
         return rate.stats(finish)

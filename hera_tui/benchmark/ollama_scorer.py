@@ -18,8 +18,9 @@ raw, like a GGUF without a chat template.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from hera_train.choices import reply_prefix
@@ -37,16 +38,19 @@ class OllamaScorer:
         self.model = model
         self.name = name
         self.client = OllamaClient(host)
-        self.info = self._call(lambda: self.client.show(name))
-        self.digest = self._call(lambda: self.client.digest(name))
-        template = self.info.get("template") or None
+        with self._errors():
+            self.info = self.client.api.show(name)
+            self.digest = self.client.digest(name)
+        template = self.info.template or None
         if template is not None and template.strip() == DEFAULT_TEMPLATE:
             template = None
         self.fmt = choose_format(fmt, template)
 
-    def _call(self, request: Any) -> Any:
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
         try:
-            return request()
+            with self.client.errors(self.name):
+                yield
         except OllamaError as exc:
             hint = "; or pass --ollama-host" if exc.status is None else ""
             raise ScorerError(f"ollama:{self.name}: {exc}{hint}") from None
@@ -58,7 +62,7 @@ class OllamaScorer:
             "backend": "ollama",
             "name": self.name,
             "digest": self.digest,
-            "details": self.info.get("details", {}),
+            "details": self.info.details.model_dump() if self.info.details else {},
         }
 
     def render(self, prompt: str, prefix: str) -> str:
@@ -72,24 +76,18 @@ class OllamaScorer:
         return text + prefix
 
     def score(self, prompt: str, prefix: str, choices: Sequence[str]) -> list[float]:
-        body = {
-            "model": self.name,
-            "prompt": self.render(prompt, prefix),
-            "raw": True,
-            "stream": False,
-            "logprobs": True,
-            "top_logprobs": TOP_LOGPROBS,
-            "options": {"num_predict": 1, "temperature": 0},
-        }
-        reply = self._call(lambda: self.client.request_json(
-            "POST", "/api/generate", body, timeout=self.client.timeout, model=self.name))
-        steps = reply.get("logprobs") or []
-        if not steps or not steps[0].get("top_logprobs"):
+        with self._errors():
+            reply = self.client.api.generate(
+                self.name, self.render(prompt, prefix), raw=True, logprobs=True,
+                top_logprobs=TOP_LOGPROBS, options={"num_predict": 1, "temperature": 0},
+            )
+        steps = reply.logprobs or []
+        if not steps or not steps[0].top_logprobs:
             raise ScorerError(
                 f"ollama:{self.name}: this model cannot be scored by log-likelihood (the "
                 "server returned no logprobs; Ollama >= 0.12 is needed)"
             )
-        top = {alt["token"]: float(alt["logprob"]) for alt in steps[0]["top_logprobs"]}
+        top = {alt.token: alt.logprob for alt in steps[0].top_logprobs}
         return [self._choice_logprob(top, choice) for choice in choices]
 
     @staticmethod
@@ -100,4 +98,5 @@ class OllamaScorer:
         return top[max(prefixes, key=len)] if prefixes else -math.inf
 
     def close(self) -> None:
-        """Nothing to release: the server keeps the model."""
+        """The server keeps the model; only the HTTP client is closed."""
+        self.client.api.close()

@@ -27,6 +27,12 @@ it:
   unknown fields), ``HEAD``/``POST /api/blobs/sha256:<hex>``; errors as
   ``{"error": "..."}`` with Ollama's status codes.
 
+HERA reaches it as it reaches Ollama: through the official ``ollama`` Python client over
+real HTTP (``hera_train.ollama_client``), so it must accept exactly what that client sends
+(``"stream"`` always given, ``files`` and ``from`` in ``/api/create``, blob bodies with
+their ``Content-Length``) and answer in the shapes the client parses. It follows Ollama's
+behaviour (0.12 to 0.24) where the two could differ; it is never shaped to suit HERA's code.
+
 Not reproduced: Ollama's truncation of old messages to fit ``num_ctx`` (an over-long
 prompt is a 400 error here), images, tools, thinking, embeddings, pulls.
 ``drop_after_chunks`` simulates a daemon that dies mid-reply. Run it by hand, from the

@@ -19,8 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from hera_train.errors import HeraError
-from hera_train.ollama_client import OllamaClient
+from hera_train.ollama_client import OllamaClient, OllamaError, OllamaUnreachable
 from hera_tui.app.model_catalog import CatalogEntry, local_entries, with_chat_flag
 from hera_tui.models import ModelChoice, ModelNotFoundError, parse_spec
 from hera_tui.settings import config_path
@@ -85,14 +84,14 @@ class ModelPickerScreen(ModalScreen[None]):
                 checked = CatalogEntry(entry.choice, f"{entry.where} · unreadable ({exc})")
             if checked != entry:
                 self.app.call_from_thread(self._update, checked)
-        client = OllamaClient(self.app.config.ollama_host)
+        client = OllamaClient(self.app.config.ollama_host, timeout=2.0)
         try:
-            names = client.model_names(timeout=2.0)
+            names = client.model_names()
             status = f"Ollama at {client.host}: {len(names)} model(s)"
-        except HeraError:
+        except OllamaUnreachable:
             names, status = [], f"Ollama: no server answers at {client.host}"
-        except Exception as exc:  # a broken server (HTML error page, bad JSON) is reported
-            names, status = [], f"Ollama at {client.host} answered badly: {exc}"
+        except OllamaError as exc:  # a broken server (HTML error page, bad JSON) is reported
+            names, status = [], str(exc)
         self.app.call_from_thread(self._show_ollama, names, status)
 
     def _update(self, entry: CatalogEntry) -> None:
