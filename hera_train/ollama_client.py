@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import ipaddress
 import json
 import os
 import re
@@ -204,11 +205,26 @@ class Api(ollama.Client):
         return True
 
 
+def is_local(host: str) -> bool:
+    """Whether ``host`` (as :func:`resolve_host` writes it) is this machine."""
+    name = urlsplit(host).hostname or ""
+    if name == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
 class OllamaClient:
     """One Ollama server: :attr:`api` makes the calls, the rest is HERA's (module docstring).
 
     ``timeout`` bounds each read (a reply may take minutes on a CPU); connecting is bounded
-    by :data:`CONNECT_TIMEOUT` as well.
+    by :data:`CONNECT_TIMEOUT` as well. A server on this machine is reached directly even
+    when ``HTTP_PROXY`` / ``ALL_PROXY`` are set (httpx would send the conversation to the
+    proxy, and conversations stay on the machine); a remote one goes through them, as
+    Ollama's own client does.
     """
 
     def __init__(self, host: str | None = None, timeout: float = 600.0) -> None:
@@ -219,6 +235,7 @@ class OllamaClient:
             self.host,
             timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
             limits=httpx.Limits(max_keepalive_connections=0),
+            trust_env=not is_local(self.host),
             event_hooks={"request": [self._routing.on_request]},
         )
 

@@ -247,3 +247,25 @@ def test_a_stop_before_the_request_sends_nothing(
     assert list(_chat(broken, "no-done", stop)) == []
     time.sleep(0.2)
     assert server.requests == before
+
+
+def test_a_local_server_is_reached_directly_even_with_a_proxy_set(
+        server: _BrokenServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With HTTP_PROXY set, httpx would send the conversation to the proxy (here a port
+    nobody listens on): a server on this machine is reached directly, a remote one is not."""
+    from hera_train.ollama_client import is_local
+
+    for variable in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(variable, "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    before = server.requests
+    client = OllamaClient(f"http://localhost:{server.server_address[1]}", timeout=10)
+    assert client.api._client._trust_env is False
+    with pytest.raises(OllamaError, match="malformed reply"):  # the broken server answered
+        client.version()
+    assert server.requests == before + 1
+    assert [is_local(resolve_host(h)) for h in ("127.0.0.1:1", "[::1]:1", "0.0.0.0:1",
+                                                 "localhost", "gpu-box", "10.0.0.2")] == [
+        True, True, True, True, False, False]
+    assert OllamaClient("http://gpu-box:11434").api._client._trust_env is True
