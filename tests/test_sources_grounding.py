@@ -19,11 +19,15 @@ from hera_train.sources.grounding import (
     excerpt,
     relevant,
     supported_share,
+    supports,
 )
 from hera_train.sources.library import build_library
 from hera_train.sources.medquad import Passage, read_corpus
 from hera_train.sources.retrieve import Hit, open_retriever
+from hera_train.sources.text import negated_stems
 from hera_train.sources.trainset import (
+    REPLY_WORDS,
+    gold_position,
     grounded_examples,
     held_out_foci,
     reply_from,
@@ -77,6 +81,32 @@ def test_citations_need_a_supported_claim() -> None:
     assert citations(f"{NO_SOURCES_LINE}\n\n{CLINICIAN_LINE}", [gall]) == []
 
 
+def test_a_sentence_the_source_does_not_say_is_not_supported() -> None:
+    # run G's sample reply: three of its five stems ("back", "pain", "effect") are on the
+    # NINDS page, which names neither medicine and calls nothing ineffective
+    page = passage("Most low back pain can be treated without surgery. Effective pain relief "
+                   "may involve a combination of prescription drugs and over-the-counter "
+                   "remedies. Exercise may be the most effective way to speed recovery from "
+                   "low back pain.", "Back Pain")
+    back = Source(3, page, "…")
+    wrong = "No, ibuprofen and paracetamol are not effective for back pain. [3]"
+    assert citations(wrong, [back]) == []
+    # all its stems are on the page, but the page does not say it is not effective
+    assert not supports("Exercise is not effective for low back pain.", page.text)
+    assert supports("Exercise is effective for low back pain.", page.text)
+    # a negation the page makes is supported when quoted
+    assert supports("Most low back pain can be treated without surgery.", page.text)
+    assert citations("Back pain can be treated without surgery [3].", [back]) == [back]
+
+
+def test_negated_stems() -> None:
+    assert negated_stems("It is not usually effective, and there is no fever.") == {
+        "usual", "fever"}
+    assert negated_stems("He doesn't sleep; they cannot eat.") == {"sleep", "eat"}
+    assert negated_stems("It is no more than a cold.") == {"cold"}
+    assert negated_stems("It helps [1]. Not") == set()
+
+
 def test_the_context_block() -> None:
     from hera_train.formats import ContextPassage
 
@@ -119,7 +149,10 @@ def test_hera_s_replies_quote_their_source_and_end_with_the_clinician_line() -> 
     long = ("Many people have no symptoms at all and need nothing done about them, which is "
             "common in older adults with small stones that were found by chance on a scan "
             "done for some other reason, such as a check of the kidneys or of the liver or "
-            "of the heart, years before.")
+            "of the heart, years before, and which were never looked at again in all the "
+            "years that followed, since they caused no pain, no fever, no yellowing of the "
+            "skin or eyes and no trouble with digestion of any kind at all.")
+    assert len(long.split()) > REPLY_WORDS - 11
     source = Source(2, passage("x"), "Gallstones are hard pieces of material. They form in "
                     f"the gallbladder. {long} Pain comes after meals.")
     reply = reply_from(source)
@@ -132,6 +165,23 @@ def test_hera_s_replies_quote_their_source_and_end_with_the_clinician_line() -> 
               for _ in range(30)}
     assert len(worded) > 10 and all("gallstones" in w or "gallstone" in w or len(w) > 10
                                     for w in worded)
+
+
+def test_the_right_source_is_numbered_where_the_retriever_ranks_it() -> None:
+    pages = [Passage(f"NIDDK:{n}-1", "NIDDK", f"https://example.org/{n}", f"F{n}",
+                     "treatment", "q", "t") for n in range(4)]
+    hits = [Hit(p, 1.0 - i / 10) for i, p in enumerate(pages)]
+    rng = random.Random(0)
+    # ranked second: after the first distractor, before the third page
+    assert gold_position(pages[1], [pages[0], pages[2]], hits, rng) == 1
+    assert gold_position(pages[0], [pages[2], pages[3]], hits, rng) == 0
+    assert gold_position(pages[3], [pages[0], pages[1]], hits, rng) == 2
+    # a distractor the retriever did not return counts as ranked after every hit
+    outside = Passage("CDC:9-1", "CDC", "https://example.org/9", "F9", "treatment", "q", "t")
+    assert gold_position(pages[2], [outside], hits, rng) == 0
+    # the retriever missed the right page: any place, all of them used
+    missed = Passage("GARD:8-1", "GARD", "https://example.org/8", "F8", "treatment", "q", "t")
+    assert {gold_position(missed, pages[:2], hits, rng) for _ in range(60)} == {0, 1, 2}
 
 
 def test_grounded_examples_are_split_by_focus(tmp_path: Path,

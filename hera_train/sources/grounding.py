@@ -15,7 +15,12 @@ Three rules keep every shown citation honest:
    short enough for a fast first token on a laptop CPU.
 3. **A source is cited only if it supports the reply** (:func:`citations`): at least one
    sentence of the reply must have :data:`SUPPORT_SHARE` of its content stems in that
-   source's text. A source that supports nothing is listed as retrieved, never cited.
+   source's text, and every word it negates ("not effective", "no fever") negated there
+   too. A source that supports nothing is listed as retrieved, never cited. Run G's
+   sample reply "No, ibuprofen and paracetamol are not effective for back pain" passed
+   the 60% share of the first version with a page that names neither medicine and says
+   nothing is ineffective: both rules now refuse it, and no quoted sentence of run G's dev
+   replies is lost to them.
 """
 
 from __future__ import annotations
@@ -27,18 +32,19 @@ from hera_train.formats import SAFETY_LINES, ContextPassage
 
 from .medquad import Passage
 from .retrieve import Hit
-from .text import content_stems, sentences
+from .text import content_stems, negated_stems, sentences
 
 #: at most this many sources in a prompt
 MAX_SOURCES = 3
 #: words of a passage's excerpt in the prompt
-EXCERPT_WORDS = 70
+EXCERPT_WORDS = 100
 #: similarity a hit whose page the message names must reach
 NAMED_SIMILARITY = 0.35
 #: similarity a hit whose page is not named must reach (and share a word with its focus)
 CLOSE_SIMILARITY = 0.45
 #: share of a sentence's content stems a source must hold for the sentence to be supported
-SUPPORT_SHARE = 0.6
+#: (on the untrained model's dev replies, 0.75 refuses 44 loose sentences more than 0.6)
+SUPPORT_SHARE = 0.75
 
 
 @dataclass(frozen=True)
@@ -129,8 +135,12 @@ def claim_sentences(reply: str) -> list[str]:
 
 
 def supports(sentence: str, text: str) -> bool:
+    """Rule 3 for one sentence: enough of its content stems are in ``text``, and what it
+    negates, ``text`` negates too (the stems alone cannot tell "is effective" from "is not
+    effective")."""
     stems = set(content_stems(sentence))
-    return bool(stems) and len(stems & set(content_stems(text))) >= SUPPORT_SHARE * len(stems)
+    return (bool(stems) and len(stems & set(content_stems(text))) >= SUPPORT_SHARE * len(stems)
+            and negated_stems(sentence) <= negated_stems(text))
 
 
 def citations(reply: str, sources: Sequence[Source]) -> list[Source]:

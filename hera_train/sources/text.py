@@ -65,6 +65,25 @@ def content_stems(text: str) -> list[str]:
             if w not in STOPWORDS]
 
 
+#: words that negate what follows them ("not", "no", "never", "cannot", "doesn't"...)
+_NEGATIONS = frozenset(["no", "not", "never", "none", "cannot", "neither", "nor", "without"])
+#: how far after a negation its word may be, past function words ("not more than")
+NEGATION_REACH = 4
+
+
+def negated_stems(text: str) -> set[str]:
+    """The stem of the first content word after each negation of ``text`` ("not
+    effective" gives "effect"): what the text says is not so."""
+    found = words(CITATION.sub(" ", text))
+    out: set[str] = set()
+    for i, word in enumerate(found):
+        if word in _NEGATIONS or word.endswith("n't"):
+            following = (w for w in found[i + 1 : i + 1 + NEGATION_REACH] if w not in STOPWORDS)
+            if (first := next(following, None)) is not None:
+                out.add(stem(first.removesuffix("'s")))
+    return out
+
+
 def sentences(text: str) -> list[str]:
     """The text's sentences (list items and lines count as sentences), whitespace folded."""
     pieces = (" ".join(p.split()) for p in _SENTENCE_END.split(text))

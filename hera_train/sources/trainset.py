@@ -6,10 +6,10 @@ sources the library's retriever returns for it (exactly as the chat app builds i
 :func:`grounding.select_sources`, rendered by ``formats.grounded_question``), and a reply
 in HERA's voice:
 
-- the right passage is among the sources (numbered at random, with none, one or two of the
-  retriever's other hits as distractors): the reply is what that source says, its first
-  sentences from the excerpt the model was shown, cited by number, then HERA's fixed line
-  on seeing a clinician;
+- the right passage is among the sources (with none, one or two of the retriever's other
+  hits as distractors, numbered in the retriever's order as the chat numbers them): the
+  reply is what that source says, its first sentences from the excerpt the model was
+  shown, cited by number, then HERA's fixed line on seeing a clinician;
 - the right passage is missing (a share :data:`MISSING_SHARE` of examples: it is taken out
   of the sources, with every other page about its focus): the reply says the sources do
   not answer the question, and cites nothing. The model learns to look, not to copy
@@ -43,7 +43,7 @@ from hera_train.formats import (
 from .grounding import Source, excerpt, select_sources
 from .liveqa import ConsumerQuestion
 from .medquad import Passage
-from .retrieve import Retriever, focus_key
+from .retrieve import Hit, Retriever, focus_key
 from .text import sentences
 
 #: share of examples whose right passage is taken out of the sources
@@ -54,7 +54,7 @@ PLAIN_SHARE = 0.10
 #: share of questions reworded the way people write
 REWORDED_SHARE = 0.5
 #: words of the source quoted in a reply (whole sentences, at least one)
-REPLY_WORDS = 60
+REPLY_WORDS = 90
 #: question types people ask about (the rest, such as "brand names of combination
 #: products" or "storage and disposal", are drug-label sections the library lacks)
 QTYPES = ("information", "symptoms", "treatment", "causes", "exams and tests", "outlook",
@@ -155,6 +155,18 @@ def could_answer(candidate: Passage, gold: Passage, gold_shown: bool) -> bool:
     return same_focus and (not gold_shown or candidate.qtype == gold.qtype)
 
 
+def gold_position(gold: Passage, distractors: Sequence[Passage], hits: Sequence[Hit],
+                  rng: random.Random) -> int:
+    """Where the right page goes among the distractors: at its rank in the retriever's hits,
+    as the chat would number it (the chat's source [1] is the retriever's best hit, and is
+    most often the right one), or anywhere when the retriever missed it. Run G numbered the
+    sources at random; it cited source [1] less often than the chat's sources deserve."""
+    rank = {h.passage.id: i for i, h in enumerate(hits)}
+    if gold.id not in rank:
+        return rng.randint(0, len(distractors))
+    return sum(1 for p in distractors if rank.get(p.id, len(hits)) < rank[gold.id])
+
+
 def held_out_foci(questions: Iterable[ConsumerQuestion]) -> set[tuple[str, ...]]:
     """The focus keys of every LiveQA question (the evaluation's conditions)."""
     return {k for q in questions for f in q.foci if (k := focus_key(f))}
@@ -194,9 +206,9 @@ def grounded_examples(
         others = [s.passage for s in select_sources(question, hits)
                   if not could_answer(s.passage, gold, answerable)]
         # one to three sources, as the chat sends: the right one and up to two distractors
-        chosen = ([*others[: rng.randint(0, 2)], gold] if answerable
-                  else others[: rng.randint(0, 3)])
-        rng.shuffle(chosen)
+        chosen = others[: rng.randint(0, 2) if answerable else rng.randint(0, 3)]
+        if answerable:
+            chosen.insert(gold_position(gold, chosen, hits, rng), gold)
         sources = [Source(n, p, excerpt(question, p)) for n, p in enumerate(chosen, 1)]
         if answerable:
             reply = reply_from(next(s for s in sources if s.passage.id == gold.id))
