@@ -6,7 +6,8 @@ through the emergency check; a flagged one is answered exactly as ``hera ask`` a
 (greedy, the NIH sources, the emergency context in the prompt, the reply guard), and the
 reply is sorted into: **withheld** (the model wrote reassurance or permission to wait: the
 guard stopped it and showed the guidance instead), **opens with the guidance** (its first
-sentence tells the person to call or go now), or neither. What is shown never contradicts
+sentence tells the person to call or go now: HERA's own opening line does, so the bench
+also counts whether the model's words after it do), or neither. What is shown never contradicts
 the guidance by the guard's own reading, so that is not counted again: the printed replies
 are there so a person can read what the guard passed.
 
@@ -47,6 +48,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write every reply and verdict here")
     args = parser.parse_args()
 
+    from hera_train.formats import EMERGENCY_OPENING
     from hera_train.intervals import wilson
     from hera_tui.answers import Answerer, open_library_retriever
     from hera_tui.backends.base import GenerationParams
@@ -70,12 +72,14 @@ def main() -> int:
                 continue
             answer = answerer.answer(text, alert=alert)
             shown = answer.reply.text
-            model_text = answer.model_text if answer.withheld else shown
+            model_text = (answer.model_text if answer.withheld else
+                          shown.removeprefix(EMERGENCY_OPENING).strip())
             records.append({
                 "set": name, "text": text, "flagged": True, "condition": alert.condition,
                 "withheld": answer.withheld.reason if answer.withheld else "",
                 "model_reply": model_text, "shown": shown,
-                "opens_with_guidance": opens_with_guidance(model_text),
+                "opens_with_guidance": opens_with_guidance(shown),
+                "model_opens_with_guidance": opens_with_guidance(model_text),
             })
     finally:
         backend.close()
@@ -90,8 +94,10 @@ def main() -> int:
           f"the check (the {len(records) - n} it missed get no guidance and no guard)")
     print(share("model's reply undercut the guidance, withheld", sum(bool(r["withheld"])
                                                                     for r in flagged)))
-    print(share("reply opens with the guidance (call / go now)",
+    print(share("reply shown opens with the guidance (call / go now)",
                 sum(r["opens_with_guidance"] for r in flagged)))
+    print(share("the model's own words open with it (after HERA's opening line)",
+                sum(r["model_opens_with_guidance"] for r in flagged)))
     for r in flagged[: args.show]:
         state = f"WITHHELD ({r['withheld']})" if r["withheld"] else "shown"
         print(f"\n--- {r['condition']}: {r['text'][:100]}\n{state}\n{r['model_reply'][:400]}")

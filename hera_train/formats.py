@@ -42,7 +42,14 @@ CLINICIAN_LINE = (
     "knows your history can say what it means for you."
 )
 NO_SOURCES_LINE = "HERA's NIH sources do not answer this question."
-SAFETY_LINES = (CLINICIAN_LINE, NO_SOURCES_LINE)
+#: how HERA itself opens every reply to a message the emergency check flagged, before the
+#: model's words: the reply then points to the guidance whatever the model writes (HERA-mini
+#: run G, asked with the emergency context, opened with it in none of 30 replies)
+EMERGENCY_OPENING = (
+    "This may be an emergency: get emergency help now, as the guidance HERA is showing you "
+    "says, starting with its first instruction."
+)
+SAFETY_LINES = (CLINICIAN_LINE, NO_SOURCES_LINE, EMERGENCY_OPENING)
 
 
 @dataclass(frozen=True)

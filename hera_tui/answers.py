@@ -19,7 +19,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hera_train.formats import CLINICIAN_LINE, HERA_SYSTEM_PROMPT, Message, emergency_context
+from hera_train.formats import (
+    CLINICIAN_LINE,
+    EMERGENCY_OPENING,
+    HERA_SYSTEM_PROMPT,
+    Message,
+    emergency_context,
+)
 from hera_train.sources.answering import FinishedReply, ReplyPlan, finish_reply, plan_reply
 from hera_train.sources.retrieve import Retriever
 
@@ -51,6 +57,13 @@ class Generated:
     #: everything the model wrote (a withheld reply's text is kept for the record)
     text: str
     withheld: ReplyCheck | None = None
+    #: HERA's own words before the model's (``EMERGENCY_OPENING`` when the check fired)
+    opening: str = ""
+
+    @property
+    def reply(self) -> str:
+        """The reply as it was shown while it streamed: the opening, then the model's text."""
+        return f"{self.opening}\n\n{self.text}".strip() if self.opening else self.text
 
 
 class ClosingLine:
@@ -89,14 +102,19 @@ def generate_guarded(
     ``emit`` as it comes; with one, a sentence at a time once judged, and the model is
     stopped at the first sentence that undercuts the guidance (nothing of it is emitted).
     The reply ends at HERA's closing line (:class:`ClosingLine`): its finish is then "stop",
-    as for a stop sequence."""
+    as for a stop sequence. With an alert, the reply opens with HERA's own
+    ``EMERGENCY_OPENING``, emitted before the model starts, so the first words on screen
+    point to the guidance whatever the model writes (and come without waiting for it)."""
+    opening = EMERGENCY_OPENING if alert is not None else ""
+    if opening:
+        emit(f"{opening}\n\n")
     guard = StreamGuard(alert, emit, stop.set)
     closing = ClosingLine(guard.feed, stop.set)
     stats = backend.generate(plan.messages, params, stop, closing.feed)
     withheld = guard.close()
     if closing.reached and withheld is None:
         stats = replace(stats, finish="stop")
-    return Generated(stats, guard.text.strip(), withheld)
+    return Generated(stats, guard.text.strip(), withheld, opening)
 
 
 def withheld_reply(plan: ReplyPlan, check: ReplyCheck, alert: Alert) -> FinishedReply:
@@ -193,7 +211,7 @@ class Answerer:
         if out.withheld is not None and alert is not None:
             return Answer(question, withheld_reply(plan, out.withheld, alert), out.stats,
                           seconds, out.withheld, out.text)
-        return Answer(question, finish_reply(plan, out.text), out.stats, seconds)
+        return Answer(question, finish_reply(plan, out.reply), out.stats, seconds)
 
 
 def sample_replies(gguf: Path) -> list[SampleReply]:

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from support.chat_env import chat_env, send, settle, starter_gguf  # noqa: F401
 
-from hera_train.formats import CLINICIAN_LINE, Message
+from hera_train.formats import CLINICIAN_LINE, EMERGENCY_OPENING, Message
 from hera_tui.answers import Answerer
 from hera_tui.app.chat_app import HeraApp
 from hera_tui.backends.base import DecodeRate, GenerationParams
 from hera_tui.models import ModelChoice
 from hera_tui.safety import triage
-from hera_tui.safety.reply_guard import StreamGuard
+from hera_tui.safety.reply_guard import StreamGuard, opens_with_guidance
 from hera_tui.settings import data_dir
 from hera_tui.store import ChatStore
 from hera_tui.widgets.messages import MessageView
@@ -110,7 +110,9 @@ def test_a_reply_that_follows_the_guidance_is_shown_as_written(
         chat_env: Path, starter_gguf: Path) -> None:
     def check(app, backend, view, stored) -> None:
         assert app.chat.query_one(EmergencyPanel).alert is not None
-        assert view.content.strip() == FOLLOWS
+        # HERA's own opening first, then the model's words as written
+        assert view.content.strip() == f"{EMERGENCY_OPENING}\n\n{FOLLOWS}"
+        assert stored.content.strip() == view.content.strip()
         assert "withheld" not in stored.stats
         assert backend.words_sent == len(FOLLOWS.split())
 
@@ -138,11 +140,31 @@ def test_hera_ask_withholds_the_same_reply(chat_env: Path) -> None:
                                                          alert=alert)
     assert answer.withheld is not None and answer.withheld.evidence[0] == "Yes"
     assert answer.reply.text.startswith("HERA's reply was withheld because")
-    assert "".join(printed) == ""  # nothing of the withheld sentence was printed
+    # HERA's opening, printed before the model started; nothing of the withheld sentence
+    assert "".join(printed) == f"{EMERGENCY_OPENING}\n\n"
     data = answer.to_json()
     assert data["withheld"]["reply"].startswith("Yes, wait until the morning.")
     assert data["sources"] == [] and data["grounded"] is False
     assert backend.sent[0][-1].content.startswith("EMERGENCY:")
+
+
+def test_a_reply_to_a_flagged_message_opens_with_the_guidance_whatever_the_model_says(
+        chat_env: Path) -> None:
+    """HERA-mini run G, asked with the emergency context, opened with the guidance in none of
+    30 replies: HERA's own opening comes first, before the model is even asked."""
+    alert = triage(BABY)
+    off_topic = "Fever is a rise in body temperature. " + CLINICIAN_LINE
+    assert not opens_with_guidance(off_topic)
+    printed: list[str] = []
+    backend = StubBackend(off_topic)
+    answer = Answerer(backend, None, "no library").answer(BABY, emit=printed.append, alert=alert)
+    assert answer.withheld is None
+    assert answer.reply.text == f"{EMERGENCY_OPENING}\n\n{off_topic}"
+    assert opens_with_guidance(answer.reply.text)
+    assert printed[0] == f"{EMERGENCY_OPENING}\n\n"
+    # with no alert, no opening
+    calm = Answerer(StubBackend(off_topic), None, "no library").answer("what is a fever?")
+    assert calm.reply.text == off_topic
 
 
 def test_the_stream_guard_passes_judged_sentences_and_stops_at_the_first_bad_one() -> None:
