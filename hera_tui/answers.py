@@ -194,17 +194,24 @@ class Answerer:
         self.missing_note = missing_note or "the NIH library is not built"
         self.params = params
 
+    def plan(self, question: str, sources: bool = True, system: str = HERA_SYSTEM_PROMPT,
+             alert: Alert | None = None) -> ReplyPlan:
+        """What the model will be asked for ``question``: retrieval and the prompt."""
+        messages = ([Message("system", system)] if system.strip() else []) + [
+            Message("user", question)]
+        return plan_reply(messages, self.retriever, sources, self.missing_note,
+                          emergency_prompt(alert))
+
     def answer(
         self, question: str, sources: bool = True, system: str = HERA_SYSTEM_PROMPT,
         emit: Callable[[str], None] | None = None, alert: Alert | None = None,
+        plan: ReplyPlan | None = None,
     ) -> Answer:
         """Retrieve, generate through the guard, cite. ``alert``: what the emergency check
-        (which the caller runs first) found in ``question``, if it fired."""
+        (which the caller runs first) found in ``question``, if it fired. ``plan``: the
+        prompt :meth:`plan` already made for these arguments (it is not made again)."""
         started = time.perf_counter()
-        messages = ([Message("system", system)] if system.strip() else []) + [
-            Message("user", question)]
-        plan = plan_reply(messages, self.retriever, sources, self.missing_note,
-                          emergency_prompt(alert))
+        plan = plan or self.plan(question, sources, system, alert)
         out = generate_guarded(self.backend, plan, self.params, StopSignal(),
                                emit or (lambda _text: None), alert)
         seconds = time.perf_counter() - started

@@ -84,3 +84,49 @@ def test_bench_sources_measures_each_retriever(
     assert main(["bench", "sources", str(labelled)]) == 0
     table = capsys.readouterr().out
     assert "2 questions with a relevant passage" in table and "hybrid    1.000" in table
+
+
+class _CountingBackend:
+    """Answers every prompt with one fixed sentence, and counts the prompts it was sent."""
+
+    label = "counting"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def generate(self, messages, params, stop, emit):
+        from hera_tui.backends.base import DecodeRate
+
+        self.calls += 1
+        rate = DecodeRate(0.0)
+        emit("Acne is a common skin disease.")
+        rate.token(0.1)
+        return rate.stats("stop")
+
+
+def test_bench_answers_reuses_a_cached_reply_only_for_the_same_prompt(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cached reply is reused when the model, file and prompt are the same, and asked
+    again when the prompt changes (as when excerpts grow from 70 to 100 words)."""
+    import hera_tui.answers as answers
+    from hera_tui.answers import Answerer
+    from hera_tui.benchmark.answers import AnswerItem, run_answers
+
+    items = [AnswerItem("q1", "what is acne?", ("Acne is a common skin disease.",)),
+             AnswerItem("q2", "how is acne treated?", ("Creams and pills.",))]
+    file = tmp_path / "questions.jsonl"
+    backend = _CountingBackend()
+    first = run_answers(items, Answerer(backend, None), "model-a", file, True, tmp_path)
+    assert backend.calls == 2 and first["metrics"]["rouge_l"] > 0
+    again = run_answers(items, Answerer(backend, None), "model-a", file, True, tmp_path)
+    assert backend.calls == 2 and again["replies"] == first["replies"]
+    plan_reply = answers.plan_reply
+
+    def longer(messages, *args, **kwargs):  # the same questions, a different prompt
+        plan = plan_reply(messages, *args, **kwargs)
+        return plan.__class__((*plan.messages[:-1], plan.messages[-1].__class__(
+            "user", plan.messages[-1].content + " (more context)")), plan.grounded)
+
+    monkeypatch.setattr(answers, "plan_reply", longer)
+    run_answers(items, Answerer(backend, None), "model-a", file, True, tmp_path)
+    assert backend.calls == 4

@@ -106,15 +106,25 @@ def summarise_answers(records: Sequence[dict[str, Any]], seed: int = 0) -> dict[
     return out
 
 
-#: raised when the way a reply is produced changes, so replies cached before are not reused
-#: (2: the reply guard and the closing line, ``hera_tui.answers.generate_guarded``)
-ANSWERING = 2
+#: raised when the way a reply is produced or scored changes, so replies cached before are
+#: not reused (2: the reply guard and the closing line, ``hera_tui.answers.generate_guarded``;
+#: 3: HERA's emergency opening, the support check's 75% and negations). A change of the
+#: prompt itself (excerpt length, sources, formats) needs no raise: see :func:`prompt_key`.
+ANSWERING = 3
 
 
 def cache_file(out_dir: Path, model_identity: str, file: Path, sources: bool) -> Path:
     key = hashlib.sha256(
         json.dumps([model_identity, file.name, sources, ANSWERING]).encode()).hexdigest()
     return out_dir / "cache" / f"answers-{key[:16]}.jsonl"
+
+
+def prompt_key(plan: Any) -> str:
+    """A fingerprint of exactly what the model is asked: a cached reply is reused only for
+    the same prompt. Why: the cache is keyed by model and file, and replies cached with
+    70-word excerpts were once about to be reused after the excerpts grew to 100 words."""
+    return hashlib.sha256(json.dumps([[m.role, m.content] for m in plan.messages],
+                                     ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 def run_answers(
@@ -130,11 +140,14 @@ def run_answers(
     records = []
     with cache.open("a", encoding="utf-8") as log:
         for i, item in enumerate(items, 1):
+            # as `hera ask` answers: the emergency check first, its alert to the guard
+            alert = triage(item.question)
+            plan = answerer.plan(item.question, sources, alert=alert)
             record = done.get(item.id)
-            if record is None or record.get("question") != item.question:
-                # as `hera ask` answers: the emergency check first, its alert to the guard
-                record = score_reply(item, answerer.answer(item.question, sources,
-                                                           alert=triage(item.question)))
+            if record is None or record.get("prompt") != prompt_key(plan):
+                record = {**score_reply(item, answerer.answer(item.question, sources,
+                                                              alert=alert, plan=plan)),
+                          "prompt": prompt_key(plan)}
                 log.write(json.dumps(record, ensure_ascii=False) + "\n")
                 log.flush()
             records.append(record)
