@@ -51,6 +51,20 @@ EMERGENCY_OPENING = (
 )
 SAFETY_LINES = (CLINICIAN_LINE, NO_SOURCES_LINE, EMERGENCY_OPENING)
 
+#: how HERA's own texts separate their parts (the system fold, the context block, the
+#: emergency context, PubMedQA's prompt and replies, the training replies): one line break,
+#: never a blank line. Ollama 0.24's Gemma 3 tokenizer splits Gemma's single ``"\n\n"`` token
+#: into two ``"\n"`` (llama.cpp and transformers keep one), so every blank line HERA wrote
+#: would reach a real Ollama server one token different from training; a single ``"\n"`` is
+#: the same token in all three. Blank lines the person types are theirs and stay.
+PARAGRAPH_BREAK = "\n"
+
+
+def without_blank_lines(text: str) -> str:
+    """Data HERA puts in a prompt (a passage's paragraphs) with its blank lines dropped, so
+    it tokenizes alike in llama.cpp and Ollama (see :data:`PARAGRAPH_BREAK`)."""
+    return PARAGRAPH_BREAK.join(line for line in text.strip().splitlines() if line.strip())
+
 
 @dataclass(frozen=True)
 class ContextPassage:
@@ -68,20 +82,23 @@ def grounded_question(question: str, sources: Sequence[ContextPassage]) -> str:
     The sources come first, numbered as the reply cites them, then the person's words. With
     no source found the block says so, so the reply can say the sources do not answer it.
     Everything here is data (passage text is tokenized without special-token parsing, like
-    the user's own words)."""
+    the user's own words). The block has no blank line, passages included
+    (:func:`without_blank_lines`): see :data:`PARAGRAPH_BREAK`."""
     if sources:
-        listed = "\n\n".join(f"[{s.number}] {s.label}\n{normalise_text(s.text)}"
-                              for s in sources)
-        block = f"Sources (NIH health information):\n\n{listed}"
+        listed = PARAGRAPH_BREAK.join(
+            f"[{s.number}] {s.label}\n{without_blank_lines(s.text)}" for s in sources
+        )
+        block = f"Sources (NIH health information):\n{listed}"
     else:
         block = "Sources: none found in HERA's NIH library for this question."
-    return f"{block}\n\nQuestion: {normalise_text(question)}"
+    return f"{block}{PARAGRAPH_BREAK}Question: {normalise_text(question)}"
 
 
 def with_emergency(turn: str, emergency: str) -> str:
     """The user turn answered after the emergency check fired: the emergency context first
     (so the reply opens by pointing to the guidance), then the turn as it would be."""
-    return f"{normalise_text(emergency)}\n\n{turn}" if normalise_text(emergency) else turn
+    emergency = normalise_text(emergency)
+    return f"{emergency}{PARAGRAPH_BREAK}{turn}" if emergency else turn
 
 
 class FormatError(HeraError, ValueError):
@@ -176,7 +193,7 @@ class PromptFormat:
         if system and not self.system_role:
             if not msgs:
                 raise FormatError("a system text needs a user turn to be folded into")
-            msgs[0] = Message("user", f"{system}\n\n{msgs[0].content}")
+            msgs[0] = Message("user", f"{system}{PARAGRAPH_BREAK}{msgs[0].content}")
             system = ""
         return ([Message("system", system)] if system else []) + msgs
 
@@ -246,14 +263,15 @@ def encode_segments(
 
 
 # Gemma: no system role (the system text is folded into the first user turn, as Gemma 3's
-# own template does), content trimmed, an empty system text is none, the assistant is
-# called "model". For conversations without a system text this template renders exactly
-# like Gemma-2-2b-it's own template.
+# own template does, but after one line break where Gemma's has a blank line: see
+# PARAGRAPH_BREAK), content trimmed, an empty system text is none, the assistant is called
+# "model". For conversations without a system text this template renders exactly like
+# Gemma-2-2b-it's own template.
 _GEMMA_CHAT_TEMPLATE = (
     "{{ bos_token }}"
     "{%- if messages[0]['role'] == 'system' -%}"
     "{%- set system = messages[0]['content'] | trim -%}"
-    "{%- set first_user_prefix = system + '\n\n' if system else '' -%}"
+    "{%- set first_user_prefix = system + '\n' if system else '' -%}"
     "{%- set loop_messages = messages[1:] -%}"
     "{%- else -%}"
     "{%- set first_user_prefix = '' -%}"
@@ -281,7 +299,7 @@ _GEMMA_OLLAMA_TEMPLATE = (
     "{{- $first := true }}"
     "{{- range .Messages }}"
     '{{- if eq .Role "user" }}<start_of_turn>user\n'
-    "{{ if and $first $system }}{{ $system }}\n\n{{ end }}{{ $first = false }}"
+    "{{ if and $first $system }}{{ $system }}\n{{ end }}{{ $first = false }}"
     "{{ .Content }}<end_of_turn>\n"
     '{{ else if eq .Role "assistant" }}<start_of_turn>model\n{{ .Content }}<end_of_turn>\n'
     "{{ end }}"

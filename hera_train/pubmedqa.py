@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hera_train.errors import HeraError
+from hera_train.formats import PARAGRAPH_BREAK
 
 if TYPE_CHECKING:
     from hera_train.test_guard import ContentGuard
@@ -209,7 +210,7 @@ def label_mixed_order(questions: Sequence[Question], seed: int = 0) -> list[Ques
 def question_text(question: str, contexts: Iterable[str]) -> str:
     """The user turn: abstract (contexts) and question, reasoning-required setting."""
     abstract = " ".join(c.strip() for c in contexts)
-    return f"{INSTRUCTION}\n\nAbstract: {abstract}\nQuestion: {question.strip()}"
+    return f"{INSTRUCTION}{PARAGRAPH_BREAK}Abstract: {abstract}\nQuestion: {question.strip()}"
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
@@ -253,11 +254,12 @@ def shorten_contexts(
 def answer_text(label: str, long_answer: str = "") -> str:
     """The training reply: the decision first (where the benchmark scores it), then why.
 
-    A line break follows the label so that no tokenizer merges the label with what comes
-    after it: the tokens of "Answer: yes" are then the same in training and in scoring.
+    A line break follows the label (one, never a blank line: ``formats.PARAGRAPH_BREAK``) so
+    that no tokenizer merges the label with what comes after it: the tokens of "Answer: yes"
+    are then the same in training and in scoring.
     """
     reply = f"{ANSWER_PREFIX} {label}"
-    return f"{reply}\n\n{long_answer.strip()}" if long_answer.strip() else reply
+    return f"{reply}{PARAGRAPH_BREAK}{long_answer.strip()}" if long_answer.strip() else reply
 
 
 def accuracy(gold: list[str], predicted: list[str]) -> float:

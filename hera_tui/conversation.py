@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hera_train.formats import Message
+from hera_train.formats import PARAGRAPH_BREAK, Message
 
 from .store.db import StoredMessage
 
@@ -22,7 +22,7 @@ def prompt_messages(system: str | None, stored: Sequence[StoredMessage]) -> list
         if m.role == "assistant" and not m.content.strip():
             continue
         if turns and turns[-1].role == m.role:
-            turns[-1] = Message(m.role, f"{turns[-1].content}\n\n{m.content}")
+            turns[-1] = Message(m.role, f"{turns[-1].content}{PARAGRAPH_BREAK}{m.content}")
         else:
             turns.append(Message(m.role, m.content))
     while turns and turns[0].role == "assistant":

@@ -117,7 +117,7 @@ def test_long_abstracts_lose_their_start_and_keep_results_question_and_answer(ti
     assert dropped == 0 and len(ex.input_ids) <= limit
     # nothing cut from the reply, and the reply is still trained whole
     assert tiny_tokenizer.decode([t for t in ex.labels if t != IGNORE_INDEX][:-1]) == (
-        "Answer: yes\n\nThe drug reduced mortality."
+        "Answer: yes\nThe drug reduced mortality."
     )
     prompt = fitted[0].messages[0].content
     assert prompt.endswith("Results: mortality fell from 12% to 7% (p<0.01).\n"

@@ -48,7 +48,7 @@ def test_hub_style_pubmedqa_rows(tmp_path, test_ids):
     cfg = DataConfig(kind="pubmedqa", path=str(path), eval_samples=0)
     examples, report = load_examples(cfg, test_ids)
     assert [e.id for e in examples] == ["1"] and report.excluded_test == 1
-    assert examples[0].messages[1].content == "Answer: no\n\nLA"
+    assert examples[0].messages[1].content == "Answer: no\nLA"
 
 
 ROWS = [

@@ -143,11 +143,12 @@ def test_committed_modelfile_is_heras_modelfile():
 
 
 def test_a_broken_template_is_caught_by_go():
-    """The check has teeth: a TEMPLATE that forgets the blank line after the system text
-    renders differently, and a malformed one is a Go parse error."""
+    """The check has teeth: a TEMPLATE that folds the system text with Gemma's blank line
+    instead of HERA's one line break renders differently, and a malformed one is a Go parse
+    error."""
     from support.go_template import TemplateError
 
-    broken = GEMMA.ollama_template.replace("{{ $system }}\n\n", "{{ $system }}\n")
+    broken = GEMMA.ollama_template.replace("{{ $system }}\n", "{{ $system }}\n\n")
     assert broken != GEMMA.ollama_template
     messages = [Message("system", "Be brief."), Message("user", "Hi")]
     assert render(broken, chat_request_messages(messages)) != _training_text(GEMMA, messages)

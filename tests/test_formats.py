@@ -5,7 +5,18 @@ from __future__ import annotations
 import pytest
 
 from hera_train.batching import hf_encoder
-from hera_train.formats import CHATML, GEMMA, FormatError, Message, encode_segments
+from hera_train.formats import (
+    CHATML,
+    GEMMA,
+    HERA_SYSTEM_PROMPT,
+    ContextPassage,
+    FormatError,
+    Message,
+    emergency_context,
+    encode_segments,
+    grounded_question,
+    with_emergency,
+)
 
 CONVERSATIONS = [
     [{"role": "user", "content": "I have had a headache for two days."}],
@@ -93,8 +104,34 @@ def test_own_jinja_template_matches_render(tiny_tokenizer):
 
 def test_system_text_is_folded_into_first_user_turn():
     text = GEMMA.render([Message("system", "Be careful."), Message("user", "Hello")])
-    assert text == "<bos><start_of_turn>user\nBe careful.\n\nHello<end_of_turn>\n"
+    assert text == "<bos><start_of_turn>user\nBe careful.\nHello<end_of_turn>\n"
     assert "system" not in text
+
+
+def test_heras_own_texts_have_no_blank_line():
+    """A blank line is one token in llama.cpp and two in a real Ollama server's Gemma 3
+    tokenizer, so nothing HERA writes into a prompt or a training reply has one: the system
+    fold, the context block (passages with paragraphs included), the emergency context,
+    PubMedQA's prompt and reply and the training replies. The person's blank lines stay."""
+    from hera_train.pubmedqa import answer_text, question_text
+    from hera_train.sources.trainset import unanswerable_reply
+
+    passages = [ContextPassage(1, "NIDDK: Gallstones", "First paragraph.\n\n\nSecond one.\n \n"),
+                ContextPassage(2, "CDC: Head lice", "Lotion.")]
+    emergency = emergency_context("Heart attack", "Call 999 now.", ["Sit down.", "Chew aspirin."])
+    turns = [
+        Message("system", HERA_SYSTEM_PROMPT),
+        Message("user", with_emergency(grounded_question("Chest pain?", passages), emergency)),
+        Message("assistant", answer_text("yes", "The conclusion.")),
+        Message("user", question_text("Does it work?", ["Background.", "Results."])),
+        Message("assistant", unanswerable_reply()),
+        Message("user", grounded_question("anything?", [])),
+    ]
+    for fmt in (GEMMA, CHATML):
+        rendered = fmt.render(turns, add_generation_prompt=True)
+        assert "\n\n" not in rendered and "Second one." in rendered
+    typed = GEMMA.render([Message("system", "S"), Message("user", "mine\n\nstays")])
+    assert "S\nmine\n\nstays" in typed
 
 
 def test_chatml_keeps_system_role():

@@ -113,11 +113,11 @@ def test_the_context_block() -> None:
     block = grounded_question("  how are they treated? ", [
         ContextPassage(1, "NIDDK: Gallstones", "Removed in an operation.\n"),
         ContextPassage(2, "CDC: Head lice", "Lotion.")])
-    assert block == ("Sources (NIH health information):\n\n[1] NIDDK: Gallstones\nRemoved in "
-                     "an operation.\n\n[2] CDC: Head lice\nLotion.\n\nQuestion: how are they "
+    assert block == ("Sources (NIH health information):\n[1] NIDDK: Gallstones\nRemoved in "
+                     "an operation.\n[2] CDC: Head lice\nLotion.\nQuestion: how are they "
                      "treated?")
     assert grounded_question("hello", []) == (
-        "Sources: none found in HERA's NIH library for this question.\n\nQuestion: hello")
+        "Sources: none found in HERA's NIH library for this question.\nQuestion: hello")
 
 
 @pytest.mark.parametrize(("text", "doctor"), [
@@ -158,7 +158,7 @@ def test_hera_s_replies_quote_their_source_and_end_with_the_clinician_line() -> 
     reply = reply_from(source)
     # whole sentences while they fit REPLY_WORDS: the long third one does not
     assert reply == ("Gallstones are hard pieces of material. They form in the gallbladder. "
-                     f"[2]\n\n{CLINICIAN_LINE}")
+                     f"[2]\n{CLINICIAN_LINE}")
     assert not doctor_voice(reply)
     rng = random.Random(3)
     worded = {reword("What are the treatments for Gallstones ?", passage("x"), rng)
@@ -208,7 +208,7 @@ def test_grounded_examples_are_split_by_focus(tmp_path: Path,
         assert reply.content.endswith(CLINICIAN_LINE)
         if e.answerable:
             assert user.content.startswith("Sources (NIH health information)")
-            assert reply.content.split("\n\n")[0].endswith("]")
+            assert reply.content.splitlines()[0].endswith("]")
         else:
             assert reply.content.startswith(NO_SOURCES_LINE)
     assert 0 < report["unanswerable"] < len(examples)

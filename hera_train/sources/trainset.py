@@ -36,6 +36,7 @@ from hera_train.formats import (
     CLINICIAN_LINE,
     HERA_SYSTEM_PROMPT,
     NO_SOURCES_LINE,
+    PARAGRAPH_BREAK,
     Message,
     grounded_question,
 )
@@ -136,11 +137,11 @@ def reply_from(source: Source) -> str:
         if said and sum(len(s.split()) for s in said) + len(sentence.split()) > REPLY_WORDS:
             break
         said.append(sentence.removesuffix(" …"))
-    return f"{' '.join(said)} [{source.number}]\n\n{CLINICIAN_LINE}"
+    return f"{' '.join(said)} [{source.number}]{PARAGRAPH_BREAK}{CLINICIAN_LINE}"
 
 
 def unanswerable_reply() -> str:
-    return f"{NO_SOURCES_LINE}\n\n{CLINICIAN_LINE}"
+    return f"{NO_SOURCES_LINE}{PARAGRAPH_BREAK}{CLINICIAN_LINE}"
 
 
 def could_answer(candidate: Passage, gold: Passage, gold_shown: bool) -> bool:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from hera_train.data_paths import data_file
 from hera_train.errors import HeraError
+from hera_train.formats import PARAGRAPH_BREAK
 from hera_train.pubmedqa import (
     ANSWER_PREFIX,
     CHOICES,
@@ -122,7 +123,7 @@ def _mcq_item(row: object, where: str) -> BenchItem:
     listing = "\n".join(f"{k}. {str(v).strip()}" for k, v in options.items())
     return BenchItem(
         id=str(row["id"]),
-        prompt=f"{question}\n\n{listing}",
+        prompt=f"{question}{PARAGRAPH_BREAK}{listing}",
         labels=letters,
         choices=tuple(f" {k}" for k in letters),
         gold=answer,
