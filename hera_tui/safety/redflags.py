@@ -897,9 +897,12 @@ def _asserted(rule: Rule, pattern: re.Pattern, sentence: context.SentenceCues) -
         return None
     if not pattern.search(sentence.text):
         return None
-    for clause in sentence.clauses:
+    for index, clause in enumerate(sentence.clauses):
         for match in pattern.finditer(clause):
             if context.negated(clause, match.start()) or context.resolved(clause, match.end()):
+                continue
+            if context.negated_within(match.group(0), pattern) or context.negated_by_list(
+                    sentence.clauses, index):
                 continue
             if match.group(0)[:1].isdigit() and context.THRESHOLD_BEFORE.search(
                     clause[max(0, match.start() - 40): match.start()]):
@@ -915,9 +918,10 @@ def _present(pattern: re.Pattern, sentence: context.SentenceCues) -> str | None:
     count; a negation or a story does not)."""
     if sentence.story or not pattern.search(sentence.text):
         return None
-    for clause in sentence.clauses:
+    for index, clause in enumerate(sentence.clauses):
         for match in pattern.finditer(clause):
-            if not context.negated(clause, match.start()):
+            if not (context.negated(clause, match.start())
+                    or context.negated_by_list(sentence.clauses, index)):
                 return match.group(0)
     return None
 
