@@ -268,9 +268,22 @@ def negated_within(match_text: str, pattern: re.Pattern) -> bool:
     for cue in NEGATION.finditer(match_text):
         if cue.start() == 0 or pattern.search(match_text[: cue.start()]):
             continue
-        if pattern.search(match_text[: cue.start()] + match_text[cue.end():].lstrip()):
+        # the negation is one the pattern skips over (not one it spells out, as in "a rash
+        # that doesn't go away") when the finding ends at the same word with it blanked out
+        blanked = match_text[: cue.start()] + "x" * (cue.end() - cue.start()) + match_text[
+            cue.end():]
+        if _shortest_end(pattern, blanked) == _shortest_end(pattern, match_text):
             return True
     return False
+
+
+def _shortest_end(pattern: re.Pattern, text: str) -> int | None:
+    """Where the shortest prefix of ``text`` (cut at a word's end) that ``pattern`` matches
+    ends; None when none does."""
+    for end in [m.end() for m in re.finditer(r"\S+", text)]:
+        if pattern.search(text[:end]):
+            return end
+    return None
 
 
 def resolved(clause: str, end: int) -> bool:
