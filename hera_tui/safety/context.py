@@ -113,7 +113,9 @@ _STORY = re.compile(
     r"(novel|story|book|script|scene|essay|leaflet|guide|article|blog|post)|character|"
     r"documentary|podcast|training|newspaper|if (someone|somebody|anyone|a person|a child|"
     r"a baby|a kid|a patient|a customer|one|you)|in the news|news (story|report|article|item)|"
-    r"video ?game|(the|his|her|my|a) (game|film|movie|show|book|programme|program|series|"
+    r"video ?game|watching (a|an|the) (\w+ ){0,2}(film|movie|show|series|drama|programme|program|"
+    r"documentary|episode|soap|video)|(the|his|her|my|a) (game|film|movie|show|book|programme|"
+    r"program|series|"
     r"novel) (says|said|shows|showed)|how (accurate|realistic|true|real|likely) (is|was) "
     r"(that|this|it)|(?<!as )if (i|we|he|she|they) (was|were|ever)|what would (the|a|you|"
     r"they|happen|i|we)|how (do|can|should|would) (i|we) explain|explain (it|this|that) to)\b",

@@ -101,7 +101,8 @@ _DRUGS = (r"(pills?|(?<!dishwasher )(?<!washing )(?<!toilet )(?<!cleaning )table
           r"digoxin|quetiapine|olanzapine|mirtazapine|zopiclone|melatonin|nicotine (gum|pouch\w*))")
 _CHEMICALS = (r"(bleach|antifreeze|detergent|dishwasher|washing|cleaner|cleaning|pods?|"
               r"poison\w*|weed ?killer|pesticide|lamp oil|"
-              r"paraffin|methanol|drain|chemicals?|lye|mouthwash|e-?liquid|vape juice|"
+              r"paraffin|methanol|drain|chemicals?|lye|mouthwash|e-?liquid|vape juice|laundry|"
+              r"liquitabs?|"
               r"white spirit|petrol|turpentine|rat poison|slug pellets)")
 _BATTERY = (r"(button batter\w*|coin batter\w*|coin cells?|batter(y|ies)|magnets?|"
             r"magnetic (balls?|beads?))")
@@ -157,6 +158,14 @@ _ANTICOAG = (r"(warfarin|apixaban|eliquis|rivaroxaban|xarelto|edoxaban|lixiana|d
 _HEAD_KNOCK = (r"(hit|hitting|bang\w*|bump\w*|knock\w*|struck|smack\w*|whack\w*|clonk\w*|"
                r"crack\w*) (his |her |my |their |the )?(head|forehead|temple|skull|(back|side) of "
                r"(his|her|my|their|the) head)\b")
+# NHS (hydrocephalus) and Shine: the signs of a blocked or infected shunt
+_SHUNT_SIGNS = (
+    r"\b(drows\w*|sleep\w*|hard to wake|seeing double|double vision|blurr\w*|seiz\w*|fit|"
+    r"fitting|confus\w*|irritab\w*|not (himself|herself)|(eyes?|looking) (\w+ )?(down|downwards)|"
+    r"sunset\w*|bulg\w*|fever\w*|high temp\w*|(vision|sight) (went|gone|going|is|was) (double|"
+    r"blurry|blurred)|worse (when )?(i |he |she )?(lie|lying) down|worse in the mornings?)\b")
+_SHUNT = _rx(r"\b(shunt|hydrocephalus|ventriculo\w*|ventriculoperitoneal)\b")
+_NOT_A_BRAIN_SHUNT = _rx(r"\b(dialysis|fistula|av shunt|arteriovenous)\b")
 
 RULES: tuple[Rule, ...] = (
     Rule("heart_attack", "chest pain or pressure", _rx(
@@ -749,6 +758,8 @@ RULES: tuple[Rule, ...] = (
         rf".{{0,60}}\b{_CHILD}\b",
         rf"\b(found|caught)\b.{{0,10}}\b{_CHILD}\b.{{0,30}}\b(with|eating|chewing|sucking)\b"
         rf".{{0,30}}\b{_DRUGS}",
+        rf"\b{_CHILD}\b.{{0,20}}\b(found|caught) (with|eating|chewing|sucking)\b.{{0,30}}"
+        rf"\b{_DRUGS}",
     ), unless=_rx(r"\b(own|his|her|their) (children'?s |kids'? )?(vitamins?|gumm(y|ies)|calpol|"
                   r"medicine|inhaler)\b|\b(one|an) extra\b|\b(correct|normal|usual|right|"
                   r"prescribed) "
@@ -947,9 +958,11 @@ RULES: tuple[Rule, ...] = (
     # even spread over days (a "staggered overdose"), needs A&E now (TOXBASE: treatment works
     # best early, before any symptom)
     Rule("poisoning_overdose", "paracetamol above the maximum daily dose", _rx(
-        r"\b(9|[1-9]\d)( \w+)? ?(tablets?|pills?|caplets?|capsules?|of them)? ?(a|per|each|every|"
-        r"in (a|one|24 hours?|a single)|/) ?(day|24 ?h(ou)?rs?|d)\b",
-        r"\b([5-9]|[1-9]\d)([.,]\d+)? ?(g|grams?) (a|per|each|every|in (a|one)) day\b",
+        # a leading "at least" or "about" is part of the reading, not a threshold
+        r"\b((at least|about|around|roughly|up to|over|more than|maybe|probably|like|nearly|"
+        r"almost) )?(9|[1-9]\d)( \w+)? ?(tablets?|pills?|caplets?|capsules?|of them)? ?(a|per|each|"
+        r"every|in (a|one|24 hours?|a single)|/) ?(day|24 ?h(ou)?rs?|d)\b",
+        r"\b([5-9]|[1-9]\d)([.,]\d+)? ?(g|grams?)( of \w+)? (a|per|each|every|in (a|one)) day\b",
         r"\b(4[1-9]\d\d|[5-9]\d{3}|[1-9]\d{4}) ?mg (a|per|each|every|in (a|one)) day\b",
         r"\b(more than|over|above|double|twice|exceed\w*) (the )?(max\w*|recommended|safe|daily) "
         r"(\w+ )?(dose|amount|limit)\b",
@@ -982,13 +995,16 @@ RULES: tuple[Rule, ...] = (
     ), _rx(
         r"\b(vomit\w*|diarrh\w*|gastro\w*|tummy bug|stomach bug|d ?(&|and) ?v|being sick|throwing "
         r"up|dehydrat\w*|not (drinking|feeding)|won'?t (drink|feed)|runny poos?)\b",
-    ), also=(_rx(rf"\b{_CHILD}\b|\b(months?|weeks?)[- ]old\b"),), sure=True),
+    ), also=(_rx(rf"\b{_CHILD}\b|\b(months?|weeks?)[- ]old\b|\b\d{{1,2}} ?(mo|mos|mths?)\b"),),
+        sure=True),
     # British Society for Rheumatology guideline (2020): suspected giant cell arteritis with
     # visual symptoms needs same-day emergency assessment: sight can be lost for good
     Rule("eye_emergency", "giant cell arteritis signs with vision symptoms (BSR guideline)", _rx(
         r"\b(blurr\w*|double vision|seeing double|dim vision|(lost|losing|loss of|lose) (the |my |"
         r"her |his )?(vision|sight)|vision (went|goes|has gone|was|is) (dark|black|grey|blurry|dim|"
         r"double)|(went|goes|gone) (blind|dark|black) in|curtain|"
+        r"(sight|vision) (keeps |is |has been )?"
+        r"(going|goes|went|gone) (dim|dark|black|blurry|blurred|grey|misty)|"
         r"can'?t see (out of|properly|with))",
     ), _rx(
         r"\b(temple|temporal|giant cell arteritis|gca|polymyalgia|pmr)\b",
@@ -998,17 +1014,19 @@ RULES: tuple[Rule, ...] = (
     ), sure=True),
     # NHS (hydrocephalus) and Shine: with a shunt, headache or vomiting with drowsiness, double
     # vision, eyes looking down or a fit can be a blocked shunt: A&E now
-    Rule("shunt_blockage", "a shunt with headache or vomiting and drowsiness or vision signs", _rx(
-        r"\b(headache\w*|head pain|head hurts|vomit\w*|being sick|throwing up|been sick)\b",
+    Rule("shunt_blockage", "a shunt with headache and vomiting, drowsiness or vision signs", _rx(
+        r"\b(headache\w*|head pain|head hurts|head is pounding|pounding head)\b",
         r"\b(swelling|swollen|red\w*|fluid)\b.{0,20}\b(along|over|around|on) (the |his |her |my )?"
         r"(shunt|tube|valve)\b",
-    ), _rx(
-        r"\b(drows\w*|sleep\w*|hard to wake|seeing double|double vision|blurr\w*|seiz\w*|fit|"
-        r"fitting|confus\w*|irritab\w*|not (himself|herself)|"
-        r"(eyes?|looking) (\w+ )?(down|downwards)|"
-        r"sunset\w*|bulg\w*|vomit\w*|worse (lying|in the morning|when lying)|in the mornings)\b",
-    ), background=_rx(r"\b(shunt|hydrocephalus|ventriculo\w*|ventriculoperitoneal)\b"),
-        unless=_rx(r"\b(dialysis|fistula|av shunt|arteriovenous)\b"), sure=True),
+        r"\b(along|over|around) (the |his |her |my )?(shunt|tube|valve)\b.{0,30}\b(red\w*|swollen|"
+        r"swelling|fluid|leak\w*)\b",
+    ), _rx(_SHUNT_SIGNS, r"\b(vomit\w*|being sick|been sick|throwing up|thrown up|threw up|"
+           r"feel\w* sick|nause\w*)\b"),
+        background=_SHUNT, unless=_NOT_A_BRAIN_SHUNT, sure=True),
+    Rule("shunt_blockage", "a shunt with vomiting and drowsiness, irritability or vision signs",
+         _rx(r"\b(vomit\w*|being sick|been sick|throwing up|thrown up|threw up|bringing (feeds|"
+             r"milk) back( up)?)\b"),
+         _rx(_SHUNT_SIGNS), background=_SHUNT, unless=_NOT_A_BRAIN_SHUNT, sure=True),
     # NHS (acute liver failure) and NICE CKS: jaundice with new confusion or drowsiness, or
     # with bleeding or bruising, is liver failure until shown otherwise
     Rule("acute_liver_failure", "yellow skin or eyes with confusion, drowsiness or bleeding", _rx(
@@ -1055,13 +1073,28 @@ RULES: tuple[Rule, ...] = (
         r"as well)\b",
         r"\b(legs?|feet)\b.{0,30}\b(got|getting|gone|grown|become) weak\w*\b.{0,60}\b(can'?t|"
         r"cannot|unable to) (stand|walk)\b",
+        r"\b(feet|toes|hands|fingers)\b.{0,20}\b(tingl\w*|numb\w*)\b.{0,60}\b(legs?|arms?)\b.{0,15}"
+        r"\b(weak\w*|heavy|giving way)\b",
+        r"\bweaker (and weaker|each|every|by the) ?(day|hour)?\b",
+        r"\b(arms?|hands)\b.{0,15}\b(going|gone|getting|are|now)\b.{0,10}\b(weak\w*|numb|too|as "
+        r"well)\b",
+        r"\b(legs?|arms?)\b.{0,15}\b(are |is |have |has )?(got |gone |getting |become )?(weak\w*|"
+        r"heavy|giving way)\b",
     ), _rx(
-        r"\b(swallow\w*|breath\w*|short of breath|breathless|chok\w*|face|facial|double vision|"
+        r"\b(swallow\w*|short of breath|breathless\w*|breathing (is |feels |has got |getting )?"
+        r"(shallow|harder|difficult|hard|weak\w*)|hard(er)? to breathe|chok\w*|face|facial|"
+        r"double vision|"
         r"can'?t (stand|walk)|cannot (stand|walk)|arms?|hands|guillain|gbs)\b",
     ), also=(_rx(
-        r"\b(swallow\w*|breath\w*|short of breath|breathless|chok\w*|face|facial|double vision|"
+        r"\b(swallow\w*|short of breath|breathless\w*|breathing (is |feels |has got |getting )?"
+        r"(shallow|harder|difficult|hard|weak\w*)|hard(er)? to breathe|chok\w*|face|facial|"
+        r"double vision|"
         r"can'?t (stand|walk)|cannot (stand|walk)|unable to (stand|walk)|guillain|gbs|speak\w*|"
-        r"talk\w*)\b"),), sure=True),
+        r"talk\w*|two to stand|needs help to stand)\b"),
+              _rx(r"\b(legs?|feet|toes|knees|thighs)\b|\bguillain|\bgbs\b"),
+              _rx(r"\b(tingl\w*|numb\w*|pins and needles|crept|creeping|spread\w*|weaker|arms?|"
+                  r"hands|guillain|gbs)\b")),
+        unless=_rx(r"\b(panic\w*|anxiety|anxious|hyperventilat\w*)\b"), sure=True),
     # NHS inform and MedlinePlus (rhabdomyolysis): very painful, swollen or weak muscles with
     # dark brown (cola or tea coloured) urine, after hard exercise, a crush or a long lie,
     # needs emergency care: the kidneys can fail
@@ -1071,12 +1104,14 @@ RULES: tuple[Rule, ...] = (
         r"\b(cola|coke|tea|dark brown|brown|rust)[- ]?(colou?red|like|coloured)?\b.{0,15}"
         r"\b(urine|wee|"
         r"pee)\b",
+        r"\bdark (brown )?(urine|wee|pee)\b",
     ), _rx(
         r"\b(muscles?|thighs?|arms?|legs?|calf|calves|biceps|quads?|shoulders?|back|glutes?)\b.{0,40}"
         r"\b(swollen|swell\w*|agon\w*|excruciating|painful|sore|can'?t (move|walk|lift|straighten|"
         r"bend)|rock hard|tight|hurt\w*|pain\w*|weak\w*)\b",
-        r"\b(swollen|agon\w*|excruciating|painful|sore)\b.{0,20}\b(muscles?|thighs?|arms?|legs?|"
-        r"calf|calves)\b",
+        r"\b(swollen|agon\w*|excruciating|painful|sore|weak|cramp\w*)\b.{0,20}\b(muscles?|thighs?|"
+        r"arms?|legs?|calf|calves)\b",
+        r"\bmuscles?\b.{0,10}\bcramp\w*",
     ), sure=True),
 )
 
