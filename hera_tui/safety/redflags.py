@@ -436,7 +436,11 @@ RULES: tuple[Rule, ...] = (
         r"whisk(e)?y)",
         r"\b(alcohol|vodka|drink\w*|booze)\b.{0,30}\b(with|and) (xanax|benzo\w*|valium|"
         r"opioids?|oxy\w*|sleeping pills|fentanyl|heroin)",
-    ), immediate=True),
+    ), immediate=True, unless=_rx(
+        # only the wrapper, or a capsule still sealed: nothing was swallowed
+        r"\b(wrapper|packaging|empty (box|packet|bottle|tub))\b.{0,30}\b(but|not|didn'?t|"
+        r"without)\b|\b(tablet|capsule|pod|it)\b.{0,10}\b(is|was|'?s) (still )?(intact|sealed|"
+        r"unopened|whole)\b|\bstill sealed\b")),
     Rule("poisoning_overdose", "an overdose, poisoning or gas", _rx(
         r"\bover-?dos\w*",
         r"\b(?<!food )poison(ed|ing)\b",
