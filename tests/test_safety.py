@@ -213,3 +213,134 @@ def test_the_app_check_flags_issue_16s_misses_with_their_guidance(text: str,
 )
 def test_the_same_calm_wording_with_a_benign_finding_does_not_fire(text: str) -> None:
     assert triage(text) is None, text
+
+
+# Issue 16, second round: the rules the third frozen set showed missing. Each message fires
+# its condition with the rules alone (decisively: however calmly it is told), and its benign
+# twin, the same wording with a benign finding, fires nothing.
+NEW_RULES = [
+    ("Gran takes apixaban. She slipped on the step and banged her head, just a small lump, "
+     "says she feels fine. Can we keep an eye on her at home?",
+     "Gran takes apixaban. She slipped on the step and bruised her knee, she didn't hit her "
+     "head. Can we keep an eye on her at home?", "head_spine_injury"),
+    ("I'm on rivaroxaban after a clot last year and I walked into a shelf and hit my forehead. "
+     "Feel ok. Do I need a plaster?",
+     "I'm not on any blood thinners and I walked into a shelf and hit my forehead. Feel ok. "
+     "Do I need a plaster?", "head_spine_injury"),
+    ("Fell down the last two stairs at work, GCS 14, a bit slow answering questions",
+     "Fell down the last two stairs at work, GCS 15, answering questions normally",
+     "head_spine_injury"),
+    ("Came off my scooter at speed on the way home. My ribs on the left are sore and I feel "
+     "lightheaded. Ice or heat?",
+     "Came off my scooter on the way home, hardly moving at the time. Just grazed my palm. "
+     "Ice or heat?", "major_trauma"),
+    ("I've been taking about 12 paracetamol a day for my toothache since Saturday, I feel ok. "
+     "Is there something stronger?",
+     "I've been taking 8 paracetamol a day, the most the packet allows, for my toothache since "
+     "Saturday, I feel ok. Is there something stronger?", "poisoning_overdose"),
+    ("The blister pack had Dad's methotrexate every day this week instead of weekly. He has "
+     "a sore mouth. Should we just skip next week's?",
+     "Dad takes his methotrexate every Monday as prescribed and folic acid on the other days. "
+     "He has a sore mouth. Should we ask the dentist?", "drug_toxicity"),
+    ("My 7 month old has had a tummy bug for two days, no wet nappies since the morning and "
+     "she's floppy. Can I try diluted juice?",
+     "My 7 month old has had a tummy bug for two days, lots of wet nappies and she's playing. "
+     "Can I try diluted juice?", "child_red_flags"),
+    ("I'm 71. New headache at my temple, my scalp is tender and today my vision went blurry "
+     "in my right eye. Optician on Friday?",
+     "I'm 71. New headache at my temple after a long drive, and my vision is completely "
+     "normal. Optician on Friday?", "eye_emergency"),
+    ("My son has a VP shunt. He's had a headache and vomited twice today and he's really "
+     "sleepy. Could it be a virus?",
+     "My son has a VP shunt. He had a mild headache after football, no vomiting, not sleepy. "
+     "Could it be a virus?", "shunt_blockage"),
+    ("I have hepatitis B. My eyes have gone yellow this week and today I'm confused and my gums "
+     "keep bleeding. Should I rest?",
+     "I have hepatitis B. My liver tests were stable at clinic, no yellowing, I feel well. "
+     "Should I rest?", "acute_liver_failure"),
+    ("Mum has myeloma. She's so thirsty, constipated, being sick and muddled since yesterday. "
+     "More water?",
+     "Mum has myeloma in remission. She's thirsty after gardening in the heat and otherwise "
+     "her usual self. More water?", "hypercalcaemia"),
+    ("After a bad cold the tingling in my feet has crept up to my knees, my legs are weak and "
+     "swallowing is harder tonight. B12?",
+     "I'm diabetic and my feet have tingled for a few months, no weakness, walking fine. B12?",
+     "guillain_barre"),
+    ("After a heavy gym session my arms are swollen and really painful and my pee is dark "
+     "brown. Stretching?",
+     "After a heavy gym session my arms are stiff and achy and my pee is a normal pale "
+     "yellow. Stretching?", "rhabdomyolysis"),
+]
+
+
+@pytest.mark.parametrize(("text", "twin", "condition"), NEW_RULES)
+def test_each_new_rule_fires_its_condition_and_its_benign_twin_does_not(
+        rules_only: Detector, text: str, twin: str, condition: str) -> None:
+    assessment = rules_only.assess(text)
+    assert condition in {h.condition for h in assessment.hits if h.decisive}, text
+    assert assessment.alert.possible[0] == condition
+    assert rules_only.assess(twin).hits == [], twin
+
+
+@pytest.mark.parametrize(("text", "twin", "condition"), NEW_RULES)
+def test_the_app_check_flags_each_new_rules_message_with_its_guidance(
+        text: str, twin: str, condition: str) -> None:
+    alert = triage(text)
+    assert alert is not None and condition in alert.possible, (text, alert)
+    assert "emergency number" in alert.guidance.text().splitlines()[0]
+
+
+# Negation, history, story and question cues: each silences the finding it governs and the
+# same finding without the cue still fires.
+CUES = [
+    # negation reaching across an or-list
+    ("temperature normal, no rash, stiff neck or headache", "meningitis"),
+    ("no swelling of her tongue or throat after the peanut", "anaphylaxis"),
+    ("I'm not having any thoughts of hurting myself or ending my life", "suicide_self_harm"),
+    ("the skin round the bite isn't red, hot or spreading quickly", "necrotising_fasciitis"),
+    # a negation between a finding's parts
+    ("my 2 month old has a snotty nose, ribs not sucking in when he breathes",
+     "child_red_flags"),
+    ("her face isn't drooping and she can talk", "stroke"),
+    # "not breathing fast" is not "not breathing"
+    ("my baby has a cold, not breathing fast, feeding fine", "cardiac_arrest"),
+    # history that is over: a number ends its sentence
+    ("I tried to kill myself when I was 22. I'm 40 now and well.", "suicide_self_harm"),
+    # stories, films, games, hypotheticals, general questions
+    ("In the news a teenager died of heatstroke at a festival. How common is it?",
+     "heat_stroke"),
+    ("On Grey's Anatomy someone had lithium toxicity. How accurate is that?", "drug_toxicity"),
+    ("If I was on a train and someone collapsed, what would the guard do?", "cardiac_arrest"),
+    ("At what temperature does hypothermia set in?", "hypothermia"),
+    # spots that fade under a glass
+    ("he has a cold and a few spots that fade when I press a glass on them", "meningitis"),
+    # a head knock is not violence
+    ("headache since hitting my head on the car door yesterday, feels better today",
+     "harm_to_others"),
+]
+CUES_ABSENT = [
+    ("temperature 39, a rash and a stiff neck", "meningitis"),
+    ("swelling of her tongue and throat after the peanut", "anaphylaxis"),
+    ("I'm having thoughts of ending my life", "suicide_self_harm"),
+    ("my 2 month old has a snotty nose and his ribs are sucking in when he breathes",
+     "child_red_flags"),
+    ("her face is drooping on one side", "stroke"),
+    ("he collapsed and is not breathing", "cardiac_arrest"),
+    ("I tried to kill myself last night. I'm at home now.", "suicide_self_harm"),
+    ("my son is at a festival with a fever, confused and not sweating in this heat",
+     "heat_stroke"),
+    ("my daughter has a high temperature and spots that don't fade when I press a glass",
+     "meningitis"),
+    ("my partner is hitting me and I'm scared", "harm_to_others"),
+]
+
+
+@pytest.mark.parametrize(("text", "condition"), CUES)
+def test_a_negation_history_story_or_question_cue_silences_its_finding(
+        text: str, condition: str) -> None:
+    assert condition not in {h.condition for h in rule_hits(text)}, (text, rule_hits(text))
+
+
+@pytest.mark.parametrize(("text", "condition"), CUES_ABSENT)
+def test_the_same_finding_without_the_cue_still_fires(text: str, condition: str) -> None:
+    assert condition in {h.condition for h in rule_hits(text)}, text

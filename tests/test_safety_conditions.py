@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from collections import Counter
@@ -35,12 +36,19 @@ ISSUE_16_IDS = {
     "aortic_aneurysm", "acute_limb_ischaemia", "diabetic_ketoacidosis", "epiglottitis",
     "carbon_monoxide", "hypertensive_emergency",
 }
-ALL_IDS = ISSUE_9_IDS | ISSUE_16_IDS
+#: added when the third frozen set showed them missing (each is a "call 999 / go to A&E now"
+#: presentation in its published source); their corpus examples are fewer (the rules carry
+#: them), in nurse_contrast.jsonl with a benign twin for each kind of wording
+ISSUE_16_SECOND_ROUND_IDS = {
+    "shunt_blockage", "acute_liver_failure", "hypercalcaemia", "guillain_barre",
+    "rhabdomyolysis",
+}
+ALL_IDS = ISSUE_9_IDS | ISSUE_16_IDS | ISSUE_16_SECOND_ROUND_IDS
 
 
 def test_the_list_has_exactly_the_shared_condition_ids() -> None:
     assert set(condition_ids()) == ALL_IDS
-    assert len(ALL_IDS) == 27 + 26
+    assert len(ALL_IDS) == 27 + 26 + 5
 
 
 @pytest.mark.parametrize("condition", sorted(ALL_IDS))
@@ -59,7 +67,9 @@ def test_every_condition_has_labelled_examples_in_the_corpus() -> None:
     emergencies = Counter(r.condition for r in rows if r.emergency)
     near_misses = Counter(r.near for r in rows if not r.emergency)
     assert set(emergencies) == ALL_IDS
-    assert min(emergencies.values()) >= 40, emergencies.most_common()[-3:]
+    assert min(emergencies[c] for c in ALL_IDS - ISSUE_16_SECOND_ROUND_IDS) >= 40
+    assert min(emergencies[c] for c in ISSUE_16_SECOND_ROUND_IDS) >= 10
+    assert all(near_misses[c] >= 5 for c in ISSUE_16_SECOND_ROUND_IDS), near_misses
     assert sum(emergencies.values()) >= 3500
     assert sum(near_misses.values()) >= 1700
 
@@ -121,3 +131,26 @@ def test_the_corpus_takes_nothing_from_the_frozen_set() -> None:
     frozen = {r.text.casefold() for r in read_labelled(SETS / "frozen_eval_v2.jsonl")}
     corpus = {r.text.casefold() for f in corpus_files(corpus_dir()) for r in read_labelled(f)}
     assert len(frozen & corpus) == 5
+
+
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9']+", text.casefold())
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)} or {tuple(words)}
+
+
+def test_the_nurse_contrast_corpus_is_not_near_any_frozen_line() -> None:
+    """The corpus written after the third frozen set was measured must not carry a frozen
+    message into training, word for word or nearly: no line shares a fifth of its word
+    trigrams with a frozen line, or reads 60% the same character by character."""
+    frozen = [r.text.casefold() for path in sorted(SETS.glob("*.jsonl"))
+              for r in read_labelled(path)]
+    grams = [_trigrams(t) for t in frozen]
+    new = read_labelled(corpus_dir() / "nurse_contrast.jsonl")
+    assert len(new) >= 120
+    for row in new:
+        text, mine = row.text.casefold(), _trigrams(row.text)
+        for other, theirs in zip(frozen, grams, strict=True):
+            assert len(mine & theirs) / len(mine | theirs) < 0.2, (row.text, other)
+            matcher = difflib.SequenceMatcher(None, text, other)
+            if matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6:
+                assert matcher.ratio() < 0.6, (row.text, other)

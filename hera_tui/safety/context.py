@@ -28,7 +28,10 @@ from dataclasses import dataclass
 
 _I = re.IGNORECASE
 
-SENTENCE_SPLIT = re.compile(r"(?<!\d)[.](?!\d)|[!?;\n]+")
+# a full stop ends a sentence unless it sits between two digits (38.5): "when I was 19. I'm
+# 34 now" is two sentences (the first version kept them together, so the "now" of the second
+# cancelled the history cue of the first)
+SENTENCE_SPLIT = re.compile(r"[.](?!\d)|(?<!\d)[.]|[!?;\n]+")
 # clause boundaries: commas, contrast words, and "and" when a new subject or time follows
 _CLAUSE_SPLIT = re.compile(
     r",|\b(?:but|although|though|however|except|whereas)\b|\band\s+(?=(?:now|then|today|"
@@ -47,7 +50,8 @@ _RESOLVED_AFTER = re.compile(
     r"\b(was|were|is|came back|came out|looked|looks|turned out|tested|tests|checked|reads|"
     r"showed|shows)\b.{0,20}\b(normal|fine|"
     r"clear|negative|ok|okay|nothing)\b|\b(went away|gone|resolved|cleared up|is over|"
-    r"are over|passed|settled)\b",
+    r"are over|passed|settled|all sorted|sorted now|back to normal|(made a )?full recovery|"
+    r"fully recovered)\b",
     _I,
 )
 # a number that is a threshold or a target, not a reading ("call if it goes over 38")
@@ -63,6 +67,8 @@ _PAST_TIME = re.compile(
     r"autumn|christmas)\b|\bas a (kid|child|teen\w*|baby|toddler|student)\b|\bwhen (i|he|she|"
     r"they) (was|were) (young|little|small|a kid|a child|a baby|a teen\w*|\d+)\b|"
     r"\bused to\b|\bback in\b|\bin (19|20)\d\d\b|\bin the past\b|\bchildhood\b|"
+    r"\b(years|months|a while|ages) back\b|\bas a teen(ager)?\b|\bin (my|his|her) (teens|"
+    r"twenties|thirties|20s|30s)\b|\bwhen (i|he|she) was younger\b|\blong since\b|"
     r"\bwell controlled\b|\bunder control\b",
     _I,
 )
@@ -90,7 +96,10 @@ _QUESTION = re.compile(
     r"best way|how (do|can|should|would) (you|one|people|we) (\w+ ){1,2}(someone|somebody|"
     r"a person|a child|a baby|people)|how (do|can|should) (you|one|we) (give|use|inject|"
     r"administer|do|perform)|why (is|are|do|does) (\w+ ){1,3}(so )?(dangerous|bad|serious|"
-    r"important|harmful)|what'?s)\b",
+    r"important|harmful)|what'?s|at what (\w+ ){0,3}(does|do|is|are|should|can|would)|"
+    r"what (actually|really|exactly) (happens|is|are)|how (does|do|can|could) (that|this|it) "
+    r"happen|how (long|quickly|fast) (does|do|can|would) (it|this|that|\w+) (take|last|kill|"
+    r"develop|set in))\b",
     _I,
 )
 # lessons, stories and hypotheticals: nobody is in danger now
@@ -103,7 +112,13 @@ _STORY = re.compile(
     r"comic)|on (tv|the news)|writing (a|an|my) (\w+ )?"
     r"(novel|story|book|script|scene|essay|leaflet|guide|article|blog|post)|character|"
     r"documentary|podcast|training|newspaper|if (someone|somebody|anyone|a person|a child|"
-    r"a baby|a kid|a patient|a customer|one|you))\b",
+    r"a baby|a kid|a patient|a customer|one|you)|in the news|news (story|report|article|item)|"
+    r"video ?game|watching (a|an|the) (\w+ ){0,2}(film|movie|show|series|drama|programme|program|"
+    r"documentary|episode|soap|video)|(the|his|her|my|a) (game|film|movie|show|book|programme|"
+    r"program|series|"
+    r"novel) (says|said|shows|showed)|how (accurate|realistic|true|real|likely) (is|was) "
+    r"(that|this|it)|(?<!as )if (i|we|he|she|they) (was|were|ever)|what would (the|a|you|"
+    r"they|happen|i|we)|how (do|can|should|would) (i|we) explain|explain (it|this|that) to)\b",
     _I,
 )
 # ... unless the sentence is about a particular person
@@ -163,13 +178,25 @@ class SentenceCues:
         return self.clauses[0], 0
 
 
+#: a question about whether what was just told is realistic: the sentence before it is a
+#: story too ("In House they diagnosed lithium toxicity from a tremor. How accurate is that?")
+_ABOUT_THE_STORY = re.compile(
+    r"\b(how (accurate|realistic|true|real|likely) (is|was) (that|this|it)|(is|was) (that|this|"
+    r"it) (accurate|realistic|true to life|what really happens|how it really works))\W*$", _I)
+
+
 def sentence_cues(text: str) -> list[SentenceCues]:
     out = []
     for offset, sentence in _spans(SENTENCE_SPLIT, text):
         pieces = _spans(_CLAUSE_SPLIT, sentence) or [(0, sentence)]
+        story = is_story(sentence)
+        if out and _ABOUT_THE_STORY.search(sentence) and not _NOW.search(out[-1].text):
+            previous = out.pop()
+            out.append(SentenceCues(previous.text, previous.offset, previous.clauses,
+                                    previous.clause_starts, True, previous.question))
         out.append(SentenceCues(
             sentence, offset, tuple(c for _, c in pieces), tuple(s for s, _ in pieces),
-            is_story(sentence), is_general_question(sentence)))
+            story, is_general_question(sentence)))
     return out
 
 
@@ -189,10 +216,76 @@ def is_story(sentence: str) -> bool:
     return bool(_STORY.search(sentence)) and not _NOW.search(sentence)
 
 
+_OR = re.compile(r"\b(or|nor)\b", _I)
+#: words that start a clause of its own (a new subject, a verb, a question), not an item of a
+#: list: "no fever, she's fitting" is not "no fever, no fitting"
+_NOT_AN_ITEM = re.compile(
+    r"^(i|i'?m|im|i'?ve|he|she|he'?s|she'?s|they|they'?re|we|we'?re|you|my|his|her|their|our|it|"
+    r"it'?s|there|but|now|then|just|only|still|is|are|was|were|has|have|had|can|could|will|"
+    r"would|should|do|does|did|what|why|how|when|where|who|so|yes|ok|okay|please|and then|"
+    r"today|tonight|suddenly|since)\b", _I)
+
+
 def negated(clause: str, start: int) -> bool:
-    """A negation cue in the few words before position ``start`` of ``clause``."""
-    before = clause[:start].split()[-5:]
-    return bool(NEGATION.search(" ".join(before)))
+    """A negation cue in the few words before position ``start`` of ``clause``; across an
+    or-list the cue reaches further ("no swelling in my face or throat", "not having any
+    thoughts of harming myself or ending my life")."""
+    words = clause[:start].split()
+    if NEGATION.search(" ".join(words[-5:])):
+        return True
+    return bool(_OR.search(" ".join(words[-8:])) and NEGATION.search(" ".join(words[-12:])))
+
+
+def list_item(clause: str) -> bool:
+    """A short clause that names findings, not one with a subject or a verb of its own."""
+    return len(clause.split()) <= 6 and not _NOT_AN_ITEM.search(clause.strip())
+
+
+def negated_by_list(clauses: tuple[str, ...], index: int) -> bool:
+    """Clause ``index`` is an item of a negated or-list that began in an earlier clause:
+    "no fever, rash or stiff neck", "the skin isn't red, hot or painful". The list must
+    end with "or"/"nor" in this clause or the items after it (without it, "no fever,
+    vomiting blood" is two statements, and the second is not negated)."""
+    if index == 0 or not list_item(clauses[index]):
+        return False
+    end = index
+    while end + 1 < len(clauses) and list_item(clauses[end + 1]) and not _OR.search(
+            clauses[end]):
+        end += 1
+    if not any(_OR.search(clauses[k]) for k in range(index, end + 1)):
+        return False
+    for k in range(index - 1, -1, -1):
+        if NEGATION.search(clauses[k]):
+            return True
+        if not list_item(clauses[k]):
+            return False
+    return False
+
+
+def negated_within(match_text: str, pattern: re.Pattern) -> bool:
+    """A negation inside the matched words, between the parts the finding needs: "ribs not
+    sucking in", "her lips are not blue". A negation the pattern itself needs ("not
+    breathing") or one after the finding is already complete ("chest pain that doesn't go
+    away, it hurts") does not count."""
+    for cue in NEGATION.finditer(match_text):
+        if cue.start() == 0 or pattern.search(match_text[: cue.start()]):
+            continue
+        # the negation is one the pattern skips over (not one it spells out, as in "a rash
+        # that doesn't go away") when the finding ends at the same word with it blanked out
+        blanked = match_text[: cue.start()] + "x" * (cue.end() - cue.start()) + match_text[
+            cue.end():]
+        if _shortest_end(pattern, blanked) == _shortest_end(pattern, match_text):
+            return True
+    return False
+
+
+def _shortest_end(pattern: re.Pattern, text: str) -> int | None:
+    """Where the shortest prefix of ``text`` (cut at a word's end) that ``pattern`` matches
+    ends; None when none does."""
+    for end in [m.end() for m in re.finditer(r"\S+", text)]:
+        if pattern.search(text[:end]):
+            return end
+    return None
 
 
 def resolved(clause: str, end: int) -> bool:

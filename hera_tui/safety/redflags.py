@@ -86,7 +86,7 @@ _WHO = (r"(he|she|they|i|we|someone|somebody|man|woman|guy|lady|person|husband|w
         r"player|boss|uncle|aunt|roommate|flatmate|him|her)")
 _CHILD = (r"(son|daughter|toddler|kid|child|baby|boy|girl|little one|grandson|granddaughter|"
           r"infant|newborn|lo|nephew|niece|([1-9]|1[01])[- ]?(years?|yrs?)[- ]old|"
-          r"([1-9]|1[01]) ?yo|\d{1,2}[- ]?months?[- ]old)")
+          r"([1-9]|1[01]) ?yo|\d{1,2}[- ]?months?[- ]old|\d{1,2} ?(m|mo|mos|mths?)[- ]old)")
 _DRUGS = (r"(pills?|(?<!dishwasher )(?<!washing )(?<!toilet )(?<!cleaning )tablets?|meds|"
           r"medication|medicine|capsules?|paracetamol|tylenol|acetaminophen|"
           r"ibuprofen|advil|aspirin|sleeping pills|insulin|oxy\w*|opioids?|fentanyl|heroin|"
@@ -101,7 +101,8 @@ _DRUGS = (r"(pills?|(?<!dishwasher )(?<!washing )(?<!toilet )(?<!cleaning )table
           r"digoxin|quetiapine|olanzapine|mirtazapine|zopiclone|melatonin|nicotine (gum|pouch\w*))")
 _CHEMICALS = (r"(bleach|antifreeze|detergent|dishwasher|washing|cleaner|cleaning|pods?|"
               r"poison\w*|weed ?killer|pesticide|lamp oil|"
-              r"paraffin|methanol|drain|chemicals?|lye|mouthwash|e-?liquid|vape juice|"
+              r"paraffin|methanol|drain|chemicals?|lye|mouthwash|e-?liquid|vape juice|laundry|"
+              r"liquitabs?|"
               r"white spirit|petrol|turpentine|rat poison|slug pellets)")
 _BATTERY = (r"(button batter\w*|coin batter\w*|coin cells?|batter(y|ies)|magnets?|"
             r"magnetic (balls?|beads?))")
@@ -150,6 +151,21 @@ _BREATHLESS = (r"(breathless\w*|short(ness)? of breath|out of breath|can'?t (cat
                r"breath|breathe)|struggling to breathe|hard to breathe|gasping|"
                r"breathing (fast|hard))")
 
+# anticoagulants (NICE NG232 names them, not antiplatelets alone)
+_ANTICOAG = (r"(warfarin|apixaban|eliquis|rivaroxaban|xarelto|edoxaban|lixiana|dabigatran|pradaxa|"
+             r"heparin|enoxaparin|clexane|dalteparin|fragmin|blood[- ]?thinners?|anticoagula\w*|"
+             r"coumadin|doac|noac)")
+_HEAD_KNOCK = (r"(hit|hitting|bang\w*|bump\w*|knock\w*|struck|smack\w*|whack\w*|clonk\w*|"
+               r"crack\w*) (his |her |my |their |the )?(head|forehead|temple|skull|(back|side) of "
+               r"(his|her|my|their|the) head)\b")
+# NHS (hydrocephalus) and Shine: the signs of a blocked or infected shunt
+_SHUNT_SIGNS = (
+    r"\b(drows\w*|sleep\w*|hard to wake|seeing double|double vision|blurr\w*|seiz\w*|fit|"
+    r"fitting|confus\w*|irritab\w*|not (himself|herself)|(eyes?|looking) (\w+ )?(down|downwards)|"
+    r"sunset\w*|bulg\w*|fever\w*|high temp\w*|(vision|sight) (went|gone|going|is|was) (double|"
+    r"blurry|blurred)|worse (when )?(i |he |she )?(lie|lying) down|worse in the mornings?)\b")
+_SHUNT = _rx(r"\b(shunt|hydrocephalus|ventriculo\w*|ventriculoperitoneal)\b")
+_NOT_A_BRAIN_SHUNT = _rx(r"\b(dialysis|fistula|av shunt|arteriovenous)\b")
 
 RULES: tuple[Rule, ...] = (
     Rule("heart_attack", "chest pain or pressure", _rx(
@@ -166,7 +182,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(neck|jaw|left arm|arms?|shoulders?)\b",
     )),
     Rule("cardiac_arrest", "collapsed or not breathing", _rx(
-        r"\b(not|stopped|stops|isn'?t|is not|aren'?t|no longer) breathing\b",
+        r"\b(not|stopped|stops|isn'?t|is not|aren'?t|no longer) breathing\b(?! (fast|quickly|"
+        r"rapidly|hard|heavily|noisily|loudly|too fast|any faster|through (his|her|the) mouth))",
         r"\bno (pulse|heartbeat|breathing)\b(?! (problems?|issues?|difficult\w*|trouble))",
         rf"\b{_WHO}\b( \w+){{0,3}} (has |had |just |suddenly |has just )?collaps\w*",
         r"\bfound (him|her|them|\w+) collaps\w*",
@@ -217,8 +234,8 @@ RULES: tuple[Rule, ...] = (
     Rule("sudden_severe_headache", "worst-ever or thunderclap headache", _rx(
         r"\bworst headache\b",
         r"\bthunderclap\b",
-        r"\bheadache\b.{0,40}\b(came on|hit|started|out of nowhere|like (a|being)|in (a few )?"
-        r"seconds|exploded|explosion|sudden\w*)",
+        r"\bheadache\b.{0,40}\b(came on|hit(?! (my|his|her|their) (head|forehead))|started|out of "
+        r"nowhere|like (a|being)|in (a few )?seconds|exploded|explosion|sudden\w*)\b",
         rf"\b{_SEVERE}\b.{{0,20}}\b(headache|head pain|pain in (my|his|her) head)\b",
         r"\b(hit|struck) (on|in) the (back of the )?head\b.{0,30}\b(nothing|no one|out of "
         r"nowhere)",
@@ -233,7 +250,13 @@ RULES: tuple[Rule, ...] = (
         r"\b(purple|dark red)\b.{0,20}\b(rash|spots|dots|blotch\w*)",
         r"\b(light|brightness)\b.{0,20}\b(hurts?|hurting|painful)\b.{0,10}\beyes?\b",
         r"\bmeningitis\b",
-    ), _rx(r"\b(fever\w*|temp(erature)?|burning up|hot|rash|spots|glass|meningitis)\b")),
+    ), _rx(r"\b(fever\w*|temp(erature)?|burning up|hot|rash|spots|glass|meningitis)\b"),
+        # the glass test passed: spots that fade under a pressed glass are not the rash of
+        # meningococcal sepsis (NHS)
+        unless=_rx(r"\b(fade[sd]?|fading|disappear\w*|go(es)? away|went away|blanch\w*|go(es)? "
+                   r"white|went white)\b.{0,10}\b(completely |fully |right away )?"
+                   r"(when|under|with)\b"
+                   r".{0,25}\b(glass|press\w*|tumbler)\b")),
     Rule("breathing_difficulty", "cannot breathe or speak in sentences", _rx(
         r"\b(can'?t|cannot|can not|unable to|struggling to|struggles to|hard to|barely|"
         r"fighting to) (breathe|breath|catch (my|his|her) breath|get (any |enough )?air)",
@@ -366,7 +389,7 @@ RULES: tuple[Rule, ...] = (
     ), _INFECTION),
     Rule("head_spine_injury", "head injury with warning signs", _rx(
         r"\b(hit|bang\w*|bump\w*|knock\w*|fell on|struck|smash\w*|whack\w*) (my|his|her|their) "
-        r"head\b",
+        r"(fore)?head\b",
         r"\b(fell|fallen|fall|thrown|knocked)\b.{0,40}\b(on|onto|landed on|hit) (my|his|her|"
         r"their|the) head\b",
         r"\bhead (injury|knock|bang|trauma)\b",
@@ -405,14 +428,19 @@ RULES: tuple[Rule, ...] = (
         rf"\b(took|taken|take|swallowed|ate|had|drank|necked|downed)\b.{{0,30}}\b(too many|too "
         r"much|whole (bottle|pack|packet|box|strip)|handful|bunch|lots|loads|all (my|of (my|the|"
         rf"his|her))|(like |about |around )?([1-9]\d|1\d\d))\b.{{0,30}}\b{_DRUGS}",
-        rf"\b{_CHILD}\b.{{0,30}}\b(ate|swallowed|got into|drank|chewed|had|sucked)\b.{{0,40}}"
+        rf"\b{_CHILD}\b.{{0,30}}\b(ate|swallowed|got into|drank|chewed|had|sucked|bit( into)?|"
+        rf"bitten|licked)\b.{{0,40}}"
         rf"\b{_CHEMICALS}",
         rf"\b(swallowed|drank|ate|drinking|eaten)\b.{{0,30}}\b{_CHEMICALS}",
         rf"\bmix\w*\b.{{0,30}}\b{_DRUGS}\b.{{0,30}}\b(alcohol|vodka|drink\w*|booze|beer|wine|"
         r"whisk(e)?y)",
         r"\b(alcohol|vodka|drink\w*|booze)\b.{0,30}\b(with|and) (xanax|benzo\w*|valium|"
         r"opioids?|oxy\w*|sleeping pills|fentanyl|heroin)",
-    ), immediate=True),
+    ), immediate=True, unless=_rx(
+        # only the wrapper, or a capsule still sealed: nothing was swallowed
+        r"\b(wrapper|packaging|empty (box|packet|bottle|tub))\b.{0,30}\b(but|not|didn'?t|"
+        r"without)\b|\b(tablet|capsule|pod|it)\b.{0,10}\b(is|was|'?s) (still )?(intact|sealed|"
+        r"unopened|whole)\b|\bstill sealed\b")),
     Rule("poisoning_overdose", "an overdose, poisoning or gas", _rx(
         r"\bover-?dos\w*",
         r"\b(?<!food )poison(ed|ing)\b",
@@ -449,7 +477,8 @@ RULES: tuple[Rule, ...] = (
         r"neighbou?r|brother|sister))\b",
         r"\bthreaten\w* (to kill|to hurt|me|us|my)\b",
         r"\b(has|with|holding|waving|grabbed) a (knife|gun|weapon|machete|bat)\b",
-        r"\b(hitting|beating|punching|kicking|strangling|choking) (me|us|my)\b",
+        r"\b(hitting|beating|punching|kicking|strangling|choking) (me|us|my)\b(?! (own )?(head|"
+        r"forehead|face|hand|knee|elbow|toe|foot|arm|leg|shin|funny bone)\b)",
         r"\b(afraid|scared|terrified) (he|she|they)('?ll| will| is going to| are going to) "
         r"(kill|hurt)",
         r"\b(trying to (break|get) in|breaking (in|down the door))\b",
@@ -725,18 +754,25 @@ RULES: tuple[Rule, ...] = (
                   r"(it|them|the \w+) (here|back)\b|\b(all|both) (the )?(batteries|magnets) "
                   r"(are )?(accounted for|still there|there)\b"), immediate=True),
     Rule("child_medicine_ingestion", "a child and an adult's medicine", _rx(
-        rf"\b{_CHILD}\b.{{0,40}}\b(ate|eaten|swallowed|got into|got hold of|drank|chewed|sucked|"
+        rf"\b{_CHILD}\b.{{0,40}}\b(ate|eaten|swallowed|got into|got hold of|grabbed|drank|chewed|"
+        rf"sucked|"
         rf"got at|((had|took|taken) (some|a few|a handful|one|two|three|\d+|several|half|a couple|"
         rf"a go at)( of)?))\b.{{0,50}}\b({_DRUGS}|medicine cabinet)",
         rf"\b({_DRUGS})\b.{{0,40}}\b(missing|gone|chewed|in (his|her|their) mouth|on the floor)\b"
         rf".{{0,60}}\b{_CHILD}\b",
         rf"\b(found|caught)\b.{{0,10}}\b{_CHILD}\b.{{0,30}}\b(with|eating|chewing|sucking)\b"
         rf".{{0,30}}\b{_DRUGS}",
+        rf"\b{_CHILD}\b.{{0,20}}\b(found|caught) (with|eating|chewing|sucking)\b.{{0,30}}"
+        rf"\b{_DRUGS}",
     ), unless=_rx(r"\b(own|his|her|their) (children'?s |kids'? )?(vitamins?|gumm(y|ies)|calpol|"
                   r"medicine|inhaler)\b|\b(one|an) extra\b|\b(correct|normal|usual|right|"
                   r"prescribed) "
                   r"dose\b|\bwithin the (limit|dose)\b|\bnothing (is )?missing\b|\b(all|every) "
-                  r"(the )?(tablets?|pills?) (are )?(accounted for|still there)\b"),
+                  r"(the )?(tablets?|pills?) (are )?(accounted for|still there)\b",
+                  # low-toxicity in a child's accidental swallow (TOXBASE, NPIS): no emergency
+                  r"\b(contraceptive|birth control|homeopathic|arnica|silica|nappy cream|"
+                  r"zinc oxide|"
+                  r"crayons?|chalk|play-?doh|sudocrem)\b"),
         immediate=True),
     Rule("acute_glaucoma", "a painful red eye with halos, blurred vision or vomiting", _rx(
         r"\b(halos?|haloes|rainbow (rings|circles|halos?)|rings) (a?round|round|around) "
@@ -888,6 +924,199 @@ RULES: tuple[Rule, ...] = (
         r"pounding|splitting|worst) headache|vision|blurr\w*|seeing (spots|stars)|confus\w*|"
         r"weak\w*|numb\w*|slurr\w*|nosebleed|back pain)\b",
     )),
+    # --- issue 16, second round: presentations the frozen sets showed missing --------------
+    # NICE NG232 (head injury, 2023): anyone on an anticoagulant who has hit their head needs
+    # a CT scan within 8 hours, however well they seem; an unwitnessed fall counts, since a
+    # knock to the head cannot be ruled out
+    Rule("head_spine_injury", "a head injury on an anticoagulant (NICE NG232)", _rx(
+        rf"\b{_HEAD_KNOCK}",
+        r"\b(head|forehead|scalp|occiput|occipital|temple)\b.{0,10}\b(injury|wound|lac\w*|cut|"
+        r"bump|lump|haematoma|hematoma|gash|graze|bruis\w*|trauma|knock|bang)\b",
+        r"\b(haematoma|hematoma|lump|bump|egg|cut|gash|graze|laceration|bruise)\b.{0,15}\b(on|to) "
+        r"(the |his |her |my |their )?(head|forehead|scalp|occiput|temple|back of (the|his|her|my) "
+        r"head)\b",
+        r"\bunwitnessed fall\b|\bfound (\w+ )?on the floor\b",
+    ), background=_rx(rf"\b{_ANTICOAG}"), sure=True),
+    # NICE NG232: a GCS below 15 after a head injury (or in major trauma) needs emergency care
+    Rule("head_spine_injury", "a GCS below 15 after an injury (NICE NG232)", _rx(
+        r"\bgcs\b(\s*(of|is|was|now|about|around|approx\w*|roughly|=|:|~))*\s*([3-9]|1[0-4])\b"
+        r"(?![.,]\d)",
+    ), _rx(
+        r"\b(fall|fell|fallen|hit|injur\w*|rtc|rta|mvc|mva|crash\w*|collision|accident|trauma|head|"
+        r"assault\w*|knock\w*|c-?spine|amnes\w*)\b",
+    ), sure=True),
+    # a fall or a crash at speed is a "significant mechanism of injury" (Manchester Triage
+    # System; NICE NG39 major trauma): with pain in the chest, belly or neck, breathlessness or
+    # faintness, internal injury is possible however well the person got home
+    Rule("major_trauma", "a crash or fall at speed with pain, breathlessness or faintness", _rx(
+        r"\b(at|at high|at full|at top) speed\b|\bhigh[- ]speed\b|\bflat out\b",
+        r"\b([3-9]\d|1\d\d) ?(mph|km/?h|kph|miles an hour)\b",
+        r"\b(over|off) the handlebars\b|\b(car|van|truck|lorry) (rolled|flipped)\b",
+    ), _rx(
+        r"\b(breathless\w*|short of breath|out of breath|light-?headed|dizz\w*|faint\w*|passed out|"
+        r"knocked out|blacked out|confus\w*|vomit\w*|tender\w*|pale|clammy|numb\w*|"
+        r"(chest|belly|tummy|stomach|abdo\w*|ribs?|neck|back|hip|pelvis|side)\b.{0,25}\b(pain\w*|sore|"
+        r"hurt\w*|tender\w*|agony)|can'?t (move|feel|walk|stand|breathe))\b",
+    ), sure=True),
+    # NHS and MHRA: no more than 8 x 500 mg tablets (4 g) of paracetamol in 24 hours; more,
+    # even spread over days (a "staggered overdose"), needs A&E now (TOXBASE: treatment works
+    # best early, before any symptom)
+    Rule("poisoning_overdose", "paracetamol above the maximum daily dose", _rx(
+        # a leading "at least" or "about" is part of the reading, not a threshold
+        r"\b((at least|about|around|roughly|up to|over|more than|maybe|probably|like|nearly|"
+        r"almost) )?(9|[1-9]\d)( \w+)? ?(tablets?|pills?|caplets?|capsules?|of them)? ?(a|per|each|"
+        r"every|in (a|one|24 hours?|a single)|/) ?(day|24 ?h(ou)?rs?|d)\b",
+        r"\b([5-9]|[1-9]\d)([.,]\d+)? ?(g|grams?)( of \w+)? (a|per|each|every|in (a|one)) day\b",
+        r"\b(4[1-9]\d\d|[5-9]\d{3}|[1-9]\d{4}) ?mg (a|per|each|every|in (a|one)) day\b",
+        r"\b(more than|over|above|double|twice|exceed\w*) (the )?(max\w*|recommended|safe|daily) "
+        r"(\w+ )?(dose|amount|limit)\b",
+    ), _rx(r"\b(paracetamol|acetaminophen|tylenol|panadol|calpol|co-?codamol|solpadeine|"
+           r"co-?dydramol|lemsip|beechams)\b"), sure=True),
+    # MHRA Drug Safety Update and NPSA alert: methotrexate for arthritis or psoriasis is taken
+    # once a week; taken daily it causes fatal bone-marrow and gut toxicity (mouth ulcers and
+    # a sore throat are early signs): emergency assessment and blood counts now
+    Rule("drug_toxicity", "methotrexate taken daily instead of weekly", _rx(
+        r"\bmethotrexate\b(?:(?!\bfolic|\bfolate).){0,80}\b(every day|daily|each day|a day|every "
+        r"(morning|night|evening)|(\d+|several|a few|two|three|four|five|six|seven) days (in a row|"
+        r"running|straight))\b",
+        r"\b(every day|daily|each day)\b.{0,60}\bmethotrexate\b",
+        r"\bmethotrexate\b.{0,80}\binstead of (once )?(a |per |every )?week(ly)?\b",
+        r"\b(extra|double|too much|too many|overdose\w*)\b.{0,30}\bmethotrexate\b",
+    ), sure=True),
+    # NICE CG84 (diarrhoea and vomiting in under 5s): red flags of dehydration and signs of
+    # shock (reduced urine, sunken eyes or fontanelle, no tears, altered responsiveness,
+    # mottled skin, slow capillary refill) need emergency care
+    Rule("child_red_flags", "a child with diarrhoea or vomiting and red flags of dehydration "
+         "(NICE CG84)", _rx(
+        r"\b(no|0|zero|not (had )?(a|any)|hasn'?t had (a|any)) wet (nappy|nappies|diapers?)\b",
+        r"\b(nappy|nappies|diapers?)\b.{0,25}\bdry\b",
+        r"\bdry (nappy|nappies|diapers?)\b",
+        r"\bsunken (eyes|soft spot|fontanelle)\b|\b(eyes|soft spot|fontanelle)\b.{0,30}\bsunken\b",
+        r"\bno tears\b",
+        r"\b(floppy|lethargic|listless|very sleepy|hard to wake|unresponsive|mottled)\b",
+        r"\bcap(illary)? refill\b.{0,20}\b([3-9]|\d\d) ?(s|secs?|seconds)\b",
+        r"\bnot crying much\b|\bweak cry\b",
+    ), _rx(
+        r"\b(vomit\w*|diarrh\w*|gastro\w*|tummy bug|stomach bug|d ?(&|and) ?v|being sick|throwing "
+        r"up|dehydrat\w*|not (drinking|feeding)|won'?t (drink|feed)|runny poos?)\b",
+    ), also=(_rx(rf"\b{_CHILD}\b|\b(months?|weeks?)[- ]old\b|\b\d{{1,2}} ?(mo|mos|mths?)\b"),),
+        sure=True),
+    # British Society for Rheumatology guideline (2020): suspected giant cell arteritis with
+    # visual symptoms needs same-day emergency assessment: sight can be lost for good
+    Rule("eye_emergency", "giant cell arteritis signs with vision symptoms (BSR guideline)", _rx(
+        r"\b(blurr\w*|double vision|seeing double|dim vision|(lost|losing|loss of|lose) (the |my |"
+        r"her |his )?(vision|sight)|vision (went|goes|has gone|was|is) (dark|black|grey|blurry|dim|"
+        r"double)|(went|goes|gone) (blind|dark|black) in|curtain|"
+        r"(sight|vision) (keeps |is |has been )?"
+        r"(going|goes|went|gone) (dim|dark|black|blurry|blurred|grey|misty)|"
+        r"can'?t see (out of|properly|with))",
+    ), _rx(
+        r"\b(temple|temporal|giant cell arteritis|gca|polymyalgia|pmr)\b",
+        r"\bscalp\b.{0,25}\b(sore|tender|pain\w*|hurt\w*)|\b(sore|tender|painful) scalp\b",
+        r"\bjaw\b.{0,40}\b(chew\w*|eat\w*|talk\w*)\b|\b(chew\w*|eat\w*)\b.{0,40}\bjaw\b",
+        r"\bheadache\b.{0,30}\bside of (my|her|his) head\b",
+    ), sure=True),
+    # NHS (hydrocephalus) and Shine: with a shunt, headache or vomiting with drowsiness, double
+    # vision, eyes looking down or a fit can be a blocked shunt: A&E now
+    Rule("shunt_blockage", "a shunt with headache and vomiting, drowsiness or vision signs", _rx(
+        r"\b(headache\w*|head pain|head hurts|head is pounding|pounding head)\b",
+        r"\b(swelling|swollen|red\w*|fluid)\b.{0,20}\b(along|over|around|on) (the |his |her |my )?"
+        r"(shunt|tube|valve)\b",
+        r"\b(along|over|around) (the |his |her |my )?(shunt|tube|valve)\b.{0,30}\b(red\w*|swollen|"
+        r"swelling|fluid|leak\w*)\b",
+    ), _rx(_SHUNT_SIGNS, r"\b(vomit\w*|being sick|been sick|throwing up|thrown up|threw up|"
+           r"feel\w* sick|nause\w*)\b"),
+        background=_SHUNT, unless=_NOT_A_BRAIN_SHUNT, sure=True),
+    Rule("shunt_blockage", "a shunt with vomiting and drowsiness, irritability or vision signs",
+         _rx(r"\b(vomit\w*|being sick|been sick|throwing up|thrown up|threw up|bringing (feeds|"
+             r"milk) back( up)?)\b"),
+         _rx(_SHUNT_SIGNS), background=_SHUNT, unless=_NOT_A_BRAIN_SHUNT, sure=True),
+    # NHS (acute liver failure) and NICE CKS: jaundice with new confusion or drowsiness, or
+    # with bleeding or bruising, is liver failure until shown otherwise
+    Rule("acute_liver_failure", "yellow skin or eyes with confusion, drowsiness or bleeding", _rx(
+        r"\bjaundic\w*",
+        r"\b(gone|going|turned|turning|looks?|looking|been|am|is|are|she'?s|he'?s|i'?m|skin|eyes|"
+        r"whites of (his|her|my|the) eyes)\b.{0,15}\byellow\b(?! (vomit|sick|poo|phlegm|mucus|"
+        r"snot|discharge|stain))",
+        r"\byellow (skin|eyes)\b",
+    ), _rx(
+        r"\b(confus\w*|talking nonsense|not making sense|drows\w*|sleepy|muddled|disorientat\w*|"
+        r"bleed\w*|nosebleeds?|bruis\w* (easily|everywhere|all over)|gums? bleed\w*|vomit\w* "
+        r"blood|swollen (belly|tummy|stomach)|flapp\w*)\b",
+    ), sure=True),
+    # UKONS triage tool and Macmillan: a high calcium, or thirst with confusion and sickness or
+    # constipation in someone with cancer (myeloma above all), is an emergency
+    Rule("hypercalcaemia", "a high calcium with symptoms, or thirst and confusion with cancer", _rx(
+        r"\b(high|raised|very high|elevated|high corrected) (corrected )?calcium\b",
+        r"\bhypercalc\w*",
+        r"\b(corrected )?calcium (of |is |was |at |level |levels )?(3[.,]\d\d?|[4-9][.,]\d\d?)\b",
+        r"\bcalcium\b.{0,15}\b(high|raised|up)\b",
+    ), _rx(
+        r"\b(confus\w*|muddled|drows\w*|sleepy|vomit\w*|being sick|sick|thirst\w*|drinking "
+        r"(constantly|loads|lots|all the time)|constipat\w*|wee\w* (loads|a lot|constantly)|"
+        r"pee\w* (loads|a lot|constantly)|repeating|doesn'?t know what day|not making sense)\b",
+    ), sure=True),
+    Rule("hypercalcaemia", "thirst and confusion with sickness or constipation in cancer", _rx(
+        r"\b(thirst\w*|drinking (constantly|loads|lots|all the time|gallons)|(so|really|very) "
+        r"thirsty)\b",
+    ), _rx(
+        r"\b(confus\w*|muddled|drows\w*|sleepy|doesn'?t know what day|not making sense|"
+        r"disorientat\w*|repeating (himself|herself|myself))\b",
+    ), also=(_rx(r"\b(vomit\w*|being sick|sick|constipat\w*|wee\w* (loads|a lot|constantly)|"
+                 r"pee\w* (loads|a lot|constantly)|weeing)\b"),),
+        background=_rx(r"\b(myeloma|cancer|tumou?r|metasta\w*|secondar(y|ies)|oncolog\w*|chemo\w*|"
+                       r"lymphoma|parathyroid)\b"), sure=True),
+    # NHS (Guillain-Barre syndrome): weakness or tingling spreading up from the feet, with
+    # trouble breathing or swallowing or not being able to stand, needs A&E now
+    Rule("guillain_barre", "weakness or tingling spreading upwards, with breathing, swallowing "
+         "or standing affected", _rx(
+        r"\b(guillain|gbs)\b",
+        r"\b(tingl\w*|numb\w*|pins and needles|weak\w*)\b.{0,60}\b(crept|creeping|spread\w*|mov\w*|"
+        r"gone|travel\w*|climb\w*|risen|rising|working|come) up\b",
+        r"\b(legs?|feet)\b.{0,30}\b(weak\w*)\b.{0,80}\b(arms?|hands)\b.{0,20}\b(weak\w*|going|too|"
+        r"as well)\b",
+        r"\b(legs?|feet)\b.{0,30}\b(got|getting|gone|grown|become) weak\w*\b.{0,60}\b(can'?t|"
+        r"cannot|unable to) (stand|walk)\b",
+        r"\b(feet|toes|hands|fingers)\b.{0,20}\b(tingl\w*|numb\w*)\b.{0,60}\b(legs?|arms?)\b.{0,15}"
+        r"\b(weak\w*|heavy|giving way)\b",
+        r"\bweaker (and weaker|each|every|by the) ?(day|hour)?\b",
+        r"\b(arms?|hands)\b.{0,15}\b(going|gone|getting|are|now)\b.{0,10}\b(weak\w*|numb|too|as "
+        r"well)\b",
+        r"\b(legs?|arms?)\b.{0,15}\b(are |is |have |has )?(got |gone |getting |become )?(weak\w*|"
+        r"heavy|giving way)\b",
+    ), _rx(
+        r"\b(swallow\w*|short of breath|breathless\w*|breathing (is |feels |has got |getting )?"
+        r"(shallow|harder|difficult|hard|weak\w*)|hard(er)? to breathe|chok\w*|face|facial|"
+        r"double vision|"
+        r"can'?t (stand|walk)|cannot (stand|walk)|arms?|hands|guillain|gbs)\b",
+    ), also=(_rx(
+        r"\b(swallow\w*|short of breath|breathless\w*|breathing (is |feels |has got |getting )?"
+        r"(shallow|harder|difficult|hard|weak\w*)|hard(er)? to breathe|chok\w*|face|facial|"
+        r"double vision|"
+        r"can'?t (stand|walk)|cannot (stand|walk)|unable to (stand|walk)|guillain|gbs|speak\w*|"
+        r"talk\w*|two to stand|needs help to stand)\b"),
+              _rx(r"\b(legs?|feet|toes|knees|thighs)\b|\bguillain|\bgbs\b"),
+              _rx(r"\b(tingl\w*|numb\w*|pins and needles|crept|creeping|spread\w*|weaker|arms?|"
+                  r"hands|guillain|gbs)\b")),
+        unless=_rx(r"\b(panic\w*|anxiety|anxious|hyperventilat\w*)\b"), sure=True),
+    # NHS inform and MedlinePlus (rhabdomyolysis): very painful, swollen or weak muscles with
+    # dark brown (cola or tea coloured) urine, after hard exercise, a crush or a long lie,
+    # needs emergency care: the kidneys can fail
+    Rule("rhabdomyolysis", "muscle pain or swelling with cola-coloured urine", _rx(
+        r"\b(urine|wee|pee|piss)\b.{0,30}\b(cola|coke|coca-?cola|tea|dark brown|brown|black|"
+        r"red-?brown|rusty|port)\b",
+        r"\b(cola|coke|tea|dark brown|brown|rust)[- ]?(colou?red|like|coloured)?\b.{0,15}"
+        r"\b(urine|wee|"
+        r"pee)\b",
+        r"\bdark (brown )?(urine|wee|pee)\b",
+    ), _rx(
+        r"\b(muscles?|thighs?|arms?|legs?|calf|calves|biceps|quads?|shoulders?|back|glutes?)\b.{0,40}"
+        r"\b(swollen|swell\w*|agon\w*|excruciating|painful|sore|can'?t (move|walk|lift|straighten|"
+        r"bend)|rock hard|tight|hurt\w*|pain\w*|weak\w*)\b",
+        r"\b(swollen|agon\w*|excruciating|painful|sore|weak|cramp\w*)\b.{0,20}\b(muscles?|thighs?|"
+        r"arms?|legs?|calf|calves)\b",
+        r"\bmuscles?\b.{0,10}\bcramp\w*",
+    ), sure=True),
 )
 
 
@@ -897,9 +1126,12 @@ def _asserted(rule: Rule, pattern: re.Pattern, sentence: context.SentenceCues) -
         return None
     if not pattern.search(sentence.text):
         return None
-    for clause in sentence.clauses:
+    for index, clause in enumerate(sentence.clauses):
         for match in pattern.finditer(clause):
             if context.negated(clause, match.start()) or context.resolved(clause, match.end()):
+                continue
+            if context.negated_within(match.group(0), pattern) or context.negated_by_list(
+                    sentence.clauses, index):
                 continue
             if match.group(0)[:1].isdigit() and context.THRESHOLD_BEFORE.search(
                     clause[max(0, match.start() - 40): match.start()]):
@@ -915,9 +1147,10 @@ def _present(pattern: re.Pattern, sentence: context.SentenceCues) -> str | None:
     count; a negation or a story does not)."""
     if sentence.story or not pattern.search(sentence.text):
         return None
-    for clause in sentence.clauses:
+    for index, clause in enumerate(sentence.clauses):
         for match in pattern.finditer(clause):
-            if not context.negated(clause, match.start()):
+            if not (context.negated(clause, match.start())
+                    or context.negated_by_list(sentence.clauses, index)):
                 return match.group(0)
     return None
 
