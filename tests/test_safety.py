@@ -344,3 +344,33 @@ def test_a_negation_history_story_or_question_cue_silences_its_finding(
 @pytest.mark.parametrize(("text", "condition"), CUES_ABSENT)
 def test_the_same_finding_without_the_cue_still_fires(text: str, condition: str) -> None:
     assert condition in {h.condition for h in rule_hits(text)}, text
+
+
+def test_a_decided_plan_is_a_statement_of_intent(rules_only: Detector) -> None:
+    text = "things have been bad for months and now I've decided when I'm going to do it"
+    assert "suicide_self_harm" in {h.condition for h in rules_only.assess(text).hits
+                                   if h.decisive}
+    assert rule_hits("we've decided when we're going to do the kitchen") == []
+
+
+def test_red_flags_named_only_to_be_denied_are_counted() -> None:
+    from hera_tui.safety.redflags import DENIALS, denials
+
+    denied = "Cold for a week: no stiff neck, no rash, no fever, and no trouble breathing."
+    assert denials(denied) >= DENIALS and rule_hits(denied) == []
+    assert denials("stiff neck, a rash and a fever") == 0
+    assert denials("no fever") < DENIALS
+
+
+def test_a_message_that_only_denies_red_flags_needs_the_higher_threshold() -> None:
+    detector = default_detector()
+    if detector.mode == "rules":
+        pytest.skip("the learned layer is not built")
+    trained = detector.trained
+    assert trained.threshold_when_denied >= trained.threshold
+    denied = detector.assess("Cold for a week: no stiff neck, no rash, no fever, and no "
+                             "trouble breathing. Any remedies?")
+    assert denied.denials >= 2 and not denied.flagged
+    # a rule that fires is never overruled by the denials around it
+    mixed = detector.assess("No fever and no rash, but he collapsed and is not breathing")
+    assert mixed.flagged and mixed.alert.possible[0] == "cardiac_arrest"

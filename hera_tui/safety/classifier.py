@@ -156,6 +156,13 @@ class TrainedDetector:
     #: name one condition only when it holds at least this share of the emergency probability
     condition_confidence: float
     meta: dict = field(default_factory=dict)
+    #: flag a message that only denies red flags (``redflags.denials``) and fires no rule
+    #: when its probability reaches this (None: ``threshold``)
+    denied_threshold: float | None = None
+
+    @property
+    def threshold_when_denied(self) -> float:
+        return self.threshold if self.denied_threshold is None else self.denied_threshold
 
     def features(self, embeddings: np.ndarray, texts: list[str]) -> np.ndarray:
         return features(embeddings, self.vocabulary.bag(texts))
@@ -176,6 +183,7 @@ class TrainedDetector:
             "threshold": self.threshold,
             "rule_threshold": self.rule_threshold,
             "condition_confidence": self.condition_confidence,
+            "denied_threshold": self.threshold_when_denied,
         }
         json_tmp.write_text(json.dumps(settings, indent=1, sort_keys=True) + "\n",
                             encoding="utf-8")
@@ -192,4 +200,4 @@ class TrainedDetector:
             vocabulary = Vocabulary(tuple(arrays["terms"].tolist()), arrays["idf"])
         return cls(model, vocabulary, float(settings["threshold"]),
                    float(settings["rule_threshold"]), float(settings["condition_confidence"]),
-                   settings)
+                   settings, float(settings.get("denied_threshold", settings["threshold"])))

@@ -79,6 +79,9 @@ def check_lines(assessment) -> list[str]:
     for hit in assessment.hits:
         lines.append(f"rule {hit.condition} / {hit.rule}: \u201c{hit.evidence}\u201d")
     lines += vital_lines(assessment)
+    if assessment.denials:
+        lines.append(f"red flags denied: {assessment.denials} (with no rule firing, two or more "
+                     "raise the classifier's threshold)")
     for piece, emergency, _ in assessment.pieces:
         lines.append(f"classifier {emergency:.2f} on \u201c{_short(piece)}\u201d")
     if alert is not None and alert.score is not None:

@@ -42,7 +42,7 @@ from hera_train.encoder import EncoderMissingError, SentenceEncoder, load_encode
 from .classifier import NONE, TrainedDetector
 from .conditions import GENERAL_ID, Guidance, conditions, general_guidance
 from .pieces import embed_pieces, piece_texts
-from .redflags import RuleHit, rule_hits
+from .redflags import DENIALS, RuleHit, denials, rule_hits
 from .vitals import VitalFinding, VitalSigns, assess, read
 
 DISCLAIMER = (
@@ -111,6 +111,8 @@ class Assessment:
     vital_findings: list[VitalFinding] = field(default_factory=list)
     #: per piece scored: (piece, emergency probability, class probabilities)
     pieces: list[tuple[str, float, np.ndarray]] = field(default_factory=list)
+    #: red flags the message names only to deny them (counted when no rule fired)
+    denials: int = 0
     flagged: bool = False
     alert: Alert | None = None
 
@@ -154,8 +156,13 @@ class Detector:
         best = int(np.argmax(emergency))
         score = float(emergency[best])
         decisive = [h for h in hits if h.decisive]
+        threshold = trained.threshold
+        if self.mode == "combined" and not hits:
+            result.denials = denials(text)
+            if result.denials >= DENIALS:
+                threshold = trained.threshold_when_denied
         result.flagged = (
-            score >= trained.threshold
+            score >= threshold
             or bool(hits and score >= trained.rule_threshold)
             or bool(decisive)
         )

@@ -461,6 +461,10 @@ RULES: tuple[Rule, ...] = (
         r"\b(jump\w*|throw\w* myself) (off|from|in front of) (a |the |my )?(bridge|building|roof|"
         r"cliff|balcony|car park|train|tower|multi.?storey)",
         rf"\b{_DRUGS}\b.{{0,20}}\b(lined up|saved up|stockpil\w*|hoard\w*)",
+        # a plan decided: "I've decided how I'm going to do it and when"
+        r"\b(i'?ve|i have|i'?m|i am) (decided|worked out|planned|made up my mind|sure) (on )?(how|"
+        r"when|where) (i'?m|i am|i'?ll|i will|to)( going to| gonna)? (do it|end it|go through "
+        r"with it)\b",
         rf"\b(take|swallow) (them|all of them|the lot|all (my|the) {_DRUGS})\b.{{0,20}}"
         r"\b(tonight|now|today|at once)",
     ), immediate=True),
@@ -1183,6 +1187,33 @@ def _rule_hit(rule: Rule, sentences: list[context.SentenceCues], text: str) -> R
     if rule.unless and asserted(rule.unless) is not None:
         return None
     return RuleHit(rule.condition, rule.name, evidence, rule.decisive)
+
+
+#: a message that names this many red flags only to deny them ("no stiff neck, no rash, no
+#: fever") and asserts none is told about what is *not* happening: the learned layer, which
+#: reads the words of the red flags more than their negations, then needs a higher score
+#: (``denied_threshold``, chosen by cross-validation like every threshold)
+DENIALS = 2
+
+
+def denials(text: str) -> int:
+    """How many red-flag findings ``text`` names only to deny them (negated right before, in
+    an or-list, or between the finding's parts), counted once per place in the message."""
+    sentences = context.sentence_cues(text)
+    places: set[int] = set()
+    for rule in RULES:
+        for pattern in (*rule.patterns, *rule.with_patterns):
+            if not pattern.search(text):
+                continue
+            for sentence in sentences:
+                for index, clause in enumerate(sentence.clauses):
+                    for match in pattern.finditer(clause):
+                        if (context.negated(clause, match.start())
+                                or context.negated_within(match.group(0), pattern)
+                                or context.negated_by_list(sentence.clauses, index)):
+                            places.add(sentence.offset + sentence.clause_starts[index]
+                                       + match.start())
+    return len(places)
 
 
 def vital_hits(signs: vitals.VitalSigns) -> list[RuleHit]:

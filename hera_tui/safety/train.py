@@ -48,7 +48,7 @@ from .embedding_cache import embed_cached
 from .evaluate import wilson
 from .labelled import Labelled, LabelledFileError, read_labelled
 from .pieces import piece_texts
-from .redflags import rule_hits
+from .redflags import DENIALS, denials, rule_hits
 
 FOLDS = 5
 L2_GRID = (0.3, 1.0, 3.0)
@@ -105,6 +105,8 @@ class Corpus:
     #: per message: any rule fired / a decisive rule fired
     rule_any: np.ndarray
     rule_decisive: np.ndarray
+    #: per message: it denies red flags (``redflags.denials``) and fires no rule
+    denied: np.ndarray
 
     @property
     def emergency(self) -> np.ndarray:
@@ -134,6 +136,7 @@ def load_corpus(files: list[Path], cache_file: Path) -> Corpus:
         np.array([fold_of(r.text) for r in rows]),
         np.array([bool(h) for h in hits]),
         np.array([any(x.decisive for x in h) for h in hits]),
+        np.array([not h and denials(r.text) >= DENIALS for r, h in zip(rows, hits, strict=True)]),
     )
 
 
@@ -187,11 +190,15 @@ class Policy:
     threshold: float
     rule_threshold: float
     margin: float
+    #: the threshold for a message that only denies red flags (combined only; at least
+    #: ``threshold``)
+    denied_threshold: float = 0.0
 
     def flags(self, scored: Scored, corpus: Corpus, mode: str) -> np.ndarray:
-        by_score = scored.emergency >= self.threshold
         if mode == "classifier":
-            return by_score
+            return scored.emergency >= self.threshold
+        by_score = scored.emergency >= np.where(
+            corpus.denied, max(self.denied_threshold, self.threshold), self.threshold)
         return by_score | (corpus.rule_any & (scored.emergency >= self.rule_threshold)) | (
             corpus.rule_decisive)
 
@@ -210,6 +217,28 @@ def choose_policy(scored: Scored, corpus: Corpus, mode: str) -> Policy:
             policy.margin = _margin(policy.flags(scored, corpus, mode), emergency)
             if policy.margin > best.margin:
                 best = policy
+    if mode == "combined":
+        best = choose_denied_threshold(best, scored, corpus)
+    return best
+
+
+def choose_denied_threshold(policy: Policy, scored: Scored, corpus: Corpus) -> Policy:
+    """The threshold for messages that only deny red flags: the one that keeps the best
+    margin to the targets and, among those, best separates recall from false alarms."""
+    emergency = corpus.emergency
+
+    def key(candidate: Policy) -> tuple[float, float]:
+        flags = candidate.flags(scored, corpus, "combined")
+        return (round(candidate.margin, 4),
+                round(flags[emergency].mean() - flags[~emergency].mean(), 6))
+
+    best = Policy(policy.threshold, policy.rule_threshold, policy.margin, policy.threshold)
+    best_key = key(best)
+    for level in _GRID[policy.threshold < _GRID]:
+        candidate = Policy(policy.threshold, policy.rule_threshold, 0.0, float(level))
+        candidate.margin = _margin(candidate.flags(scored, corpus, "combined"), emergency)
+        if key(candidate) > best_key:
+            best, best_key = candidate, key(candidate)
     return best
 
 
@@ -271,15 +300,22 @@ def train(files: list[Path], cache_file: Path) -> tuple[TrainedDetector, list[st
         "cross_validation": figures,
         "encoder": "all-MiniLM-L6-v2 (mean pooling, L2-normalised)",
     }
+    meta["denied_messages"] = {"emergencies": int((corpus.denied & emergency).sum()),
+                               "non_emergencies": int((corpus.denied & ~emergency).sum())}
     trained = TrainedDetector(model, corpus.vocabulary, combined_policy.threshold,
-                              combined_policy.rule_threshold, confidence, meta)
+                              combined_policy.rule_threshold, confidence, meta,
+                              combined_policy.denied_threshold)
     lines = [f"corpus: {len(corpus.rows)} messages ({int(emergency.sum())} emergencies) in "
              f"{len(files)} files, sha256 {meta['corpus_sha256'][:16]}...",
              f"ridge penalty {l2} (margins: "
              + ", ".join(f"{k}: {v:+.3f}" for k, v in margins.items()) + ")",
              f"temperature {scored.temperature:.3f}; thresholds: classifier alone "
              f"{classifier_policy.threshold:.2f}; combined {combined_policy.threshold:.2f}, "
-             f"{combined_policy.rule_threshold:.2f} with a rule, and decisive rules; "
+             f"{combined_policy.rule_threshold:.2f} with a rule, "
+             f"{combined_policy.denied_threshold:.2f} when red flags are only denied "
+             f"({meta['denied_messages']['emergencies']} emergencies and "
+             f"{meta['denied_messages']['non_emergencies']} non-emergencies of the corpus deny "
+             f"{DENIALS} or more and fire no rule), and decisive rules; "
              f"name one condition at share >= {confidence:.2f}",
              f"{FOLDS}-fold cross-validation:"]
     for name, f in figures.items():
@@ -299,7 +335,7 @@ def _same(a: TrainedDetector, b: TrainedDetector) -> list[str]:
     elif not np.allclose(a.model.weights, b.model.weights, atol=1e-4) or not np.allclose(
             a.model.bias, b.model.bias, atol=1e-4):
         problems.append("the weights differ")
-    for name in ("threshold", "rule_threshold", "condition_confidence"):
+    for name in ("threshold", "rule_threshold", "condition_confidence", "threshold_when_denied"):
         if abs(getattr(a, name) - getattr(b, name)) > 1e-9:
             problems.append(f"{name} differs ({getattr(a, name)} vs {getattr(b, name)})")
     return problems
