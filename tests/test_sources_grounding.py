@@ -151,8 +151,10 @@ def test_hera_s_replies_quote_their_source_and_end_with_the_clinician_line() -> 
             "done for some other reason, such as a check of the kidneys or of the liver or "
             "of the heart, years before, and which were never looked at again in all the "
             "years that followed, since they caused no pain, no fever, no yellowing of the "
-            "skin or eyes and no trouble with digestion of any kind at all.")
-    assert len(long.split()) > REPLY_WORDS - 11
+            "skin or eyes and no trouble with digestion of any kind at all")
+    while len(long.split()) <= REPLY_WORDS - 11:  # longer than what is left of the budget
+        long += ", and no trouble after meals"
+    long += "."
     source = Source(2, passage("x"), "Gallstones are hard pieces of material. They form in "
                     f"the gallbladder. {long} Pain comes after meals.")
     reply = reply_from(source)
