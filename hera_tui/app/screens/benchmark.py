@@ -72,23 +72,6 @@ LONG_RUN_S = 600.0
 MEASURE_FIRST = 3
 _INPUT_ERRORS = (BenchmarkInputError, PubMedQAError, FileNotFoundError)
 
-CSS = """
-BenchmarkScreen { layout: vertical; }
-#bench-setup { height: auto; }
-#bench-models { width: 1fr; height: 8; }
-#bench-options { width: 48; height: auto; }
-#bench-limit-row { height: auto; }
-#bench-limit-row Label { padding: 1 1 0 0; }
-#bench-limit { width: 12; }
-#bench-limit-note { color: $text-muted; padding: 1 0 0 1; }
-#bench-buttons { height: auto; }
-#bench-status { height: auto; color: $text-muted; padding: 0 1; }
-#bench-runs { height: 1fr; min-height: 6; }
-#bench-bars { height: auto; padding: 0 1; }
-#wrong-list { height: 12; }
-#wrong-text { height: auto; max-height: 16; }
-"""
-
 
 LIMIT_HINT = "a number, or all"
 
@@ -182,7 +165,8 @@ class BenchmarkScreen(Screen[None]):
     """Benchmark models from inside the app."""
 
     app: HeraApp
-    DEFAULT_CSS = CSS
+    #: beside this module, as HeraApp's (see there); its rules style this screen only
+    CSS_PATH = Path(__file__).with_name("benchmark.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel_or_close", "Cancel / close",
                 tooltip="Cancel the run (it resumes when run again), or close the screen"),
