@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -42,6 +42,7 @@ from textual.worker import get_current_worker
 
 from hera_train.errors import HeraError
 from hera_train.pubmedqa import PubMedQAError
+from hera_tui.app.host import HeraHost
 from hera_tui.benchmark.bars import Bar, render_bars
 from hera_tui.benchmark.items import (
     BenchItem,
@@ -61,9 +62,6 @@ from hera_tui.benchmark.runner import (
 from hera_tui.benchmark.scorers import FORMAT_CHOICES, ChoiceScorer, open_scorer
 from hera_tui.models import ensure_model_file, spec_label
 from hera_tui.settings import results_dir as default_results_dir
-
-if TYPE_CHECKING:
-    from hera_tui.app.chat_app import HeraApp
 
 DEFAULT_LIMIT = "50"
 #: a run projected to take longer than this asks before it goes on
@@ -164,8 +162,8 @@ class WrongAnswersScreen(ModalScreen[None]):
 class BenchmarkScreen(Screen[None]):
     """Benchmark models from inside the app."""
 
-    app: HeraApp
-    #: beside this module, as HeraApp's (see there); its rules style this screen only
+    app: HeraHost
+    #: beside this module, absolute for the reason HeraApp.CSS_PATH gives; styles this screen only
     CSS_PATH = Path(__file__).with_name("benchmark.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel_or_close", "Cancel / close",
@@ -463,7 +461,7 @@ class BenchmarkScreen(Screen[None]):
         self.app.push_screen(WrongAnswersScreen(title, wrong, texts))
 
 
-def benchmark_screen(app: HeraApp) -> BenchmarkScreen:
+def benchmark_screen(app: HeraHost) -> BenchmarkScreen:
     """The screen for the app: its current model first, then every model the picker lists."""
     from hera_tui.app.model_catalog import local_entries
 

@@ -36,6 +36,7 @@ from textual.widgets import Footer, Static
 from hera_train.formats import HERA_SYSTEM_PROMPT
 from hera_train.sources.answering import ReplyPlan, finish_reply, footer_text, plan_reply
 from hera_tui.answers import emergency_prompt, generate_guarded, withheld_reply
+from hera_tui.app.host import HeraHost
 from hera_tui.backends.base import BackendError, GenerationParams, ReplyStats, StopSignal
 from hera_tui.conversation import prompt_messages
 from hera_tui.models import (
@@ -59,7 +60,6 @@ from hera_tui.widgets.notices import (
 from hera_tui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
-    from hera_tui.app.chat_app import HeraApp
     from hera_tui.safety.detector import Alert
 
 #: seconds between saves of a reply while it streams
@@ -126,7 +126,7 @@ class ReplyDone(Message):
 
 
 class ChatScreen(Screen):
-    app: HeraApp
+    app: HeraHost
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stop", "Stop",
                 tooltip="Stop the reply, also while the model is still reading a long message"),
