@@ -238,7 +238,7 @@ def test_a_failing_emergency_check_is_said_and_never_ends_the_app(
 ) -> None:
     """The check is not a backend, but it runs on every message: if it breaks (a corrupt
     weights file, say), the person is told to call for help themselves if in doubt."""
-    from hera_tui.app.screens import chat
+    from hera_tui.app.screens.chat import screen as chat
 
     def broken(text: str) -> None:
         raise ValueError("weights file is corrupt")

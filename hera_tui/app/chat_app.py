@@ -36,47 +36,14 @@ from .registry import SCREENS
 from .screens import ChatScreen
 from .terminal_guard import EXIT_STATUS, TerminalGuard, is_terminal
 
-CSS = """
-#model-banner { background: $primary-background; padding: 0 1; height: auto; }
-#model-banner.starter { background: $warning 20%; }
-#disclaimer { background: $error 15%; color: $text; padding: 0 1; height: auto; }
-#log { height: 1fr; padding: 0 1; }
-.message { height: auto; margin: 1 0 0 0; padding: 0 1; border-left: thick $primary; }
-.message.user { border-left: thick $accent; }
-.message:focus { background: $boost; }
-.message .author { text-style: bold; }
-.message .body { margin: 0; padding: 0; }
-.message .note { color: $text-muted; height: auto; }
-.message .sources { color: $text; background: $primary 10%; height: auto; padding: 0 1;
-                    margin: 1 0 0 0; }
-#sources-list { height: auto; max-height: 36; }
-.message.cut-short .note { color: $warning; }
-.emergency { background: $error 30%; padding: 0 1; margin: 1 0 0 0; height: auto; }
-.notice { background: $warning 20%; border: round $warning; padding: 0 1; margin: 1 0 0 0; }
-.notice.info { background: $primary 15%; border: round $primary; }
-#emergency-panel { height: auto; max-height: 40%; background: $error 30%;
-                   border: heavy $error; border-title-style: bold; padding: 0 1; }
-#status { height: 1; padding: 0 1; color: $text-muted; }
-#prompt { height: auto; min-height: 3; max-height: 8; }
-.dialog { align: center middle; }
-.panel { width: 70%; height: auto; max-height: 90%; background: $panel; border: round $primary;
-         padding: 1 2; }
-.panel.wide { width: 90%; min-width: 76; }
-#conversations, #models { height: auto; max-height: 20; }
-#system { height: 8; }
-#param-grid { grid-size: 2; grid-columns: 20 1fr; height: auto; }
-#param-error, #model-error { color: $error; height: auto; }
-#keys { height: auto; max-height: 30; }
-#help-hera { margin: 1 0 0 0; }
-#model-dirs, #ollama-status, #help-hera { color: $text-muted; height: auto; }
-"""
-
 
 class HeraApp(App):
     """The HERA chat app. ``hera`` and ``hera chat`` open it."""
 
     TITLE = "HERA"
-    CSS = CSS
+    #: beside this module, shipped as package data; an absolute path because Textual resolves
+    #: a relative one against the file of the instance's class (a subclass's, elsewhere)
+    CSS_PATH = Path(__file__).with_name("chat_app.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True, show=False,
                 tooltip="Quit (the conversation is already saved)"),

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from textual.dom import DOMNode
 from textual.screen import Screen
 
-if TYPE_CHECKING:
-    from .chat_app import HeraApp
+from .host import HeraHost
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,7 @@ class ScreenEntry:
     help: str
     screen_type: type[Screen]
     #: builds the screen for the app; None for the chat screen, which is always open
-    factory: Callable[[HeraApp], Screen] | None = None
+    factory: Callable[[HeraHost], Screen] | None = None
     #: the key that opens it from anywhere (Textual's key name, e.g. ``ctrl+o``)
     key: str | None = None
     #: the key's label in the footer, which has room for the main ones (None: F1 only)

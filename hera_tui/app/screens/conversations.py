@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,8 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-if TYPE_CHECKING:
-    from hera_tui.app.chat_app import HeraApp
+from hera_tui.app.host import HeraHost
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -43,7 +42,7 @@ class TextPrompt(ModalScreen[str | None]):
 class ConversationsScreen(ModalScreen[None]):
     """List (newest first) with a search box over titles and message text."""
 
-    app: HeraApp
+    app: HeraHost
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", tooltip="Close the list"),
         Binding("enter", "open", "Open", tooltip="Open the highlighted conversation"),

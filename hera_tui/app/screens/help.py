@@ -7,7 +7,7 @@ description can be read whole at 80 columns.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.table import Table
 from textual.app import ComposeResult
@@ -16,11 +16,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from hera_tui.app.host import HeraHost
 from hera_tui.app.keys import KeyRow, key_rows
 from hera_tui.models import HOW_TO_GET_HERA
-
-if TYPE_CHECKING:
-    from hera_tui.app.chat_app import HeraApp
 
 
 def keys_table(rows: list[KeyRow]) -> Table:
@@ -35,7 +33,7 @@ def keys_table(rows: list[KeyRow]) -> Table:
 
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CLASSES = "dialog"
-    app: HeraApp
+    app: HeraHost
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,f1", "close", "Close", tooltip="Close the help"),
     ]

@@ -9,7 +9,7 @@ picker, never an exception that ends the app.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,16 +20,14 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from hera_train.ollama_client import OllamaClient, OllamaError, OllamaUnreachable
+from hera_tui.app.host import HeraHost
 from hera_tui.app.model_catalog import CatalogEntry, local_entries, with_chat_flag
 from hera_tui.models import ModelChoice, ModelNotFoundError, parse_spec
 from hera_tui.settings import config_path
 
-if TYPE_CHECKING:
-    from hera_tui.app.chat_app import HeraApp
-
 
 class ModelPickerScreen(ModalScreen[None]):
-    app: HeraApp
+    app: HeraHost
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", tooltip="Close the picker, keep the model"),
         Binding("enter", "choose", "Choose",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -10,10 +10,8 @@ from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static, TextArea
 
+from hera_tui.app.host import HeraHost
 from hera_tui.backends.base import GenerationParams
-
-if TYPE_CHECKING:
-    from hera_tui.app.chat_app import HeraApp
 
 _FIELDS = (
     ("temperature", float, "Temperature"),
@@ -28,7 +26,7 @@ class ParametersScreen(ModalScreen[None]):
 
     DEFAULT_CLASSES = "dialog"
 
-    app: HeraApp
+    app: HeraHost
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", tooltip="Save the settings for this conversation"),
         Binding("escape", "close", "Cancel", tooltip="Close without saving"),

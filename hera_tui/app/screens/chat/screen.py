@@ -1,53 +1,34 @@
-"""The chat screen: the conversation, the prompt, and generation in a worker thread.
+"""The chat screen: the conversation, the prompt, and the notices around them.
 
 Order of events for a sent message, and why:
 1. the red-flag check runs and its guidance is shown first (independent of any model) and
    pinned above the input until hidden, so a long reply cannot scroll it away;
 2. the message is committed to the database (a crash from here on loses nothing);
-3. an empty reply row marked ``incomplete`` is committed, then filled while streaming
-   (saved about once a second), and finally marked complete, stopped or error.
-When the check fired, the reply is written with the emergency in its prompt and shown a
-judged sentence at a time (``hera_tui.answers.generate_guarded``): a reply that reads as
-reassurance or permission to wait is stopped there and replaced by the reason and the
-guidance; the model's words are kept in the row's details, not shown.
-Generation runs in a thread worker; text reaches the UI as messages (thread-safe), so a
-slow or stuck backend never freezes the screen. Esc sets the StopSignal, which the backend
-checks while it reads the prompt and between tokens. If the terminal goes away mid-reply,
-the app's terminal guard saves the text so far from its own thread
-(:meth:`ChatScreen.save_streaming_reply`); whichever of it and the worker finishes the
-reply first wins, so the row is written once.
+3. the reply is written by the reply worker (``reply_worker``) in a thread, saved as it
+   streams; Esc stops it.
+This module is the layout, the keys and the conversation on screen; ``reply_worker`` writes
+a reply, ``model_switch`` picks the model a reopened conversation continues with.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from hera_train.formats import HERA_SYSTEM_PROMPT
-from hera_train.sources.answering import ReplyPlan, finish_reply, footer_text, plan_reply
-from hera_tui.answers import emergency_prompt, generate_guarded, withheld_reply
-from hera_tui.backends.base import BackendError, GenerationParams, ReplyStats, StopSignal
+from hera_train.sources.answering import footer_text
+from hera_tui.app.host import HeraHost
+from hera_tui.backends.base import GenerationParams, StopSignal
 from hera_tui.conversation import prompt_messages
-from hera_tui.models import (
-    NO_MODEL_MESSAGE,
-    ModelChoice,
-    ModelNotFoundError,
-    parse_spec,
-    spec_label,
-)
+from hera_tui.models import NO_MODEL_MESSAGE, ModelChoice, spec_label
 from hera_tui.safety import preload, triage
-from hera_tui.safety.reply_guard import ReplyCheck
-from hera_tui.store.db import Conversation
+from hera_tui.store.db import StoredMessage
 from hera_tui.widgets.messages import MessageView, stats_line
 from hera_tui.widgets.notices import (
     DisclaimerBar,
@@ -58,75 +39,25 @@ from hera_tui.widgets.notices import (
 )
 from hera_tui.widgets.prompt_input import PromptInput
 
+from .model_switch import conversation_model
+from .reply_worker import (
+    Generation,
+    ReplyDelta,
+    ReplyDone,
+    ReplyStatus,
+    save_streaming_reply,
+    write_reply,
+)
+from .session import ChatSession
+
 if TYPE_CHECKING:
-    from hera_tui.app.chat_app import HeraApp
     from hera_tui.safety.detector import Alert
-
-#: seconds between saves of a reply while it streams
-SAVE_EVERY_S = 1.0
-TITLE_CHARS = 48
-
-
-@dataclass
-class _Generation:
-    stop: StopSignal
-    view: MessageView
-    reply_id: int
-    conversation_id: int
-    pieces: list[str] = field(default_factory=list)
-    #: the sources the reply is being written with (set once retrieval is done)
-    plan: ReplyPlan | None = None
-    #: what the emergency check found in the message being answered, if it fired
-    alert: Alert | None = None
-    #: why the guard withheld the reply, and the model's words, if it did
-    withheld: ReplyCheck | None = None
-    model_text: str = ""
-    _finished: bool = False
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def text(self) -> str:
-        return "".join(self.pieces)
-
-    @property
-    def finished(self) -> bool:
-        return self._finished
-
-    def claim_finish(self) -> bool:
-        """True for the first caller only: the reply row is finished exactly once."""
-        with self._lock:
-            first, self._finished = not self._finished, True
-        return first
-
-
-class ReplyStatus(Message):
-    """A worker's progress for the status line (looking up sources, generating)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-
-class ReplyDelta(Message):
-    def __init__(self, view: MessageView, text: str) -> None:
-        super().__init__()
-        self.view, self.text = view, text
-
-
-class ReplyDone(Message):
-    def __init__(
-        self, view: MessageView, state: str, stats: ReplyStats | None, error: str | None,
-        sources: str = "", text: str | None = None,
-    ) -> None:
-        super().__init__()
-        self.view, self.state, self.stats, self.error = view, state, stats, error
-        #: the sources shown under the reply, and its final text when that differs from
-        #: what streamed (uncited markers taken out)
-        self.sources, self.text = sources, text
 
 
 class ChatScreen(Screen):
-    app: HeraApp
+    """The conversation; always open under the other screens (the app holds it as ``chat``)."""
+
+    app: HeraHost
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "stop", "Stop",
                 tooltip="Stop the reply, also while the model is still reading a long message"),
@@ -145,9 +76,9 @@ class ChatScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__(id="chat")
-        self.conversation: Conversation | None = None
-        self.set_defaults(HERA_SYSTEM_PROMPT, GenerationParams())
-        self._generation: _Generation | None = None
+        #: the open conversation (or the draft of a new one) and its settings
+        self.session = ChatSession()
+        self._generation: Generation | None = None
         #: the emergency check's finding for each user message shown (None: it did not fire)
         self._alerts: dict[int, Alert | None] = {}
 
@@ -194,33 +125,16 @@ class ChatScreen(Screen):
         self.log_view.scroll_end(animate=False)
         self.set_status(f"{kind}: {message}" if kind == "error" else message)
 
+    # -- settings and conversations (stored by ``session``) ----------------------------------
     def set_defaults(self, system: str, params: GenerationParams) -> None:
         """System text and parameters that each new chat starts with."""
-        self._defaults = (system, params)
-        self._draft_settings = self._defaults
+        self.session.set_defaults(system, params)
 
     def current_settings(self) -> tuple[str, GenerationParams]:
-        if self.conversation is None:
-            return self._draft_settings
-        return self.conversation.system or "", self.conversation.params
+        return self.session.settings()
 
     def apply_settings(self, system: str, params: GenerationParams) -> None:
-        if self.conversation is None:
-            self._draft_settings = (system, params)
-            return
-        self.app.store.set_settings(self.conversation.id, system, params)
-        self.conversation = self.app.store.conversation(self.conversation.id)
-
-    # -- conversations -----------------------------------------------------------------------
-    def _ensure_conversation(self, first_text: str) -> Conversation:
-        if self.conversation is None:
-            system, params = self._draft_settings
-            title = " ".join(first_text.split())
-            if len(title) > TITLE_CHARS:
-                title = title[: TITLE_CHARS - 1] + "…"
-            model = self.app.choice.spec if self.app.choice else ""
-            self.conversation = self.app.store.create_conversation(title, model, system, params)
-        return self.conversation
+        self.session.apply_settings(self.app.store, system, params)
 
     def load_conversation(self, conversation_id: int, follow_model: bool = True) -> None:
         """Show a saved conversation (stopping any reply in progress) and go back to the
@@ -228,7 +142,7 @@ class ChatScreen(Screen):
         with ``--model``, which then wins (and the screen says so)."""
         self.action_stop()
         self._generation = None
-        self.conversation = self.app.store.conversation(conversation_id)
+        conversation = self.session.open(self.app.store, conversation_id)
         self.log_view.remove_children()
         self.query_one(EmergencyPanel).clear()
         self._alerts.clear()
@@ -241,41 +155,26 @@ class ChatScreen(Screen):
                                                 author=spec_label(m.model),
                                                 sources=footer_text(m.sources)))
         self.log_view.scroll_end(animate=False)
-        self.set_status(f"opened “{self.conversation.title}”")
-        self._return_to_model(self.conversation.model, follow_model)
+        self.set_status(f"opened “{conversation.title}”")
+        self._return_to_model(conversation.model, follow_model)
 
     def _return_to_model(self, spec: str, follow: bool) -> None:
-        current = self.app.choice
-        if not spec or (current is not None and current.spec == spec):
-            return
-        now = f"replies now come from {current.label}" if current else "no model is loaded"
-        if not follow:
-            self.show_error(f"This conversation was held with {spec_label(spec)}; {now} "
-                            "(--model). Ctrl+O switches.", "info")
-            return
-        try:
-            choice = parse_spec(spec, "this conversation's model")
-        except ModelNotFoundError:
-            self.show_error(f"This conversation was held with {spec_label(spec)}, which is not "
-                            f"available any more ({spec}); {now}. Ctrl+O chooses another.")
-            return
-        self.app.switch_model(choice)
-        self.show_error(f"Switched to {choice.label}, the model this conversation was held "
-                        "with.", "info")
+        choice, notice = conversation_model(self.app.choice, spec, follow)
+        if choice is not None:
+            self.app.switch_model(choice)
+        if notice is not None:
+            self.show_error(*notice)
 
     def model_switched(self, choice: ModelChoice) -> None:
         """The open conversation continues with ``choice`` (and remembers it)."""
-        if self.conversation is not None:
-            self.app.store.set_model(self.conversation.id, choice.spec)
-            self.conversation = self.app.store.conversation(self.conversation.id)
+        self.session.set_model(self.app.store, choice.spec)
 
     def conversation_changed(self, conversation_id: int) -> None:
-        if self.conversation and self.conversation.id == conversation_id:
-            self.conversation = self.app.store.conversation(conversation_id)
+        self.session.reread(self.app.store, conversation_id)
 
     def forget_conversation(self, conversation_id: int) -> None:
         """Called before a conversation is deleted: leave it if it is open."""
-        if self.conversation and self.conversation.id == conversation_id:
+        if self.session.is_open(conversation_id):
             self.action_new_chat()
 
     def _mount_user(self, text: str, message_id: int) -> None:
@@ -304,14 +203,15 @@ class ChatScreen(Screen):
         self.send(event.text)
 
     def send(self, text: str) -> None:
-        conversation = self._ensure_conversation(text)
+        model = self.app.choice.spec if self.app.choice else ""
+        conversation = self.session.start(self.app.store, text, model)
         stored = self.app.store.add_message(conversation.id, "user", text)
         self._mount_user(text, stored.id)
         self.start_reply()
 
     def start_reply(self) -> None:
         """Generate the assistant's reply to the conversation as stored."""
-        conversation = self.conversation
+        conversation = self.session.conversation
         if conversation is None:
             return
         choice = self.app.choice
@@ -327,92 +227,20 @@ class ChatScreen(Screen):
         view = MessageView("assistant", "", reply.id, author=spec_label(choice.spec))
         self.log_view.mount(view)
         self.log_view.scroll_end(animate=False)
-        generation = _Generation(StopSignal(), view, reply.id, conversation.id,
+        generation = Generation(StopSignal(), view, reply.id, conversation.id,
                                  alert=self._alerts.get(asked[-1].id) if asked else None)
         self._generation = generation
         self.set_status("generating… (Esc to stop)")
         self.run_worker(
-            lambda: self._generate(generation, messages, params),
+            lambda: write_reply(generation, self.app, self.post_message, messages, params),
             thread=True, group="generation", name="generate", exit_on_error=False,
         )
-
-    def _generate(self, generation: _Generation, messages, params: GenerationParams) -> None:
-        """Worker thread: run the backend, save the reply as it grows, report to the UI.
-
-        Every exception ends here as an error on screen with the partial reply kept.
-        """
-        store = self.app.store
-        last_save = time.monotonic()
-
-        def emit(text: str) -> None:
-            nonlocal last_save
-            generation.pieces.append(text)
-            self.post_message(ReplyDelta(generation.view, text))
-            if time.monotonic() - last_save >= SAVE_EVERY_S and not generation.finished:
-                store.update_message(generation.reply_id, generation.text, "incomplete")
-                last_save = time.monotonic()
-
-        try:
-            backend = self.app.wait_for_backend()
-            retriever, missing = self.app.library.get()
-            if params.sources and retriever is not None:
-                self.post_message(ReplyStatus("looking up NIH sources… (Esc to stop)"))
-            plan = plan_reply(messages, retriever, params.sources, missing,
-                              emergency_prompt(generation.alert))
-            generation.plan = plan
-            self.post_message(ReplyStatus("generating… (Esc to stop)"))
-            out = generate_guarded(backend, plan, params, generation.stop, emit,
-                                   generation.alert)
-        except BackendError as exc:
-            self._finish(generation, "error", None, str(exc))
-            return
-        except Exception as exc:  # an unexpected failure must not lose the reply either
-            self._finish(generation, "error", None, f"{type(exc).__name__}: {exc}")
-            return
-        generation.withheld, generation.model_text = out.withheld, out.text
-        stopped = out.stats.finish == "stopped" and out.withheld is None
-        self._finish(generation, "stopped" if stopped else "complete", out.stats, None)
-
-    def _finish(
-        self, generation: _Generation, state: str, stats: ReplyStats | None, error: str | None
-    ) -> None:
-        if not generation.claim_finish():
-            return  # already saved when the terminal went away
-        store, text = self.app.store, generation.text
-        shown, final = "", None
-        if state == "error" and not text:
-            store.delete_message(generation.reply_id)  # nothing to keep; the question stays
-        else:
-            details = stats.to_dict() if stats else {"error": error}
-            if generation.plan is not None and generation.withheld and generation.alert:
-                finished = withheld_reply(generation.plan, generation.withheld, generation.alert)
-                text = final = finished.text
-                details["withheld"] = {"reason": generation.withheld.reason,
-                                       "reply": generation.model_text}
-                store.set_sources(generation.reply_id, finished.to_json())
-                shown = finished.footer
-            elif generation.plan is not None:
-                finished = finish_reply(generation.plan, text)
-                if finished.text != text:  # a marker for a source that supports nothing
-                    text = final = finished.text
-                store.set_sources(generation.reply_id, finished.to_json())
-                shown = finished.footer
-            store.update_message(generation.reply_id, text, state, details)
-        self.post_message(ReplyDone(generation.view, state, stats, error, shown, final))
 
     def save_streaming_reply(self, reason: str) -> None:
         """From any thread, when the app must end now: stop the reply and save its text."""
         generation = self._generation
-        if generation is None:
-            return
-        generation.stop.set()
-        if not generation.claim_finish():
-            return
-        if generation.text:
-            self.app.store.update_message(generation.reply_id, generation.text, "incomplete",
-                                          {"error": reason})
-        else:
-            self.app.store.delete_message(generation.reply_id)
+        if generation is not None:
+            save_streaming_reply(generation, self.app.store, reason)
 
     @on(ReplyStatus)
     def reply_status(self, event: ReplyStatus) -> None:
@@ -457,8 +285,7 @@ class ChatScreen(Screen):
     def action_new_chat(self) -> None:
         self.action_stop()
         self._generation = None
-        self.conversation = None
-        self._draft_settings = self._defaults
+        self.session.new()
         self.log_view.remove_children()
         self.query_one(EmergencyPanel).clear()
         self._alerts.clear()
@@ -466,10 +293,8 @@ class ChatScreen(Screen):
         self.set_status("new chat")
         self.query_one(PromptInput).focus()
 
-    def _last_messages(self):
-        if self.conversation is None:
-            return []
-        return self.app.store.messages(self.conversation.id)
+    def _last_messages(self) -> list[StoredMessage]:
+        return self.session.messages(self.app.store)
 
     def _remove_views(self, message_ids: set[int]) -> None:
         for view in self.log_view.query("MessageView, EmergencyNotice"):
@@ -523,9 +348,10 @@ class ChatScreen(Screen):
         self.app.copy_text(event.text)
 
     def action_export(self) -> None:
-        if self.conversation is None:
+        conversation = self.session.conversation
+        if conversation is None:
             self.notify("Nothing to export yet.")
             return
-        path = self.app.export_conversation(self.conversation.id)
+        path = self.app.export_conversation(conversation.id)
         self.notify(f"Exported to {path}")
         self.set_status(f"exported to {path}")
