@@ -1,9 +1,15 @@
-"""``hera export``: argument parsing only; the work (torch, llama.cpp) is imported lazily."""
+"""``hera export``: argument parsing only; the work (torch, llama.cpp) is imported lazily.
+
+The GGUF types in ``--help`` come from :data:`export.gguf_types.GGUF_TYPES`, which names
+types without importing ``gguf`` or llama.cpp.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from export.gguf_types import GGUF_TYPES, help_lines
 
 
 def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -23,7 +29,10 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
             "  hera export runs/tiny-cpu --out /tmp/tiny --quant q4_k_m,q8_0,f32\n"
             "  hera export --base google/gemma-2-2b-it --adapter runs/x/stage2/adapter\n"
             "  hera export Cshavi/Gemma-2-2b-it-ChatDoctor-MedQA --ollama\n"
-            "\nafter a default export: ollama create hera -f Modelfile && ollama run hera"
+            "\nafter a default export: ollama create hera -f Modelfile && ollama run hera\n"
+            "\nGGUF types for --quant (an export keeps no file unless every one passes its "
+            "gate):\n"
+            + "\n".join(help_lines())
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -41,9 +50,10 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--name", default="hera", help="model name in Ollama and file names")
     p.add_argument(
         "--quant", default="",
-        help="comma-separated GGUF types; the first is the Modelfile's: q8_0, q6_k, q5_k_m, "
-             "q4_k_m, bf16, f16, f32 (an F16 GGUF is always written). Default: q8_0 for "
-             "models under 1B parameters, q4_k_m from 1B up",
+        help=f"comma-separated GGUF types; the first is the Modelfile's: "
+             f"{', '.join(GGUF_TYPES)} (an F16 GGUF is always written; each type is "
+             "described below). Default: q8_0 for models under 1B parameters, q4_k_m from "
+             "1B up",
     )
     p.add_argument("--system", help="Modelfile SYSTEM text (default: HERA's safety instruction)")
     p.add_argument("--ollama", action="store_true",

@@ -23,19 +23,19 @@ import numpy as np
 from export.architectures import Architecture, architecture_of, write_hparams
 from export.checkpoint import Checkpoint, open_checkpoint
 from export.errors import ExportError
+from export.gguf_types import Written, maker_of
 from export.vocab import Vocab, load_vocab
 from hera_train.atomic_files import atomic_path
 from hera_train.formats import PromptFormat
 
 Q = gguf.GGMLQuantizationType
 
-#: Output types the gguf library writes directly (K-quants go through llama.cpp).
-OUT_TYPES: dict[str, tuple[Q, gguf.LlamaFileType]] = {
-    "f32": (Q.F32, gguf.LlamaFileType.ALL_F32),
-    "f16": (Q.F16, gguf.LlamaFileType.MOSTLY_F16),
-    "bf16": (Q.BF16, gguf.LlamaFileType.MOSTLY_BF16),
-    "q8_0": (Q.Q8_0, gguf.LlamaFileType.MOSTLY_Q8_0),
-}
+
+def written_type(out_type: str) -> tuple[Q, gguf.LlamaFileType]:
+    """The tensor type and file type for ``out_type``, one of the table's
+    :class:`~export.gguf_types.Written` types (K-quants go through llama.cpp)."""
+    maker = maker_of(out_type, Written, "GGUF type")
+    return Q[maker.tensor_type], gguf.LlamaFileType[maker.file_type]
 
 
 @dataclass(frozen=True)
@@ -207,9 +207,7 @@ def convert_to_gguf(
     progress: Callable[[str], None] = lambda _: None,
 ) -> Path:
     """Write ``model_dir`` as a GGUF of ``out_type`` at ``out_path`` (atomically)."""
-    if out_type not in OUT_TYPES:
-        raise ExportError(f"unknown GGUF type {out_type!r}; choose one of {', '.join(OUT_TYPES)}")
-    wanted, ftype = OUT_TYPES[out_type]
+    wanted, ftype = written_type(out_type)
     ckpt = open_checkpoint(model_dir)
     arch = architecture_of(ckpt.config)
     plan = _plan(ckpt, arch, wanted)

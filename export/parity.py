@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from export.errors import ParityError
+from export.gguf_types import Gate, gate_of
 from hera_train import llamacpp
 from hera_train.formats import HERA_SYSTEM_PROMPT, Message, PromptFormat, encode_segments
 
@@ -38,39 +39,6 @@ PARITY_CONVERSATIONS: tuple[tuple[Message, ...], ...] = (
         Message("user", "What can I use for knee pain instead?"),
     ),
 )
-
-
-@dataclass(frozen=True)
-class Gate:
-    """Thresholds one GGUF type must meet against its reference (None: not gated)."""
-
-    max_rel_diff: float | None
-    min_top1: float
-    max_mean_kl: float | None
-
-
-#: Conversion gates, against the HF model the GGUF was written from. F32 must match to
-#: rounding; F16/BF16 round each weight once, which flips near-ties only. A broken
-#: conversion (a norm without its +1, two layers swapped, the vocabulary out of order)
-#: drops top-1 towards chance and puts the KL in nats (tests/test_export_gates.py).
-CONVERSION_GATES: dict[str, Gate] = {
-    "f32": Gate(1e-3, 1.0, 1e-3),
-    "f16": Gate(None, 0.99, 0.01),
-    "bf16": Gate(None, 0.95, 0.05),
-}
-
-#: Quantization gates, against the F16 GGUF (both run in llama.cpp), so that they measure
-#: the quantizer alone: a conversion error has already failed the F16's gate. What a sound
-#: quantization loses depends on the model: a trained Gemma 3 270M measured top-1 / mean KL
-#: Q8_0 97% / 0.005, Q6_K 90% / 0.034, Q5_K_M 81% / 0.10, Q4_K_M 76% / 0.35 (docs/export.md);
-#: larger models lose less. The bounds sit well outside those figures (at least twice the
-#: KL) and far inside what a damaged file scores.
-QUANT_GATES: dict[str, Gate] = {
-    "q8_0": Gate(None, 0.90, 0.05),
-    "q6_k": Gate(None, 0.80, 0.15),
-    "q5_k_m": Gate(None, 0.70, 0.30),
-    "q4_k_m": Gate(None, 0.60, 0.70),
-}
 
 
 @dataclass(frozen=True)
@@ -122,20 +90,18 @@ def _failures(result: LogitParity, gate: Gate) -> list[str]:
 def check_gate(result: LogitParity) -> None:
     """Raise :class:`ParityError` saying what was measured when ``result`` misses its gate.
 
-    A conversion type is judged against the HF model, a quantized type against the F16 GGUF;
-    types without a gate are reported only.
+    The gate is the type's entry in :data:`export.gguf_types.GGUF_TYPES`: types rounded once
+    are judged against the HF model, quantized types against the F16 GGUF. Every type has
+    a gate; a name outside the table is an :class:`ExportError`, not a pass.
     """
     kind = result.gguf_type
-    if kind in CONVERSION_GATES:
-        gate, finding = CONVERSION_GATES[kind], (
-            f"the {kind} GGUF does not compute what the HF model computes",
-            "the conversion is wrong (tensors, norms or vocabulary)")
-    elif kind in QUANT_GATES:
-        gate, finding = QUANT_GATES[kind], (
-            f"the {kind} GGUF strays from the F16 GGUF far more than {kind} quantization does "
-            "on trained models", "the quantized file is damaged")
+    gate = gate_of(kind)
+    if gate.against == "hf":
+        finding = (f"the {kind} GGUF does not compute what the HF model computes",
+                   "the conversion is wrong (tensors, norms or vocabulary)")
     else:
-        return
+        finding = (f"the {kind} GGUF strays from the F16 GGUF far more than {kind} "
+                   "quantization does on trained models", "the quantized file is damaged")
     failures = _failures(result, gate)
     if failures:
         raise ParityError(f"{finding[0]}: {'; '.join(failures)} over {result.positions} "

@@ -20,11 +20,11 @@ from typing import Any
 
 from export.destination import REPORT_FILE
 from export.errors import ExportError, ParityError
+from export.gguf_types import GGUF_TYPES, Written
 from hera_train.atomic_files import atomic_write_text
 from hera_train.formats import HERA_SYSTEM_PROMPT, get_format
 
 DEFAULT_OUT_DIR = Path("exports") / "hera"
-DIRECT_TYPES = ("f32", "f16", "bf16", "q8_0")
 
 
 @dataclass
@@ -53,8 +53,9 @@ class GgufResult:
     top1_agreement: float
     mean_kl: float
     rel_max_diff: float
-    #: the reference the figures are measured against: "hf" (the merged HF model) for
-    #: F32/F16/BF16, "f16" (the F16 GGUF) for quantized types
+    #: the reference the figures are measured against, the type's ``Gate.against`` in
+    #: :data:`export.gguf_types.GGUF_TYPES`: "hf" (the merged HF model) for F32/F16/BF16,
+    #: "f16" (the F16 GGUF) for quantized types
     against: str
 
 
@@ -78,16 +79,19 @@ class ExportReport:
 
 
 def _validate_types(quants: tuple[str, ...]) -> list[str]:
-    from export.quantize import K_QUANTS
-
-    unknown = [q for q in quants if q not in DIRECT_TYPES and q not in K_QUANTS]
+    unknown = [q for q in quants if q not in GGUF_TYPES]
     if unknown or not quants:
         raise ExportError(
             f"unknown --quant {', '.join(unknown) or '(none)'}; choose from "
-            f"{', '.join((*DIRECT_TYPES, *K_QUANTS))}"
+            f"{', '.join(GGUF_TYPES)}"
         )
     # F16 is always written: the K-quants are made from it and it is the parity baseline.
     return ["f16", *[q for q in dict.fromkeys(quants) if q != "f16"]]
+
+
+def _against(reference: str) -> str:
+    """The types judged against ``reference``, as the parity log line names them."""
+    return "/".join(n.upper() for n, t in GGUF_TYPES.items() if t.gate.against == reference)
 
 
 def _preflight(model_dir: Path) -> None:
@@ -148,7 +152,6 @@ def run_export(opts: ExportOptions, log: Callable[[str], None] = print) -> Expor
     from export.model_card import MANIFEST_COPY, write_card
     from export.modelfile import build_modelfile
     from export.parity import (
-        CONVERSION_GATES,
         file_logits,
         hf_reference,
         load_llama,
@@ -184,15 +187,15 @@ def run_export(opts: ExportOptions, log: Callable[[str], None] = print) -> Expor
         files: dict[str, Path] = {}
         for kind in types:
             target = staging / f"{opts.name}-{kind}.gguf"
-            if kind in DIRECT_TYPES:
+            if isinstance(GGUF_TYPES[kind].maker, Written):
                 log(f"writing {target.name}")
                 files[kind] = convert_to_gguf(model_dir, target, kind, fmt, info)
             else:
                 log(f"quantizing {target.name} with llama.cpp")
                 files[kind] = quantize(files["f16"], target, kind)
 
-        log("parity: the HF model vs the F16/F32/BF16 GGUFs, the F16 GGUF vs quantized ones, "
-            "in llama.cpp on fixed medical conversations")
+        log(f"parity: the HF model vs the {_against('hf')} GGUFs, the F16 GGUF vs quantized "
+            "ones, in llama.cpp on fixed medical conversations")
         tokenizer, prompts, reference = hf_reference(model_dir, fmt)
         default = files[types[1] if len(types) > 1 else "f16"]
         report = ExportReport(out_dir=str(out_dir), merged=str(model_dir), name=opts.name,
@@ -201,7 +204,7 @@ def run_export(opts: ExportOptions, log: Callable[[str], None] = print) -> Expor
         f16_logits = file_logits(files["f16"], prompts)
         for kind, path in files.items():
             logits = f16_logits if kind == "f16" else file_logits(path, prompts)
-            against = "hf" if kind in CONVERSION_GATES else "f16"
+            against = GGUF_TYPES[kind].gate.against
             p = logit_parity(kind, reference if against == "hf" else f16_logits, logits)
             _log_parity(log, path, p, against)
             report.ggufs.append(GgufResult(kind, path.name, path.stat().st_size,

@@ -9,11 +9,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from export.errors import ExportError
+from export.gguf_types import Quantized, maker_of
 from hera_train.atomic_files import atomic_path
 
-#: name -> llama_ftype (values of llama.cpp's enum, as exposed by llama_cpp)
-K_QUANTS = {"q4_k_m": "LLAMA_FTYPE_MOSTLY_Q4_K_M", "q5_k_m": "LLAMA_FTYPE_MOSTLY_Q5_K_M",
-            "q6_k": "LLAMA_FTYPE_MOSTLY_Q6_K"}
+
+def llama_ftype_name(kind: str) -> str:
+    """The ``llama_ftype`` constant (as ``llama_cpp`` names it) for ``kind``, one of the
+    table's :class:`~export.gguf_types.Quantized` types."""
+    return maker_of(kind, Quantized, "K-quant").llama_ftype
 
 
 #: Below this many parameters the default is Q8_0: small models lose far more to 4-bit
@@ -56,10 +59,9 @@ def quantize(src: Path, out: Path, kind: str, threads: int = 0) -> Path:
     import gguf
     import llama_cpp
 
-    if kind not in K_QUANTS:
-        raise ExportError(f"unknown K-quant {kind!r}; choose one of {', '.join(K_QUANTS)}")
+    ftype = getattr(llama_cpp, llama_ftype_name(kind))
     params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = getattr(llama_cpp, K_QUANTS[kind])
+    params.ftype = ftype
     params.nthread = threads
     try:
         with atomic_path(out) as tmp:

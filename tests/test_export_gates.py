@@ -13,9 +13,8 @@ import pytest
 from export import gguf_convert
 from export.errors import ParityError
 from export.gguf_convert import ModelInfo, convert_to_gguf
+from export.gguf_types import GGUF_TYPES, Written
 from export.parity import (
-    CONVERSION_GATES,
-    QUANT_GATES,
     check_gate,
     compare_logits,
     file_logits,
@@ -39,7 +38,7 @@ def reference(tiny_model_dir):
 def _export(model_dir: Path, out: Path, kind: str) -> Path:
     """A GGUF of ``kind`` as the pipeline makes it (K-quants from the F16)."""
     out.mkdir(parents=True, exist_ok=True)
-    if kind in ("f16", "q8_0"):
+    if isinstance(GGUF_TYPES[kind].maker, Written):
         return convert_to_gguf(model_dir, out / f"m-{kind}.gguf", kind, GEMMA, INFO)
     f16 = convert_to_gguf(model_dir, out / "m-f16.gguf", "f16", GEMMA, INFO)
     return quantize(f16, out / f"m-{kind}.gguf", kind)
@@ -53,7 +52,7 @@ def sound(tiny_model_dir, reference, tmp_path_factory) -> dict[str, list[np.ndar
 
 def _judge(kind: str, logits, reference, sound) -> None:
     """What the pipeline does: F16 against the HF model, quantized types against the F16."""
-    against = reference[2] if kind in CONVERSION_GATES else sound["f16"]
+    against = reference[2] if GGUF_TYPES[kind].gate.against == "hf" else sound["f16"]
     logit_parity(kind, against, logits)
 
 
@@ -152,5 +151,5 @@ def test_gate_messages_say_what_was_measured_and_which_reference():
     assert "strays from the F16 GGUF far more than q4_k_m quantization does" in str(quant.value)
     assert "broken" not in str(quant.value)
     # Q4_K_M's measured loss on a trained 270M (top-1 76%, KL 0.35) is inside its gate.
-    gate = QUANT_GATES["q4_k_m"]
+    gate = GGUF_TYPES["q4_k_m"].gate
     assert gate.min_top1 <= 0.76 and gate.max_mean_kl >= 0.35

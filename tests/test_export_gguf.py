@@ -15,6 +15,7 @@ from safetensors.numpy import load_file
 from export import gguf_convert
 from export.errors import ExportError, ParityError
 from export.gguf_convert import ModelInfo, convert_to_gguf
+from export.gguf_types import GGUF_TYPES, Written, types_made_by
 from export.parity import (
     file_logits,
     hf_reference,
@@ -33,7 +34,7 @@ def ggufs(tiny_model_dir, tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("gguf")
     return {
         kind: convert_to_gguf(tiny_model_dir, out / f"tiny-{kind}.gguf", kind, GEMMA, INFO)
-        for kind in ("f32", "f16", "bf16", "q8_0")
+        for kind in types_made_by(Written)  # every type the converter writes
     }
 
 
@@ -118,10 +119,10 @@ def test_f32_logits_match_hf_to_1e3_of_range_with_identical_top1(ggufs, referenc
     assert result.positions == sum(len(p) for p in prompts) > 300
 
 
-@pytest.mark.parametrize("kind", ["f16", "bf16", "q8_0"])
+@pytest.mark.parametrize("kind", [k for k in types_made_by(Written) if k != "f32"])
 def test_reduced_precision_types_pass_their_gates(ggufs, reference, kind):
     _, prompts, ref = reference
-    against = ref if kind != "q8_0" else file_logits(ggufs["f16"], prompts)
+    against = ref if GGUF_TYPES[kind].gate.against == "hf" else file_logits(ggufs["f16"], prompts)
     result = logit_parity(kind, against, file_logits(ggufs[kind], prompts))
     assert result.top1_agreement >= (0.99 if kind == "f16" else 0.9)
     assert ggufs[kind].stat().st_size < ggufs["f32"].stat().st_size

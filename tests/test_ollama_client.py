@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import select
 import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from support.quiet_http import QuietHTTPServer
 
 from hera_train.ollama_client import (
     WORD_JOINER,
@@ -123,9 +125,7 @@ class _Broken(BaseHTTPRequestHandler):
             self._raw(200, "application/x-ndjson", STREAMS[model])
 
 
-class _BrokenServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class _BrokenServer(QuietHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Broken)
         self.client_gone = threading.Event()
@@ -269,3 +269,19 @@ def test_a_local_server_is_reached_directly_even_with_a_proxy_set(
                                                  "localhost", "gpu-box", "10.0.0.2")] == [
         True, True, True, True, False, False]
     assert OllamaClient("http://gpu-box:11434").api._client._trust_env is True
+
+
+def test_a_client_that_hangs_up_is_counted_not_printed(server: _BrokenServer, capfd) -> None:
+    """A reset mid-request is what a stopped or timed-out client does to the server; the
+    test server must not print a ConnectionResetError traceback for it into the run."""
+    before = server.hangups
+    with socket.create_connection(server.server_address[:2]) as sock:
+        sock.sendall(b"POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")
+        time.sleep(0.2)  # the handler is reading the rest of the body
+        # SO_LINGER 0: closing resets the connection instead of ending it
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    deadline = time.monotonic() + 5
+    while server.hangups == before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.hangups == before + 1
+    assert "Traceback" not in capfd.readouterr().err

@@ -18,11 +18,12 @@ import struct
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 from support.chat_env import chat_env, settle, starter_gguf  # noqa: F401 - fixtures
+from support.quiet_http import QuietHTTPServer
 from textual.widgets import Input, Static
 
 from hera_tui.app.chat_app import HeraApp
@@ -107,9 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_HEAD = _answer
 
 
-class _BrokenOllama(ThreadingHTTPServer):
-    daemon_threads = True
-
+class _BrokenOllama(QuietHTTPServer):
     def __init__(self, faults: dict[str, str]) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.faults = faults

@@ -52,7 +52,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,7 @@ from hera_train.manifest import file_sha256
 from hera_train.ollama_client import DEFAULT_TEMPLATE
 
 from .go_template import TemplateError, render
+from .quiet_http import QuietHTTPServer
 
 VERSION = "0.12.6"
 DEFAULT_NUM_CTX = 4096
@@ -174,8 +175,7 @@ class OllamaStandIn:
         self.requests: list[tuple[str, str]] = []
         for name, path in (models or {}).items():
             self.register(name, Path(path))
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = QuietHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
