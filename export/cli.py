@@ -50,7 +50,8 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--name", default="hera", help="model name in Ollama and file names")
     p.add_argument(
         "--quant", default="",
-        help=f"comma-separated GGUF types; the first is the Modelfile's: "
+        help=f"comma-separated GGUF types; the Modelfile runs the first one other than f16 "
+             f"(f16 when it is the only one): "
              f"{', '.join(GGUF_TYPES)} (an F16 GGUF is always written; each type is "
              "described below). Default: q8_0 for models under 1B parameters, q4_k_m from "
              "1B up",

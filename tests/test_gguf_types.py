@@ -35,7 +35,7 @@ def _export_help(capsys: pytest.CaptureFixture[str]) -> str:
 def test_help_lists_exactly_the_tables_types_in_its_order(capsys):
     text = _export_help(capsys)
     flat = " ".join(text.split())
-    listed = re.search(r"the first is the Modelfile's: (.*?) \(an F16", flat)
+    listed = re.search(r"only one\): (.*?) \(an F16", flat)
     assert listed is not None, flat
     assert listed.group(1).split(", ") == list(GGUF_TYPES)
     section = text.split("GGUF types for --quant")[1]
