@@ -58,8 +58,7 @@ from hera_tui.benchmark.runner import (
     load_run,
     run_benchmark,
 )
-from hera_tui.benchmark.scorer_base import FORMAT_CHOICES, ChoiceScorer
-from hera_tui.benchmark.scorers import open_scorer
+from hera_tui.benchmark.scorers import FORMAT_CHOICES, ChoiceScorer, open_scorer
 from hera_tui.models import ensure_model_file, spec_label
 from hera_tui.settings import results_dir as default_results_dir
 
