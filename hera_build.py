@@ -132,7 +132,8 @@ def _benchmark(gguf: Path, limit: int) -> dict[str, Any]:
     from hera_tui.benchmark.cli import TerminalProgress, format_report, report_cancelled
     from hera_tui.benchmark.items import pubmedqa_items
     from hera_tui.benchmark.runner import RunCancelled, run_benchmark
-    from hera_tui.benchmark.scorers import AUTO, open_scorer
+    from hera_tui.benchmark.scorer_base import AUTO
+    from hera_tui.benchmark.scorers import open_scorer
     from hera_tui.settings import results_dir
 
     items = pubmedqa_items(limit, 0, None, None)

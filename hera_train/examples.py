@@ -26,9 +26,9 @@ from hera_train.pubmedqa import (
     LABELS,
     Question,
     answer_text,
-    guard_against_test,
     question_text,
 )
+from hera_train.pubmedqa_split import guard_against_test
 
 #: ``data.system_prompt`` value that stands for :data:`HERA_SYSTEM_PROMPT`.
 HERA_SYSTEM = "hera"

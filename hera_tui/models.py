@@ -97,9 +97,9 @@ def ensure_model_file(spec: str) -> None:
         return
     package = package_of(spec)
     if package is not None and package.assembled:
-        from hera_train.model_loading import _assemble_gguf_package
+        from hera_train.model_loading import assemble_gguf_package
 
-        _assemble_gguf_package(package.module)
+        assemble_gguf_package(package.module)
 
 
 def spec_label(spec: str) -> str:

@@ -20,7 +20,8 @@ from hera_train.formats import CHATML, GEMMA
 from hera_tui.benchmark.items import pubmedqa_items
 from hera_tui.benchmark.llamacpp_scorer import LlamaCppScorer
 from hera_tui.benchmark.runner import cache_path, run_benchmark
-from hera_tui.benchmark.scorers import ScorerError, open_scorer
+from hera_tui.benchmark.scorer_base import ScorerError
+from hera_tui.benchmark.scorers import open_scorer
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from hera_tui.benchmark.runner import (
     load_run,
     run_benchmark,
 )
-from hera_tui.benchmark.scorers import ScorerError, choose_format, infer_format
+from hera_tui.benchmark.scorer_base import ScorerError, choose_format, infer_format
 
 
 class FakeScorer:

@@ -55,7 +55,7 @@ def test_hf_backend_matches_training_eval_and_an_independent_computation(tiny_mo
 
 
 def test_unloadable_hf_model_is_a_one_line_error(tmp_path):
-    from hera_tui.benchmark.scorers import ScorerError
+    from hera_tui.benchmark.scorer_base import ScorerError
 
     with pytest.raises(ScorerError, match="cannot load hf:"):
         HFScorer("hf:x", str(tmp_path / "nothing"), "auto")

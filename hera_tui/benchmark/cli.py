@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hera_train.terminal_progress import ProgressLine
-from hera_tui.benchmark.scorers import AUTO, FORMAT_CHOICES
+from hera_tui.benchmark.scorer_base import AUTO, FORMAT_CHOICES
 
 _MODEL_HELP = (
     "a .gguf file (llama.cpp), ollama:NAME (an Ollama server) or hf:PATH_OR_ID "

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hera_train.choices import reply_prefix
-from hera_tui.benchmark.scorers import AUTO, ScorerError, choose_format
+from hera_tui.benchmark.scorer_base import AUTO, ScorerError, choose_format
 
 
 class HFScorer:

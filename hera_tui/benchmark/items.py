@@ -28,9 +28,9 @@ from hera_train.pubmedqa import (
     LABELS,
     Question,
     label_mixed_order,
-    load_split,
     question_text,
 )
+from hera_train.pubmedqa_split import load_split
 
 PQAL_FILE = "pubmedqa/ori_pqal.json"
 TEST_IDS_FILE = "pubmedqa/test_ground_truth.json"

@@ -26,7 +26,7 @@ import numpy as np
 
 from hera_train import llamacpp
 from hera_train.choices import choice_pairs, reply_prefix
-from hera_tui.benchmark.scorers import AUTO, ScorerError, choose_format
+from hera_tui.benchmark.scorer_base import AUTO, ScorerError, choose_format
 
 DEFAULT_N_CTX = 4096
 

@@ -26,7 +26,7 @@ from typing import Any
 from hera_train.choices import reply_prefix
 from hera_train.formats import Message
 from hera_train.ollama_client import DEFAULT_TEMPLATE, OllamaClient, OllamaError, neutralise
-from hera_tui.benchmark.scorers import AUTO, ScorerError, choose_format
+from hera_tui.benchmark.scorer_base import AUTO, ScorerError, choose_format
 
 TOP_LOGPROBS = 20
 

@@ -37,7 +37,7 @@ from hera_train.errors import HeraError
 from hera_train.intervals import wilson
 from hera_tui.benchmark.items import BenchItem
 from hera_tui.benchmark.metrics import majority_of, summarize
-from hera_tui.benchmark.scorers import ChoiceScorer, ScorerError, format_name
+from hera_tui.benchmark.scorer_base import ChoiceScorer, ScorerError, format_name
 
 SCORING = "loglik"
 HISTORY_FILE = "history.jsonl"

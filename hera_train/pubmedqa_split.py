@@ -1,4 +1,9 @@
-"""The PubMedQA test set, recognised by its content wherever it turns up.
+"""The standard PubMedQA split, and the guards that keep its test questions out of training.
+
+The standard test set is the 500 PQA-L questions whose ids are in ``test_ground_truth.json``
+(selected by id, never by position). The other 500 PQA-L questions are the train/dev pool.
+Test questions must never reach training, eval-during-training or model selection:
+:func:`guard_against_test` is called on every id that enters those paths.
 
 Checking ids is not enough: the same question reaches training under another id (a hub
 copy of PQA-L, ``pqa_artificial`` rows built from the same abstracts, a conversation
@@ -14,10 +19,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 
-from hera_train.pubmedqa import LeakedTestQuestionError, Question
+from hera_train.pubmedqa import (
+    LeakedTestQuestionError,
+    PubMedQAError,
+    Question,
+    load_pqal,
+    load_test_ids,
+    stratified_sample,
+)
 
 _WORD = re.compile(r"[a-z0-9]+")
 #: Words in a run that identifies an abstract (long enough that only copying repeats it).
@@ -83,3 +97,56 @@ class ContentGuard:
                     f"{found[0]}; remove it from the data (test questions never train or "
                     "select models)"
                 )
+
+
+@dataclass(frozen=True)
+class Split:
+    """PQA-L divided into the standard test set and the non-test pool."""
+
+    test: list[Question]
+    pool: list[Question]
+    test_ids: frozenset[str]
+
+    def guard(self, ids: Iterable[str]) -> None:
+        """Raise if any id belongs to the test set."""
+        guard_against_test(ids, self.test_ids)
+
+    @cached_property
+    def content_guard(self) -> ContentGuard:
+        """The test questions' fingerprints (:class:`ContentGuard`), built once."""
+        return ContentGuard.of(self.test)
+
+    def dev(self, n: int, seed: int = 0) -> list[Question]:
+        """A label-stratified sample of the non-test pool, reproducible by seed."""
+        return stratified_sample(self.pool, n, seed)
+
+
+def split_pqal(questions: Mapping[str, Question], test_ids: Mapping[str, str]) -> Split:
+    """Select the test set by id; everything else is the pool."""
+    unknown = sorted(set(test_ids) - set(questions))
+    if unknown:
+        raise PubMedQAError(
+            f"{len(unknown)} test ids are not in PQA-L (first: {unknown[0]}); "
+            "use the ori_pqal.json that matches test_ground_truth.json"
+        )
+    for pmid, label in test_ids.items():
+        if questions[pmid].label != label:
+            raise PubMedQAError(f"test id {pmid}: label {label!r} disagrees with PQA-L")
+    test = [questions[pmid] for pmid in test_ids]
+    pool = [q for pmid, q in questions.items() if pmid not in test_ids]
+    return Split(test=test, pool=pool, test_ids=frozenset(test_ids))
+
+
+def load_split(pqal_path: Path, test_ids_path: Path) -> Split:
+    """Load PQA-L and its standard test ids."""
+    return split_pqal(load_pqal(pqal_path), load_test_ids(test_ids_path))
+
+
+def guard_against_test(ids: Iterable[str], test_ids: frozenset[str] | set[str]) -> None:
+    """Refuse any PubMedQA test id: they never enter training or model selection."""
+    leaked = sorted({str(i) for i in ids} & set(test_ids))
+    if leaked:
+        raise LeakedTestQuestionError(
+            f"{len(leaked)} PubMedQA test question(s) (first: {leaked[0]}) would enter "
+            "training or model selection; remove them from the training data"
+        )
