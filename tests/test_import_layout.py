@@ -25,12 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("hera_train", "hera_tui", "export")
 ROOT_MODULES = ("hera_cli", "hera_build")
 
-#: Where a circle is being removed on another branch of issue 18 (hera_tui/app's screens
-#: and the app that registers them, reworked there): a circle wholly inside one of these is
-#: tolerated, any other fails. Once no circle is left inside one, the test asks to delete it.
-CIRCLES_BEING_REMOVED_IN: tuple[str, ...] = ("hera_tui.app",)
-
-
 def project_modules(root: Path, packages: Iterable[str] = PACKAGES,
                     root_modules: Iterable[str] = ROOT_MODULES) -> dict[str, Path]:
     """Dotted module name -> source file, for every module of ``packages`` and the root
@@ -173,17 +167,9 @@ def modules() -> dict[str, Path]:
     return project_modules(ROOT)
 
 
-def _inside(circle: frozenset[str], package: str) -> bool:
-    return all(m == package or m.startswith(f"{package}.") for m in circle)
-
-
 def test_no_module_imports_itself_back_through_other_modules(modules: dict[str, Path]) -> None:
-    found = circles(import_graph(modules))
-    new = [sorted(c) for c in found
-           if not any(_inside(c, p) for p in CIRCLES_BEING_REMOVED_IN)]
-    assert not new, f"import circles (make each dependency one-way): {new}"
-    done = [p for p in CIRCLES_BEING_REMOVED_IN if not any(_inside(c, p) for c in found)]
-    assert not done, f"no circle is left in {done}; remove it from CIRCLES_BEING_REMOVED_IN"
+    found = [sorted(c) for c in circles(import_graph(modules))]
+    assert not found, f"import circles (make each dependency one-way): {found}"
 
 
 def test_no_module_imports_another_packages_private_names(modules: dict[str, Path]) -> None:
