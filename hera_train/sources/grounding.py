@@ -36,9 +36,8 @@ from .text import content_stems, negated_stems, sentences
 
 #: at most this many sources in a prompt
 MAX_SOURCES = 3
-#: words of a passage's excerpt in the prompt (room for a 140-word quote; three excerpts keep
-#: HERA-mini's first token near 1.5 s on 2 cores, bench/grounded_latency.py)
-EXCERPT_WORDS = 150
+#: words of a passage's excerpt in the prompt
+EXCERPT_WORDS = 100
 #: similarity a hit whose page the message names must reach
 NAMED_SIMILARITY = 0.35
 #: similarity a hit whose page is not named must reach (and share a word with its focus)
