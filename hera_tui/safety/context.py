@@ -100,7 +100,10 @@ _QUESTION = re.compile(
     r"what (actually|really|exactly) (happens|is|are)|how (does|do|can|could) (that|this|it) "
     r"happen|how (long|quickly|fast) (does|do|can|would) (it|this|that|\w+) (take|last|kill|"
     r"develop|set in)|can (you|one|people|someone|a person) (get|catch|develop) (\w+ ){1,4}from|"
-    r"tell (the )?difference|tell (\w+ ){1,4}(from|apart)|how (do|can|should|would) (i|we) "
+    r"tell (the )?difference|how (do|can|should|would) (i|you|one|we) (do|perform|give|"
+    r"practi[cs]e) "
+    r"(back blows|chest thrusts|cpr|chest compressions|compressions|rescue breaths|the heimlich|"
+    r"abdominal thrusts)|tell (\w+ ){1,4}(from|apart)|how (do|can|should|would) (i|we) "
     r"(teach|train|show|prepare))\b",
     _I,
 )
@@ -136,7 +139,8 @@ _PARTICULAR_EXCEPT_SELF_IN_QUESTION = re.compile(
     r"\b(how (do|can|would|should) i (know|tell|recogni[sz]e|spot)|what should i do|"
     r"i('?m| am) (learning|doing|taking|studying|writing|reading|watching|revising)|"
     r"i (learn\w*|did|took|watched|read|wrote|teach|taught)|how (do|can|should|would) (i|we) "
-    r"(teach|train|show|prepare) (my|our) \w+)\b",
+    r"(teach|train|show|prepare) (my|our) \w+|how (do|can|should|would) i (do|perform|give|"
+    r"practi[cs]e))\b",
     _I,
 )
 #: "a choking baby", "any child": a generic person named in a general question

@@ -119,7 +119,8 @@ _PREGNANT = (r"(pregnan\w*|positive (pregnancy )?test|(missed|late) (my |her )?p
 _EARLY = (r"(\b([4-9]|1[0-3]) ?(weeks?|wks?)\b(?! old| ago)|positive (pregnancy )?test|"
           r"(missed|late) (my |her )?period|period (is|was) (late|overdue)|early pregnancy|"
           r"first trimester|\b(beta[- ]?)?hcg\b|pregnancy of unknown location|\bpul\b|"
-          r"(nothing|no (baby|sac|pregnancy)) (seen |showing |visible )?(in|inside) (the |my |her )?"
+          r"(nothing|no (baby|sac|pregnancy)) (seen |showing |visible )?(in|inside) (the |my |"
+          r"her )?"
           r"(womb|uterus)|empty (womb|uterus)|"
           r"just found out (i'?m|she'?s|i am|she is) pregnant)")
 _POSTPARTUM = (r"(gave birth|given birth|had (the|my|our|her) baby|after (the )?(birth|delivery)|"
@@ -168,6 +169,9 @@ _SHUNT_SIGNS = (
     r"blurry|blurred)|worse (when )?(i |he |she )?(lie|lying) down|worse in the mornings?)\b")
 _SHUNT = _rx(r"\b(shunt|hydrocephalus|ventriculo\w*|ventriculoperitoneal)\b")
 _NOT_A_BRAIN_SHUNT = _rx(r"\b(dialysis|fistula|av shunt|arteriovenous)\b")
+
+_LVAD = _rx(r"\b(lvad|l-?vad|vad|ventricular assist( device)?|heart ?mate|heart ?ware|hvad|"
+            r"heart pump)\b")
 
 RULES: tuple[Rule, ...] = (
     Rule("heart_attack", "chest pain or pressure", _rx(
@@ -231,7 +235,8 @@ RULES: tuple[Rule, ...] = (
     Rule("seizure", "fitting or convulsing", _rx(
         r"\bseiz\w*",
         r"\bconvuls\w*",
-        r"\b(fitting|having a fit|had a fit|in a fit)\b",
+        r"\b((?<!mask )(?<!kitchen )(?<!carpet )(?<!boiler )(?<!dress )fitting|having a fit|had a "
+        r"fit|in a fit)\b(?! (room|appointment|instructions|properly|correctly|tightly|well))",
         r"\b(shaking|jerking|twitching) (all over|uncontrollabl\w*)\b",
         r"\b(shaking|jerking|twitching)\b.{0,40}\b(won'?t respond|not responding|"
         r"unresponsive|eyes (rolled|rolling))",
@@ -423,7 +428,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(crushed|trapped|pinned) (under|by|beneath)\b",
     )),
     Rule("burns_chemical", "a serious burn, chemical injury or smoke", _rx(
-        r"\b(burn(?!ing (feeling|sensation|pain|ache))\w*|scald\w*)\b.{0,40}\b(face|hands?|genitals|groin|chest|whole|entire|huge|"
+        r"\b(burn(?!ing (feeling|sensation|pain|ache))\w*|scald\w*)\b.{0,40}\b(face|hands?|"
+        r"genitals|groin|chest|whole|entire|huge|"
         r"big|large|deep|white|charred|black|leathery|blister\w* all|back|legs?|arms?)\b",
         r"\b(chemical|acid|caustic|alkali|lye|oven cleaner) (burn\w*|splash\w*|spill\w*|on (my|"
         r"his|her) skin)",
@@ -514,7 +520,8 @@ RULES: tuple[Rule, ...] = (
         r"\bbaby\b.{0,20}\b(is|was) (only )?([1-9]|1[0-2]) (days|weeks)\b",
     ), _rx(_FEVER)),
     Rule("child_red_flags", "a floppy, unresponsive or struggling child", _rx(
-        rf"\b{_CHILD}\b.{{0,40}}\b(floppy|limp|hard to wake|won'?t wake|not waking|unresponsive|"
+        rf"\b{_CHILD}\b.{{0,40}}\b(floppy|limp(?!ing|ed|s)|hard to wake|won'?t wake|not waking|"
+        rf"unresponsive|"
         r"high[- ]pitched (cry|scream)|bulging|blue|grey|grunt\w*|no wet nappies|no wet diapers)",
         r"\b(soft spot|fontanelle)\b.{0,20}\b(bulg\w*|swollen|sunken)",
         r"\b(ribs|chest|tummy)\b.{0,20}\b(sucking|pulling|caving) in\b",
@@ -792,7 +799,8 @@ RULES: tuple[Rule, ...] = (
                   r"dose\b|\bwithin the (limit|dose)\b|\bnothing (is )?missing\b|\b(all|every) "
                   r"(the )?(tablets?|pills?) (are )?(accounted for|still there)\b",
                   # low-toxicity in a child's accidental swallow (TOXBASE, NPIS): no emergency
-                  r"\b(contraceptive|birth control|homeopathic|arnica|silica|nappy cream|"
+                  r"\b(contraceptive|birth control|mini[- ]?pill|progestogen[- ]only|homeopathic|"
+                  r"arnica|silica|nappy cream|"
                   r"zinc oxide|"
                   r"crayons?|chalk|play-?doh|sudocrem|pencil( lead)?|graphite|glow ?sticks?|"
                   r"bubble (mixture|solution)|emollient|moisturi[sz]er|lip ?balm|petroleum jelly|"
@@ -852,7 +860,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(addison'?s?|adrenal (insufficiency|failure)|hypoadrenal\w*|hypopituitar\w*|"
         r"congenital adrenal|cah|steroid (emergency )?card|hydrocortisone|adrenalectomy)\b",
         r"\b(long[- ]term|daily|every day|for years|high[- ]dose)\b.{0,20}\b(steroids?|"
-        r"prednisolone|prednisone|dexamethasone)\b|\b(steroids?|prednisolone|prednisone|dexamethasone)\b"
+        r"prednisolone|prednisone|dexamethasone)\b|\b(steroids?|prednisolone|prednisone|"
+        r"dexamethasone)\b"
         r".{0,25}\b(for years|long[- ]term|every day|daily|since (\d+|childhood))\b",
     ), sure=True),
     Rule("sickle_cell_crisis", "fever, chest pain, severe pain or priapism with sickle cell "
@@ -979,7 +988,8 @@ RULES: tuple[Rule, ...] = (
     ), _rx(
         r"\b(breathless\w*|short of breath|out of breath|light-?headed|dizz\w*|faint\w*|passed out|"
         r"knocked out|blacked out|confus\w*|vomit\w*|tender\w*|pale|clammy|numb\w*|"
-        r"(chest|belly|tummy|stomach|abdo\w*|ribs?|neck|back|hip|pelvis|side)\b.{0,25}\b(pain\w*|sore|"
+        r"(chest|belly|tummy|stomach|abdo\w*|ribs?|neck|back|hip|pelvis|side)\b.{0,25}\b(pain\w*|"
+        r"sore|"
         r"hurt\w*|tender\w*|agony)|can'?t (move|feel|walk|stand|breathe))\b",
     ), sure=True),
     # NHS and MHRA: no more than 8 x 500 mg tablets (4 g) of paracetamol in 24 hours; more,
@@ -1134,7 +1144,8 @@ RULES: tuple[Rule, ...] = (
         r"pee)\b",
         r"\bdark (brown )?(urine|wee|pee)\b",
     ), _rx(
-        r"\b(muscles?|thighs?|arms?|legs?|calf|calves|biceps|quads?|shoulders?|back|glutes?)\b.{0,40}"
+        r"\b(muscles?|thighs?|arms?|legs?|calf|calves|biceps|quads?|shoulders?|back|"
+        r"glutes?)\b.{0,40}"
         r"\b(swollen|swell\w*|agon\w*|excruciating|painful|sore|can'?t (move|walk|lift|straighten|"
         r"bend)|rock hard|tight|hurt\w*|pain\w*|weak\w*)\b",
         r"\b(swollen|agon\w*|excruciating|painful|sore|weak|cramp\w*)\b.{0,20}\b(muscles?|thighs?|"
@@ -1152,7 +1163,9 @@ RULES: tuple[Rule, ...] = (
         r"over|everywhere|spreading)|(rash|blotches) all over)\b",
     ), _rx(
         r"\b(wheez\w*|breathless\w*|short of breath|tight (chest|throat)|(chest|throat) (feels |is "
-        r"|going )?tight|throat (closing|swelling)|hoarse|stridor|struggl\w* to breathe|faint\w*|"
+        r"|going )?tight|breathing (feels |is |gets |getting |has got )?(tight|hard|difficult|"
+        r"laboured|labored)|throat (closing|swelling)|hoarse|stridor|struggl\w* to breathe|"
+        r"faint\w*|"
         r"dizz\w*|light-?headed|collaps\w*|passed out|pale and (clammy|floppy)|clammy)\b",
         r"\b(bp|blood pressure)\b\D{0,12}\b([4-8]\d|90) ?/ ?\d{2}\b",
     ), also=(_rx(
@@ -1175,7 +1188,8 @@ RULES: tuple[Rule, ...] = (
         r"few minutes|a short (while|time)|minutes)\b",
     ), _rx(
         rf"\b{_BREATHLESS}",
-        r"\b(struggl\w*|can'?t|cannot|hard to|barely) (to )?(walk|talk|speak|climb|get up|finish)\b",
+        r"\b(struggl\w*|can'?t|cannot|hard to|barely) (to )?(walk|talk|speak|climb|get up|"
+        r"finish)\b",
         r"\bwheez\w*|\btight (chest|in my chest)\b|\bchest (is |feels )?tight\b",
     ), sure=True),
     # Royal College of Surgeons and NHS post-operative advice: a wound that opens with
@@ -1200,6 +1214,8 @@ RULES: tuple[Rule, ...] = (
         rf"\b{_SEVERE}\b.{{0,30}}\b(stomach|belly|tummy|abdo\w*|epigastr\w*)\b.{{0,10}}\b{_PAIN}",
         rf"\b(stomach|belly|tummy|abdo\w*|epigastr\w*)\b.{{0,20}}\b(pain|ache|sore\w*)\b.{{0,25}}"
         rf"\b(is|was|has been|got|getting|gone|became|now)\b.{{0,10}}\b{_SEVERE}",
+        rf"\b{_SEVERE} (\w+ )?{_PAIN} (in|across|over|around) (my |the |his |her )?(upper |lower |"
+        rf"whole )?(stomach|belly|tummy|abdo\w*)\b",
     ), _rx(
         r"\b(vomit\w*|being sick|been sick|throw\w* up|threw up|can'?t keep (anything|water|"
         r"fluids|food|it) down|fever\w*|temp\w*|shiver\w*|rigid|hard as a board|(through|into|"
@@ -1223,7 +1239,8 @@ RULES: tuple[Rule, ...] = (
     # a fever may have septic arthritis or osteomyelitis: emergency assessment
     Rule("child_red_flags", "a child who will not bear weight, or limps, with a fever (NICE CKS)",
          _rx(
-        r"\b(won'?t|will not|can'?t|cannot|refus\w* to|isn'?t|is not|not) (walk\w*|weight[- ]bear\w*|"
+        r"\b(won'?t|will not|can'?t|cannot|refus\w* to|isn'?t|is not|not) (walk\w*|"
+        r"weight[- ]bear\w*|"
         r"bear (any )?weight|put (any )?weight (on|through)|stand (on|up)|use (his|her|their) "
         r"(leg|arm))\b",
         r"\blimp\w*\b",
@@ -1233,28 +1250,33 @@ RULES: tuple[Rule, ...] = (
     ), _rx(_REAL_FEVER), also=(_rx(rf"\b{_CHILD}\b|\btoddler\b"),), sure=True),
     # NICE NG19 (diabetic foot problems): ulceration with fever or signs of sepsis, spreading
     # infection or gangrene needs immediate referral to acute services
-    Rule("diabetic_foot", "a diabetic foot with gangrene, or an ulcer with fever or spreading "
-         "redness (NICE NG19)", _rx(
+    Rule("diabetic_foot", "a diabetic foot or toe turning black (gangrene, NICE NG19)", _rx(
         r"\bgangren\w*",
-        r"\b(toes?|foot|feet|heel|sole)\b.{0,30}\b(gone|going|turned|turning|is|are|looks?|looking)"
-        r" (black|dark purple|blue-?black)\b",
+        r"\b(toes?|foot|feet|heel|sole)\b.{0,30}\b(gone|going|turned|turning|is|are|looks?|"
+        r"looking) (black|dark purple|blue-?black)\b",
         r"\b(black|blackened) (toe|toes|heel|patch on (my|his|her) (foot|toe|heel))\b",
-        r"\b(ulcer|wound|sore|blister|cut)\b.{0,80}\b(redness (is |now )?(spread\w*|up to|moving|"
-        r"creeping)|red (streaks?|lines?)|spreading (redness|red)|pus|smells?|fever\w*|temp\w*"
-        r" (of )?3[89]|shiver\w*)\b",
-        r"\bredness\b.{0,20}\b(now )?(up to|spread\w* (up|to)|moving up|creeping up)\b.{0,20}"
-        r"\b(ankle|shin|leg|knee|calf)\b",
-    ), _rx(r"\b(toes?|foot|feet|heel|sole|ankle|nail)\b"),
-        background=_rx(r"\b(diabet\w*|type [12]\b|t[12]dm|insulin|metformin|gliclazide|blood "
+    ), background=_rx(r"\b(diabet\w*|type [12]\b|t[12]dm|insulin|metformin|gliclazide|blood "
                        r"sugars?|sugars)\b"), sure=True),
+    Rule("diabetic_foot", "a diabetic foot ulcer or wound with fever, pus or spreading redness "
+         "(NICE NG19)", _rx(
+        r"\b(ulcer\w*|wound|sore|blister|cut|cellulitis|infect\w*)\b",
+    ), _rx(
+        rf"\b{_REAL_FEVER}",
+        r"\b(shiver\w*|rigou?rs?|pus|oozing|red (streaks?|lines?)|redness\b.{0,20}\b(spread\w*|"
+        r"up to|"
+        r"moving up|creeping|past)|spreading (redness|red|up))\b",
+    ), also=(_rx(r"\b(toes?|foot|feet|heel|sole)\b"),),
+        background=_rx(r"\b(diabet\w*|type [12]\b|t[12]dm|insulin|metformin|gliclazide)\b"),
+        sure=True),
     # NHS dental emergencies and IADT: a knocked-out adult (permanent) tooth needs an emergency
     # dentist or A&E at once; a baby tooth is not put back and is not an emergency
     Rule("knocked_out_tooth", "an adult tooth knocked out", _rx(
         r"\b(tooth|teeth|incisors?)\b.{0,30}\b(knocked|came|come|fell|fallen|popped|flew|"
         r"smashed) (clean |right |completely |straight |fully )?out\b",
-        r"\bknock\w* (out )?(his|her|my|their|a|one of (his|her|my|their)) (front |adult |"
-        r"permanent )?(tooth|teeth)( clean)? out\b|\bknock\w* out (his|her|my|their|a) (front |"
-        r"adult |permanent )?(tooth|teeth)\b",
+        r"\bknock\w* (out )?(his|her|my|their|an?|one of (his|her|my|their)) ((front|adult|"
+        r"permanent|top|bottom) ){0,2}(tooth|teeth)( clean)? out\b|\bknock\w* out (his|her|my|"
+        r"their|an?|one of (his|her|my|their)) ((front|adult|permanent|top|bottom) ){0,2}"
+        r"(tooth|teeth)\b",
         r"\bavuls\w*",
     ), _rx(
         r"\b(adult|permanent|grown[- ]up|second|big) (front )?(tooth|teeth)\b",
@@ -1271,8 +1293,12 @@ RULES: tuple[Rule, ...] = (
         r"\b(almost |nearly |virtually |practically )?(no|hardly any|barely any|very little) "
         r"(vision|sight)\b(?! (problems?|issues?|changes?|loss|disturbance))\b.{0,10}\b(in|out of|"
         r"from|with) (my|his|her|their|the|one) (left |right )?eye\b",
-        r"\bcan'?t see (anything |much |a thing )?(out of|with|in|from) (my|his|her|their|the|one) "
-        r"(left |right )?eye\b",
+        r"\b(can'?t|couldn'?t|cannot|could not) see (anything |much |a thing )?(out of|with|in|"
+        r"from) "
+        r"(my|his|her|their|the|one) (left |right )?eye\b",
+        r"\bsudden\w* (dimness|dimming|darkness|darkening|blackness|greying|loss|blurring) (over|"
+        r"of|in)"
+        r" (most of |all of |half of |part of )?(the |my |his |her )?(vision|sight)\b",
         r"\b(woke|waking|woken|came on|went) (up )?.{0,20}\b(blind|unable to see|can'?t see) in "
         r"(my|his|her|one|the) (left |right )?eye\b",
         r"\b(like|as if) (i'?m |i am |she'?s |he'?s )?(looking|seeing) (through|thru) (milk|fog|"
@@ -1286,12 +1312,12 @@ RULES: tuple[Rule, ...] = (
         r"controller|motor) (has )?(stopped|cut out|failed|switched off|gone quiet)|stopped "
         r"(working|running|humming|pumping)|no hum\w*|can'?t hear (the |its |it )?hum\w*|"
         r"continuous (alarm|tone)|constant (alarm|beep\w*)|alarm\w* (won'?t|will not) stop)\b",
-        r"\b(alarm\w*|beep\w*|warning)\b.{0,60}\b(dizz\w*|faint\w*|sweat\w*|clammy|breathless\w*|"
-        r"short of breath|chest pain|confus\w*|collaps\w*|pale|grey)\b",
-        r"\b(dizz\w*|faint\w*|sweat\w*|clammy|breathless\w*|short of breath|chest pain|"
-        r"confus\w*|collaps\w*)\b.{0,60}\b(alarm\w*|beep\w*|warning)\b",
-    ), background=_rx(r"\b(lvad|l-?vad|vad|ventricular assist( device)?|heart ?mate|heart ?ware|"
-                      r"hvad|heart pump)\b"), sure=True),
+    ), background=_LVAD, sure=True),
+    Rule("medical_device_failure", "a heart pump (LVAD) alarm with dizziness, fainting, "
+         "breathlessness or chest pain", _rx(r"\b(alarm\w*|beep\w*|warning)\b"), _rx(
+        r"\b(dizz\w*|faint\w*|sweat\w*|clammy|breathless\w*|short of breath|chest pain|confus\w*|"
+        r"collaps\w*|pale|grey|blacked out|passed out|drows\w*)\b",
+    ), background=_LVAD, sure=True),
     # National Tracheostomy Safety Project: a tracheostomy tube that is blocked, has come out
     # or cannot be suctioned, with difficulty breathing, is an airway emergency: call 999
     Rule("medical_device_failure", "a blocked or dislodged tracheostomy, or a home ventilator "
