@@ -445,7 +445,8 @@ RULES: tuple[Rule, ...] = (
         rf"\b{_CHEMICALS}",
         # a sip of mouthwash while gargling is harmless (NPIS): only a child's swallow of it,
         # above, or more than a mouthful, counts
-        rf"\b(swallowed|drank|ate|drinking|eaten)\b(?! (a (bit|little|sip|drop|small \w+|tiny \w+|"
+        rf"\b(swallowed|drank|ate|drinking|eaten)\b(?! (a (little bit|bit|little|sip|drop|"
+        rf"small \w+|tiny \w+|"
         rf"mouthful)|some|a bit) of (the |my |his |her )?(mouthwash|toothpaste|shampoo|soap|"
         rf"washing[- ]up liquid|hand soap|bubble bath|bubbles)).{{0,30}}\b{_CHEMICALS}",
         rf"\bmix\w*\b.{{0,30}}\b{_DRUGS}\b.{{0,30}}\b(alcohol|vodka|drink\w*|booze|beer|wine|"
@@ -1214,6 +1215,10 @@ RULES: tuple[Rule, ...] = (
         rf"\b{_SEVERE}\b.{{0,30}}\b(stomach|belly|tummy|abdo\w*|epigastr\w*)\b.{{0,10}}\b{_PAIN}",
         rf"\b(stomach|belly|tummy|abdo\w*|epigastr\w*)\b.{{0,20}}\b(pain|ache|sore\w*)\b.{{0,25}}"
         rf"\b(is|was|has been|got|getting|gone|became|now)\b.{{0,10}}\b{_SEVERE}",
+        rf"\bpain (in|across|over|around) (my |the |his |her )?(upper |lower |whole )?(stomach|"
+        rf"belly|"
+        rf"tummy|abdo\w*)\b.{{0,15}}\b(is|was|has been|got|getting|gone|became|now)\b.{{0,10}}"
+        rf"\b{_SEVERE}",
         rf"\b{_SEVERE} (\w+ )?{_PAIN} (in|across|over|around) (my |the |his |her )?(upper |lower |"
         rf"whole )?(stomach|belly|tummy|abdo\w*)\b",
     ), _rx(

@@ -372,6 +372,9 @@ _ADVERSE = re.compile(
     r"\b(faint\w*|passed out|pass(ing)? out|blacked out|black(ing)? out|collaps\w*|syncop\w*|"
     r"chest pain|chest tight\w*|pain in (my|his|her) chest|breathless\w*|short of breath|"
     r"can'?t (catch (my|his|her) )?breath\w*|grey|gray|clammy|cold and (grey|pale|clammy))\b", _I)
+_BREATHLESS = re.compile(r"\b(breathless\w*|short of breath|out of breath|can'?t (catch (my|"
+                         r"his|her) )?breath\w*|struggl\w* to breathe|hard to breathe|gasping)\b",
+                         _I)
 _EXERTION = re.compile(r"\b(running|run|jog\w*|sprint\w*|workout|working out|exercis\w*|gym|"
                        r"spin class|training|cycling|race|hiit|treadmill)\b", _I)
 _EATING_DISORDER = re.compile(r"\b(anorexi\w*|eating disorder|bulimi\w*|arfid|restrict\w* "
@@ -407,6 +410,8 @@ class VitalSigns:
     pre_eclampsia_symptom: bool = False
     #: a faint, chest pain, breathlessness or shock is told (RCUK's adverse features)
     adverse: bool = False
+    #: breathlessness is told (a low saturation then names the breathing emergency)
+    breathless: bool = False
     #: the pulse was taken during or just after exercise
     exertion: bool = False
     eating_disorder: bool = False
@@ -526,6 +531,7 @@ def read(text: str) -> VitalSigns:
         severe_bp_symptom=bool(_SEVERE_BP_SYMPTOM.search(text)),
         pre_eclampsia_symptom=bool(_PRE_ECLAMPSIA_SYMPTOM.search(text)),
         adverse=_asserted_cue(_ADVERSE, text),
+        breathless=_asserted_cue(_BREATHLESS, text),
         exertion=bool(_EXERTION.search(text)),
         eating_disorder=bool(_EATING_DISORDER.search(text)),
         usual_low_sats=bool(_USUAL_LOW_SATS.search(text)),
@@ -791,8 +797,11 @@ def _oxygen_pulse_neutrophils(signs: VitalSigns) -> list[VitalFinding]:
     adult = signs.age is None or signs.age >= 12
     spo2 = signs.last("spo2")
     if spo2 and spo2.value <= 92 and adult and not signs.usual_low_sats:
+        # the number says "emergency"; which one, only with words: an infection (NICE NG51's
+        # criterion) or breathlessness
         findings.append(VitalFinding(
-            "sepsis" if signs.infection else "breathing_difficulty",
+            "sepsis" if signs.infection else "breathing_difficulty" if signs.breathless
+            else "general",
             "an oxygen saturation of 92% or below (NHS England pulse-oximetry guidance)",
             spo2.describe()))
     hr, bp = signs.last("heart_rate"), signs.last("blood_pressure")
