@@ -334,6 +334,9 @@ THIRD_ROUND = [
      "optician?",
      "I woke up and my left eye is a bit sticky but I can see normally. Should I see the "
      "optician?", "eye_emergency"),
+    ("My heart was pounding and then I passed out on the bus. I feel ok now, GP next week?",
+     "My heart was pounding after two espressos, no fainting, it settled in ten minutes. GP "
+     "next week?", "dangerous_heart_rhythm"),
     ("hCG was 1500, and now I've got sharp right-sided pelvic pain and feel dizzy",
      "hCG was 1500 and rising, and the scan showed the pregnancy in the womb. I feel fine",
      "ectopic_pregnancy"),

@@ -49,8 +49,9 @@ NEGATION = re.compile(
 _RESOLVED_AFTER = re.compile(
     r"\b(was|were|is|came back|came out|looked|looks|turned out|tested|tests|checked|reads|"
     r"showed|shows)\b.{0,20}\b(normal|fine|"
-    r"clear|negative|ok|okay|nothing)\b|\b(went away|gone|resolved|cleared up|is over|"
-    r"are over|passed|settled|all sorted|sorted now|back to normal|(made a )?full recovery|"
+    r"clear|negative|ok|okay|nothing)\b|\b(went away|gone(?! (black|blue|grey|gray|white|pale|"
+    r"purple|numb|dead|cold|yellow|floppy|limp|stiff|quiet))|resolved|cleared up|is over|"
+    r"are over|passed(?! out)|settled|all sorted|sorted now|back to normal|(made a )?full recovery|"
     r"fully recovered)\b",
     _I,
 )

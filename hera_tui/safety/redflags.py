@@ -1337,6 +1337,25 @@ RULES: tuple[Rule, ...] = (
         r"sats? (dropp\w*|falling|low)|agitated|panick\w*|not breathing)\b",
     ), background=_rx(r"\b(trach\w*|tracheostomy|laryngectomy|stoma|home ventilat\w*|ventilator|"
                       r"bipap|niv)\b"), sure=True),
+    # NHS (heart palpitations): call 999 for palpitations with fainting or a blackout; British
+    # Heart Foundation (ICDs): more than one shock in a day, or a shock with feeling unwell,
+    # is an emergency
+    Rule("dangerous_heart_rhythm", "palpitations with a faint or blackout, or repeated ICD shocks",
+         _rx(
+        r"\b(palpitat\w*|heart (was |is |kept |started |suddenly |went |suddenly went )?(racing|"
+        r"pounding|hammering|fluttering|"
+        r"going like the clappers|beating (really |very |so )?(fast|hard|irregularly))|"
+        r"racing heart|"
+        r"pounding heart)\b",
+    ), _rx(r"\b(fainted|passed out|blacked out|collaps\w*|lost consciousness|came round|"
+           r"keeled over)\b"),
+        unless=_rx(r"\b(panic\w*|anxiety|anxious|hyperventilat\w*)\b"), sure=True),
+    Rule("dangerous_heart_rhythm", "repeated shocks from an implanted defibrillator (ICD)", _rx(
+        r"\b(icd|defib\w*|implanted defibrillator)\b.{0,30}\b(shock\w*|went off|fired|gone off|"
+        r"zapped)\b.{0,30}\b(twice|again|two|three|several|\d+ times|more than once|repeatedly)\b",
+        r"\b(shocked|zapped)\b.{0,15}\b(twice|two|three|several|\d+ times|more than once|"
+        r"repeatedly)\b.{0,30}\b(icd|defib\w*)\b",
+    ), background=_rx(r"\b(icd|defib\w*|implanted defibrillator)\b"), sure=True),
     # MHRA (clozapine, carbimazole): a sore throat, mouth ulcers or a fever on a drug that can
     # stop the bone marrow making white cells means an urgent blood count: with a fever it is
     # neutropenic sepsis until shown otherwise (NICE CG151)

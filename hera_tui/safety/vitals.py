@@ -237,7 +237,8 @@ _PATTERNS: tuple[_Pattern, ...] = (
     _Pattern("blood_pressure", re.compile(
         r"\b(?P<sys>\d{2,3})\s*/\s*(?P<dia>\d{2,3})\s*mm ?hg\b", _I), _blood_pressure),
     _Pattern("heart_rate", re.compile(
-        rf"\b(?:hr|heart ?rate|pulse(?: rate)?|puls|heart (?:is )?(?:beating|going|racing)(?: at)?)"
+        rf"\b(?:hr|heart ?rate|pulse(?: rate)?|puls|heart (?:is )?(?:beating|going|racing|"
+        rf"hammering|pounding)(?: away)?(?: at)?)"
         rf"\b{_GAP}(?P<num>\d{{2,3}})\b(?!\s*(?:/|%|mg|kg|years?|yrs?))", _I), _heart_rate),
     _Pattern("heart_rate", re.compile(
         r"\b(?P<num>\d{2,3})\s*(?:bpm|beats (?:a|per) min\w*|beats/min)\b", _I), _heart_rate),
