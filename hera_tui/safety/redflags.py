@@ -170,6 +170,14 @@ _SHUNT_SIGNS = (
 _SHUNT = _rx(r"\b(shunt|hydrocephalus|ventriculo\w*|ventriculoperitoneal)\b")
 _NOT_A_BRAIN_SHUNT = _rx(r"\b(dialysis|fistula|av shunt|arteriovenous)\b")
 
+# a procedure on the gut, the bile ducts or the belly (BSG and NHS after-care leaflets)
+_ABDOMINAL_PROCEDURE = _rx(
+    r"\b(ercp|endoscop\w*|colonoscop\w*|gastroscop\w*|ogd|sigmoidoscop\w*|polypectomy|polyps? "
+    r"(removed|taken out)|laparoscop\w*|keyhole|(bowel|abdominal|stomach|gallbladder|appendix|"
+    r"hernia|gastric|liver) (surgery|op|operation|procedure)|liver biopsy|(bile duct|biliary) "
+    r"stent)\b")
+_DIABETES = _rx(r"\b(diabet\w*|type [12]\b|t[12]dm|insulin|metformin|gliclazide|blood "
+                r"sugars?|sugars)\b")
 _LVAD = _rx(r"\b(lvad|l-?vad|vad|ventricular assist( device)?|heart ?mate|heart ?ware|hvad|"
             r"heart pump)\b")
 
@@ -1225,11 +1233,7 @@ RULES: tuple[Rule, ...] = (
         r"\b(vomit\w*|being sick|been sick|throw\w* up|threw up|can'?t keep (anything|water|"
         r"fluids|food|it) down|fever\w*|temp\w*|shiver\w*|rigid|hard as a board|(through|into|"
         r"to) (my |his |her |the )?back|faint\w*|dizz\w*|swollen|distended)\b",
-    ), background=_rx(
-        r"\b(ercp|endoscop\w*|colonoscop\w*|gastroscop\w*|ogd|sigmoidoscop\w*|polypectomy|polyps? "
-        r"(removed|taken out)|laparoscop\w*|keyhole|(bowel|abdominal|stomach|gallbladder|"
-        r"appendix|hernia|gastric|liver) (surgery|op|operation|procedure)|liver biopsy|"
-        r"(bile duct|biliary) stent)\b"), sure=True),
+    ), background=_ABDOMINAL_PROCEDURE, sure=True),
     # NHS (bowel obstruction): not passing poo or wind, with a swollen tummy and vomiting, needs
     # A&E now; all three together are sure however calmly they are told
     Rule("bowel_obstruction", "no poo or wind, a swollen tummy and vomiting together", _rx(
@@ -1260,8 +1264,7 @@ RULES: tuple[Rule, ...] = (
         r"\b(toes?|foot|feet|heel|sole)\b.{0,30}\b(gone|going|turned|turning|is|are|looks?|"
         r"looking) (black|dark purple|blue-?black)\b",
         r"\b(black|blackened) (toe|toes|heel|patch on (my|his|her) (foot|toe|heel))\b",
-    ), background=_rx(r"\b(diabet\w*|type [12]\b|t[12]dm|insulin|metformin|gliclazide|blood "
-                       r"sugars?|sugars)\b"), sure=True),
+    ), background=_DIABETES, sure=True),
     Rule("diabetic_foot", "a diabetic foot ulcer or wound with fever, pus or spreading redness "
          "(NICE NG19)", _rx(
         r"\b(ulcer\w*|wound|sore|blister|cut|cellulitis|infect\w*)\b",
@@ -1270,9 +1273,7 @@ RULES: tuple[Rule, ...] = (
         r"\b(shiver\w*|rigou?rs?|pus|oozing|red (streaks?|lines?)|redness\b.{0,20}\b(spread\w*|"
         r"up to|"
         r"moving up|creeping|past)|spreading (redness|red|up))\b",
-    ), also=(_rx(r"\b(toes?|foot|feet|heel|sole)\b"),),
-        background=_rx(r"\b(diabet\w*|type [12]\b|t[12]dm|insulin|metformin|gliclazide)\b"),
-        sure=True),
+    ), also=(_rx(r"\b(toes?|foot|feet|heel|sole)\b"),), background=_DIABETES, sure=True),
     # NHS dental emergencies and IADT: a knocked-out adult (permanent) tooth needs an emergency
     # dentist or A&E at once; a baby tooth is not put back and is not an emergency
     Rule("knocked_out_tooth", "an adult tooth knocked out", _rx(

@@ -367,29 +367,33 @@ _SEVERE_BP_SYMPTOM = re.compile(
     r"\b(chest pain|chest tight\w*|breathless\w*|short of breath|can'?t breathe|headache|"
     r"vision|blurr\w*|seeing (spots|stars|flashing)|confus\w*|weak\w*|numb\w*|slurr\w*|"
     r"nosebleed|back pain|fit|seizure)\b", _I)
-# the adverse features of the Resuscitation Council UK bradycardia and tachycardia algorithms
-# (syncope, myocardial ischaemia, heart failure, shock) as people tell them
-_ADVERSE = re.compile(
-    r"\b(faint\w*|passed out|pass(ing)? out|blacked out|black(ing)? out|collaps\w*|syncop\w*|"
-    r"chest pain|chest tight\w*|pain in (my|his|her) chest|breathless\w*|short of breath|"
-    r"can'?t (catch (my|his|her) )?breath\w*|grey|gray|clammy|cold and (grey|pale|clammy))\b", _I)
-_BREATHLESS = re.compile(r"\b(breathless\w*|short of breath|out of breath|can'?t (catch (my|"
-                         r"his|her) )?breath\w*|struggl\w* to breathe|hard to breathe|gasping)\b",
-                         _I)
-_EXERTION = re.compile(r"\b(running|run|jog\w*|sprint\w*|workout|working out|exercis\w*|gym|"
-                       r"spin class|training|cycling|race|hiit|treadmill)\b", _I)
-_EATING_DISORDER = re.compile(r"\b(anorexi\w*|eating disorder|bulimi\w*|arfid|restrict\w* "
-                              r"(her|his|my)? ?(food|eating|intake))\b", _I)
-# a low saturation that is someone's usual (COPD and other chronic lung disease aim for
-# 88-92%, BTS), or a smartwatch reading in sleep, is not the NHS's "92% or below" alarm
-_USUAL_LOW_SATS = re.compile(
-    r"\b(copd|emphysema|chronic bronchitis|pulmonary fibrosis|ild|interstitial|bronchiectasis|"
-    r"cystic fibrosis|home oxygen|usual\w*|baseline|normal for (me|him|her)|always (is|runs|sits|"
-    r"around)|target|smart ?watch|apple watch|fitbit|garmin|asleep|sleep(ing)? study|overnight)\b",
-    _I)
-_INFECTION_SIGN = re.compile(
-    r"\b(sore throat|mouth ulcers?|shiver\w*|rigou?rs?|shak(ing|y)|chills?|hot and cold|"
-    r"cough\w*|infect\w*|fever\w*|feverish|unwell|burning up)\b", _I)
+#: what the words say beside the numbers, by name: (pattern, whether it must be asserted, not
+#: denied). ``adverse``: the adverse features of the Resuscitation Council UK bradycardia and
+#: tachycardia algorithms (syncope, myocardial ischaemia, heart failure, shock) as people tell
+#: them; ``breathless`` (a low saturation then names the breathing emergency); ``exertion``:
+#: the pulse was taken in exercise; ``usual_low_sats``: a low saturation that is someone's
+#: usual (COPD and other chronic lung disease aim for 88-92%, BTS) or a sleeping smartwatch's,
+#: not the NHS's "92% or below" alarm; ``infection_sign``: a sore throat, mouth ulcers or
+#: shivers (beside a low neutrophil count)
+_CUES: dict[str, tuple[re.Pattern, bool]] = {name: (re.compile(rx, _I), asserted) for name, rx,
+                                              asserted in (
+    ("adverse", r"\b(faint\w*|passed out|pass(ing)? out|blacked out|black(ing)? out|collaps\w*|"
+     r"syncop\w*|chest pain|chest tight\w*|pain in (my|his|her) chest|breathless\w*|short of "
+     r"breath|can'?t (catch (my|his|her) )?breath\w*|grey|gray|clammy|cold and (grey|pale|"
+     r"clammy))\b", True),
+    ("breathless", r"\b(breathless\w*|short of breath|out of breath|can'?t (catch (my|his|her) "
+     r")?breath\w*|struggl\w* to breathe|hard to breathe|gasping)\b", True),
+    ("exertion", r"\b(running|run|jog\w*|sprint\w*|workout|working out|exercis\w*|gym|spin "
+     r"class|training|cycling|race|hiit|treadmill)\b", False),
+    ("eating_disorder", r"\b(anorexi\w*|eating disorder|bulimi\w*|arfid|restrict\w* (her|his|"
+     r"my)? ?(food|eating|intake))\b", False),
+    ("usual_low_sats", r"\b(copd|emphysema|chronic bronchitis|pulmonary fibrosis|ild|"
+     r"interstitial|bronchiectasis|cystic fibrosis|home oxygen|usual\w*|baseline|normal for (me|"
+     r"him|her)|always (is|runs|sits|around)|target|smart ?watch|apple watch|fitbit|garmin|"
+     r"asleep|sleep(ing)? study|overnight)\b", False),
+    ("infection_sign", r"\b(sore throat|mouth ulcers?|shiver\w*|rigou?rs?|shak(ing|y)|chills?|"
+     r"hot and cold|cough\w*|infect\w*|fever\w*|feverish|unwell|burning up)\b", True),
+)}
 _PRE_ECLAMPSIA_SYMPTOM = re.compile(
     r"\b(headache|vision|blurr\w*|flashing|spots|pain (under|below) (my|her|the) ribs|"
     r"swollen|swelling|puffy|protein)\b", _I)
@@ -409,17 +413,8 @@ class VitalSigns:
     heat: bool = False
     severe_bp_symptom: bool = False
     pre_eclampsia_symptom: bool = False
-    #: a faint, chest pain, breathlessness or shock is told (RCUK's adverse features)
-    adverse: bool = False
-    #: breathlessness is told (a low saturation then names the breathing emergency)
-    breathless: bool = False
-    #: the pulse was taken during or just after exercise
-    exertion: bool = False
-    eating_disorder: bool = False
-    #: a low saturation is the person's usual, or a sleeping smartwatch's
-    usual_low_sats: bool = False
-    #: a sore throat, mouth ulcers, shivers or a cough (with a low neutrophil count)
-    infection_sign: bool = False
+    #: the names of the ``_CUES`` the words state (what the numbers are read beside)
+    cues: frozenset[str] = frozenset()
 
     def last(self, name: str) -> Reading | None:
         found = [r for r in self.readings if r.name == name]
@@ -531,12 +526,8 @@ def read(text: str) -> VitalSigns:
         heat=bool(_HEAT.search(text)),
         severe_bp_symptom=bool(_SEVERE_BP_SYMPTOM.search(text)),
         pre_eclampsia_symptom=bool(_PRE_ECLAMPSIA_SYMPTOM.search(text)),
-        adverse=_asserted_cue(_ADVERSE, text),
-        breathless=_asserted_cue(_BREATHLESS, text),
-        exertion=bool(_EXERTION.search(text)),
-        eating_disorder=bool(_EATING_DISORDER.search(text)),
-        usual_low_sats=bool(_USUAL_LOW_SATS.search(text)),
-        infection_sign=_asserted_cue(_INFECTION_SIGN, text),
+        cues=frozenset(name for name, (pattern, asserted) in _CUES.items()
+                       if (_asserted_cue(pattern, text) if asserted else pattern.search(text))),
     )
 
 
@@ -795,34 +786,33 @@ def _oxygen_pulse_neutrophils(signs: VitalSigns) -> list[VitalFinding]:
     feature, and a neutrophil count of 0.5 or less with a fever: each is an emergency
     whatever the cause, so none waits for a NEWS2 aggregate of 7."""
     findings = []
+    cues = signs.cues
     adult = signs.age is None or signs.age >= 12
     spo2 = signs.last("spo2")
-    if spo2 and spo2.value <= 92 and adult and not signs.usual_low_sats:
+    if spo2 and spo2.value <= 92 and adult and "usual_low_sats" not in cues:
         # the number says "emergency"; which one, only with words: an infection (NICE NG51's
         # criterion) or breathlessness
+        condition = ("sepsis" if signs.infection else
+                     "breathing_difficulty" if "breathless" in cues else "general")
         findings.append(VitalFinding(
-            "sepsis" if signs.infection else "breathing_difficulty" if signs.breathless
-            else "general",
-            "an oxygen saturation of 92% or below (NHS England pulse-oximetry guidance)",
-            spo2.describe()))
+            condition, "an oxygen saturation of 92% or below (NHS England pulse-oximetry "
+            "guidance)", spo2.describe()))
     hr, bp = signs.last("heart_rate"), signs.last("blood_pressure")
-    shock = bool(bp and bp.value < 90)
-    if hr and adult and hr.value < 40 and (signs.adverse or shock or signs.eating_disorder):
-        why = ("in an eating disorder (RCPsych MEED: red risk)" if signs.eating_disorder and not (
-            signs.adverse or shock) else "with fainting, chest pain, breathlessness or shock "
-            "(Resuscitation Council UK bradycardia algorithm)")
+    adverse = "adverse" in cues or bool(bp and bp.value < 90)
+    if hr and adult and hr.value < 40 and (adverse or "eating_disorder" in cues):
+        why = ("with fainting, chest pain, breathlessness or shock (Resuscitation Council UK "
+               "bradycardia algorithm)" if adverse else
+               "in an eating disorder (RCPsych MEED: red risk)")
         findings.append(VitalFinding("dangerous_heart_rhythm", f"a pulse below 40 {why}",
                                      hr.describe()))
-    elif (hr and adult and hr.value >= 150 and (signs.adverse or shock)
-          and not signs.exertion):
+    elif hr and adult and hr.value >= 150 and adverse and "exertion" not in cues:
         findings.append(VitalFinding(
             "dangerous_heart_rhythm", "a pulse of 150 or more at rest with fainting, chest "
             "pain, breathlessness or shock (Resuscitation Council UK tachycardia algorithm)",
             hr.describe()))
     anc = signs.last("neutrophils")
-    temps = signs.all("temperature")
-    fever = any(r.value >= 38.0 for r in temps)
-    if anc and anc.value <= 0.5 and (fever or signs.infection_sign):
+    fever = any(r.value >= 38.0 for r in signs.all("temperature"))
+    if anc and anc.value <= 0.5 and (fever or "infection_sign" in cues):
         findings.append(VitalFinding(
             "neutropenic_sepsis", "a neutrophil count of 0.5 or less with a fever or signs "
             "of infection (NICE CG151)", anc.describe()))
