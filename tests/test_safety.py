@@ -337,6 +337,13 @@ THIRD_ROUND = [
     ("My heart was pounding and then I passed out on the bus. I feel ok now, GP next week?",
      "My heart was pounding after two espressos, no fainting, it settled in ten minutes. GP "
      "next week?", "dangerous_heart_rhythm"),
+    ("On enalapril. My tongue has been swelling for an hour and it's getting hard to swallow. "
+     "No itch, no rash. Antihistamine?",
+     "On enalapril. My tongue feels a bit sore where I bit it, swallowing is fine. No itch, no "
+     "rash. Antihistamine?", "anaphylaxis"),
+    ("My ring caught on a nail as I fell and the skin was ripped off my finger, it looks pale",
+     "My ring was tight after a hot day, I eased it off with soap and my finger is pink",
+     "major_trauma"),
     ("hCG was 1500, and now I've got sharp right-sided pelvic pain and feel dizzy",
      "hCG was 1500 and rising, and the scan showed the pregnancy in the womb. I feel fine",
      "ectopic_pregnancy"),

@@ -1357,6 +1357,29 @@ RULES: tuple[Rule, ...] = (
         r"\b(shocked|zapped)\b.{0,15}\b(twice|two|three|several|\d+ times|more than once|"
         r"repeatedly)\b.{0,30}\b(icd|defib\w*)\b",
     ), background=_rx(r"\b(icd|defib\w*|implanted defibrillator)\b"), sure=True),
+    # NHS (angioedema) and MHRA (ACE inhibitors): a swelling tongue or throat with trouble
+    # breathing, swallowing or talking is an emergency with or without an allergen, itch or rash
+    # (ACE-inhibitor and hereditary angioedema cause no hives)
+    Rule("anaphylaxis", "a swelling tongue or throat with trouble breathing, swallowing or "
+         "talking (angioedema)", _rx(
+        r"\b(tongue|throat)\b.{0,40}\b(swell\w*|swollen|bigger|huge|puff\w*|thick\w*)\b",
+        r"\b(swell\w*|swollen|puff\w*)\b.{0,25}\b(tongue|throat)\b",
+    ), _rx(
+        r"\b(breath\w*|swallow\w*|talk\w*|speak\w*|voice|drool\w*|chok\w*|stridor|getting bigger|"
+        r"keeps (getting|growing) bigger)\b",
+    ), sure=True),
+    # British Society for Surgery of the Hand and NHS: a ring avulsion (degloving) injury, the
+    # skin pulled off a finger by a caught ring, or a finger left white, needs A&E now
+    Rule("major_trauma", "a degloving or ring avulsion injury", _rx(
+        r"\bdeglov\w*|\bring avulsion\b",
+        r"\b(ring|wedding ring)\b.{0,40}\b(caught|snagged|hooked)\b",
+        r"\b(skin|flesh)\b.{0,20}\b(pulled|ripped|torn|stripped|peeled) (off|away)\b.{0,30}"
+        r"\b(finger|hand|thumb)\b|\b(finger|hand|thumb)\b.{0,30}\b(skin|flesh)\b.{0,15}"
+        r"\b(pulled|ripped|torn|stripped|came) (off|away)\b",
+    ), _rx(
+        r"\b(pulled|ripped|torn|stripped|peeled|deglov\w*|white|pale|cold|bone|avulsion|"
+        r"off)\b",
+    ), also=(_rx(r"\b(finger|hand|thumb|ring)\b"),), sure=True),
     # MHRA (clozapine, carbimazole): a sore throat, mouth ulcers or a fever on a drug that can
     # stop the bone marrow making white cells means an urgent blood count: with a fever it is
     # neutropenic sepsis until shown otherwise (NICE CG151)
