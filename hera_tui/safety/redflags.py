@@ -178,6 +178,14 @@ _ABDOMINAL_PROCEDURE = _rx(
     r"stent)\b")
 _DIABETES = _rx(r"\b(diabet\w*|type [12]\b|t[12]dm|insulin|metformin|gliclazide|blood "
                 r"sugars?|sugars)\b")
+# a ring caught as someone falls, or skin stripped off a finger (BSSH: ring avulsion)
+_DEGLOVING = _rx(
+    r"\bdeglov\w*|\bring avulsion\b",
+    r"\b(ring|wedding ring)\b.{0,40}\b(caught|snagged|hooked)\b",
+    r"\b(skin|flesh)\b.{0,20}\b(pulled|ripped|torn|stripped|peeled) (off|away)\b.{0,30}"
+    r"\b(finger|hand|thumb)\b|\b(finger|hand|thumb)\b.{0,30}\b(skin|flesh)\b.{0,15}"
+    r"\b(pulled|ripped|torn|stripped|came) (off|away)\b",
+)
 _LVAD = _rx(r"\b(lvad|l-?vad|vad|ventricular assist( device)?|heart ?mate|heart ?ware|hvad|"
             r"heart pump)\b")
 
@@ -1370,16 +1378,9 @@ RULES: tuple[Rule, ...] = (
     ), sure=True),
     # British Society for Surgery of the Hand and NHS: a ring avulsion (degloving) injury, the
     # skin pulled off a finger by a caught ring, or a finger left white, needs A&E now
-    Rule("major_trauma", "a degloving or ring avulsion injury", _rx(
-        r"\bdeglov\w*|\bring avulsion\b",
-        r"\b(ring|wedding ring)\b.{0,40}\b(caught|snagged|hooked)\b",
-        r"\b(skin|flesh)\b.{0,20}\b(pulled|ripped|torn|stripped|peeled) (off|away)\b.{0,30}"
-        r"\b(finger|hand|thumb)\b|\b(finger|hand|thumb)\b.{0,30}\b(skin|flesh)\b.{0,15}"
-        r"\b(pulled|ripped|torn|stripped|came) (off|away)\b",
-    ), _rx(
-        r"\b(pulled|ripped|torn|stripped|peeled|deglov\w*|white|pale|cold|bone|avulsion|"
-        r"off)\b",
-    ), also=(_rx(r"\b(finger|hand|thumb|ring)\b"),), sure=True),
+    Rule("major_trauma", "a degloving or ring avulsion injury", _DEGLOVING, _rx(
+        r"\b(pulled|ripped|torn|stripped|peeled|deglov\w*|white|pale|cold|bone|avulsion|off)\b"),
+        also=(_rx(r"\b(finger|hand|thumb|ring)\b"),), sure=True),
     # MHRA (clozapine, carbimazole): a sore throat, mouth ulcers or a fever on a drug that can
     # stop the bone marrow making white cells means an urgent blood count: with a fever it is
     # neutropenic sepsis until shown otherwise (NICE CG151)
