@@ -273,7 +273,84 @@ NEW_RULES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "twin", "condition"), NEW_RULES)
+#: the patterns behind the fourth frozen set's misses, each written anew (not a set's line),
+#: with a benign twin in nearly the same words: the finding, not the wording, decides
+THIRD_ROUND = [
+    ("Half an hour after starting a new antibiotic I've come out in hives and I'm wheezing. Is "
+     "it worth taking an antihistamine?",
+     "Half an hour after starting a new antibiotic I've got a few itchy spots on my wrist. Is "
+     "it worth taking an antihistamine?", "anaphylaxis"),
+    ("I've used my blue inhaler about 15 times since breakfast and I get breathless walking up "
+     "the stairs. Should I see the nurse next week?",
+     "I've used my blue inhaler twice since breakfast and I can walk up the stairs fine. "
+     "Should I see the nurse next week?", "breathing_difficulty"),
+    ("Two weeks after my knee operation, sats 88% and I'm breathless at rest. Anxiety?",
+     "Two weeks after my knee operation, sats 98% and I'm breathing easily. Anxiety?",
+     "breathing_difficulty"),
+    ("Routine bloods on clozapine: ANC 0.4, and tonight he has a temp of 38.3 and a sore "
+     "throat. Wait for the clinic?",
+     "Routine bloods on clozapine: ANC 3.9, and tonight he is well with no sore throat. Wait "
+     "for the clinic?", "neutropenic_sepsis"),
+    ("Mum's pulse is 36 and she fainted getting out of bed. Should she skip her bisoprolol?",
+     "Mum's pulse is 66 and she felt fine getting out of bed. Should she skip her bisoprolol?",
+     "dangerous_heart_rhythm"),
+    ("My father has an LVAD and the controller is showing a red warning and he says he feels "
+     "faint. Call the clinic in the morning?",
+     "My father has an LVAD and the controller showed a battery message until we plugged it "
+     "into the mains. He feels well. Call the clinic in the morning?", "medical_device_failure"),
+    ("Her tracheostomy tube has come out and we can't get the new one in, she's struggling to "
+     "breathe",
+     "Her tracheostomy tube was changed by the nurse this morning and she is comfortable",
+     "medical_device_failure"),
+    ("A week after my hernia operation the wound has split open and something is bulging "
+     "through it. Cover it with a dressing?",
+     "A week after my hernia operation the wound is closed and dry with a little bruising. "
+     "Cover it with a dressing?", "surgical_abdomen"),
+    ("I had an ERCP two days ago and now the pain in my upper tummy is severe and I keep "
+     "vomiting. Is that normal?",
+     "I had an ERCP two days ago and my throat is a bit sore but I'm eating and feel well. Is "
+     "that normal?", "surgical_abdomen"),
+    ("Dad hasn't passed any wind for two days, his belly is distended and he's vomiting. Would "
+     "a laxative help?",
+     "Dad hasn't had a poo for two days but is passing wind and eating well. Would a laxative "
+     "help?", "bowel_obstruction"),
+    ("My 4 year old won't put any weight on his right leg and has a fever of 39. No injury. "
+     "Calpol and rest?",
+     "My 4 year old is limping a little after a fall at nursery, no fever, running around "
+     "again. Calpol and rest?", "child_red_flags"),
+    ("I'm diabetic and my big toe has turned black over the weekend. Podiatry can see me in two "
+     "weeks, is that ok?",
+     "I'm diabetic and my big toe has a small callus, no colour change. Podiatry can see me in "
+     "two weeks, is that ok?", "diabetic_foot"),
+    ("Type 2 diabetes, ulcer on my heel, and now I've a fever and the redness is spreading up "
+     "my leg.",
+     "Type 2 diabetes, ulcer on my heel is shrinking each week, no fever, no redness.",
+     "diabetic_foot"),
+    ("My 10 year old knocked out a permanent front tooth playing football. Can it wait until "
+     "Monday?",
+     "My 5 year old's wobbly front tooth came out playing football. Can it wait until Monday?",
+     "knocked_out_tooth"),
+    ("I woke up and I can't see anything out of my left eye. It doesn't hurt. Should I see the "
+     "optician?",
+     "I woke up and my left eye is a bit sticky but I can see normally. Should I see the "
+     "optician?", "eye_emergency"),
+    ("My heart was pounding and then I passed out on the bus. I feel ok now, GP next week?",
+     "My heart was pounding after two espressos, no fainting, it settled in ten minutes. GP "
+     "next week?", "dangerous_heart_rhythm"),
+    ("On enalapril. My tongue has been swelling for an hour and it's getting hard to swallow. "
+     "No itch, no rash. Antihistamine?",
+     "On enalapril. My tongue feels a bit sore where I bit it, swallowing is fine. No itch, no "
+     "rash. Antihistamine?", "anaphylaxis"),
+    ("My ring caught on a nail as I fell and the skin was ripped off my finger, it looks pale",
+     "My ring was tight after a hot day, I eased it off with soap and my finger is pink",
+     "major_trauma"),
+    ("hCG was 1500, and now I've got sharp right-sided pelvic pain and feel dizzy",
+     "hCG was 1500 and rising, and the scan showed the pregnancy in the womb. I feel fine",
+     "ectopic_pregnancy"),
+]
+
+
+@pytest.mark.parametrize(("text", "twin", "condition"), NEW_RULES + THIRD_ROUND)
 def test_each_new_rule_fires_its_condition_and_its_benign_twin_does_not(
         rules_only: Detector, text: str, twin: str, condition: str) -> None:
     assessment = rules_only.assess(text)
@@ -282,7 +359,7 @@ def test_each_new_rule_fires_its_condition_and_its_benign_twin_does_not(
     assert rules_only.assess(twin).hits == [], twin
 
 
-@pytest.mark.parametrize(("text", "twin", "condition"), NEW_RULES)
+@pytest.mark.parametrize(("text", "twin", "condition"), NEW_RULES + THIRD_ROUND)
 def test_the_app_check_flags_each_new_rules_message_with_its_guidance(
         text: str, twin: str, condition: str) -> None:
     alert = triage(text)
@@ -374,3 +451,45 @@ def test_a_message_that_only_denies_red_flags_needs_the_higher_threshold() -> No
     # a rule that fires is never overruled by the denials around it
     mixed = detector.assess("No fever and no rash, but he collapsed and is not breathing")
     assert mixed.flagged and mixed.alert.possible[0] == "cardiac_arrest"
+
+
+# Fixes behind the fourth set's false alarms: each cue, and the finding without it.
+NOT_FIRING_NOW = [
+    # a general first-aid question about a generic person ("a choking infant")
+    ("How should I give chest thrusts to a choking infant? Revising before my babysitting job.",
+     "choking"),
+    ("Can you get serotonin syndrome from mixing tramadol and sertraline? Asking for a leaflet.",
+     "drug_toxicity"),
+    ("How do I train my team to tell heat exhaustion from heat stroke?", "heat_stroke"),
+    # family history is not a heart attack now
+    ("My dad had a heart attack at 58 and I want to know my own risk", "heart_attack"),
+    # a burning feeling is a sensation, not a burn
+    ("Burning feeling in my chest after a spicy meal", "burns_chemical"),
+    # a swallow that is over: the battery was taken out
+    ("My son swallowed a button battery and it was removed by endoscopy the same day. He's "
+     "fine now, any follow-up needed?", "button_battery_magnet"),
+    # a sip of mouthwash
+    ("swallowed a little bit of mouthwash while rinsing, feel fine", "poisoning_overdose"),
+    ("my 2 year old swallowed one of my mini pill tablets, she's fine", "child_medicine_ingestion"),
+]
+FIRING_NOW = [
+    ("My infant is choking and back blows haven't worked", "choking"),
+    ("He has serotonin syndrome, he's twitching, sweating and confused on tramadol and "
+     "sertraline", "drug_toxicity"),
+    ("I think he just had a heart attack, crushing chest pain", "heart_attack"),
+    ("My son swallowed a button battery an hour ago, he seems fine", "button_battery_magnet"),
+    ("drank half a bottle of mouthwash", "poisoning_overdose"),
+    ("my 2 year old swallowed one of my amlodipine tablets, she's fine",
+     "child_medicine_ingestion"),
+]
+
+
+@pytest.mark.parametrize(("text", "condition"), NOT_FIRING_NOW)
+def test_the_fourth_sets_false_alarm_patterns_do_not_fire_their_rule(text: str,
+                                                                     condition: str) -> None:
+    assert condition not in {h.condition for h in rule_hits(text)}, text
+
+
+@pytest.mark.parametrize(("text", "condition"), FIRING_NOW)
+def test_the_same_findings_told_as_happening_still_fire(text: str, condition: str) -> None:
+    assert condition in {h.condition for h in rule_hits(text)}, text

@@ -43,12 +43,24 @@ ISSUE_16_SECOND_ROUND_IDS = {
     "shunt_blockage", "acute_liver_failure", "hypercalcaemia", "guillain_barre",
     "rhabdomyolysis",
 }
-ALL_IDS = ISSUE_9_IDS | ISSUE_16_IDS | ISSUE_16_SECOND_ROUND_IDS
+#: added for the patterns behind the fourth frozen set's misses (a heart pump alarming, a
+#: pulse below 40 with a faint, a diabetic foot with gangrene, a knocked-out adult tooth);
+#: their examples are in pattern_contrast.jsonl, each kind with a benign twin
+ISSUE_16_THIRD_ROUND_IDS = {
+    "medical_device_failure", "dangerous_heart_rhythm", "diabetic_foot", "knocked_out_tooth",
+}
+FEW_EXAMPLES = ISSUE_16_SECOND_ROUND_IDS | ISSUE_16_THIRD_ROUND_IDS
+ALL_IDS = ISSUE_9_IDS | ISSUE_16_IDS | FEW_EXAMPLES
 
 
 def test_the_list_has_exactly_the_shared_condition_ids() -> None:
     assert set(condition_ids()) == ALL_IDS
-    assert len(ALL_IDS) == 27 + 26 + 5
+    assert len(ALL_IDS) == 27 + 26 + 5 + 4
+
+
+def test_the_readme_counts_the_conditions() -> None:
+    """The README's emergency-check section says how many conditions the check covers."""
+    assert f"It covers {len(ALL_IDS)} conditions" in README.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("condition", sorted(ALL_IDS))
@@ -67,9 +79,9 @@ def test_every_condition_has_labelled_examples_in_the_corpus() -> None:
     emergencies = Counter(r.condition for r in rows if r.emergency)
     near_misses = Counter(r.near for r in rows if not r.emergency)
     assert set(emergencies) == ALL_IDS
-    assert min(emergencies[c] for c in ALL_IDS - ISSUE_16_SECOND_ROUND_IDS) >= 40
-    assert min(emergencies[c] for c in ISSUE_16_SECOND_ROUND_IDS) >= 10
-    assert all(near_misses[c] >= 5 for c in ISSUE_16_SECOND_ROUND_IDS), near_misses
+    assert min(emergencies[c] for c in ALL_IDS - FEW_EXAMPLES) >= 40
+    assert min(emergencies[c] for c in FEW_EXAMPLES) >= 10
+    assert all(near_misses[c] >= 5 for c in FEW_EXAMPLES), near_misses
     assert sum(emergencies.values()) >= 3500
     assert sum(near_misses.values()) >= 1700
 
@@ -139,27 +151,49 @@ def _trigrams(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + 3]) for i in range(len(words) - 2)} or {tuple(words)}
 
 
-def test_the_nurse_contrast_corpus_is_not_near_any_frozen_line() -> None:
-    """The corpus written after the third frozen set was measured must not carry a message
-    of the sets it could have seen into training, word for word or nearly: no line shares a
-    fifth of its word trigrams with a frozen line, or (sharing at least 30% of its words)
-    reads 60% the same character by character."""
-    # the sets written before this corpus; the fourth was written after it, blind, and one of
-    # its lines happens to read 61% like a corpus line (a toddler and a laundry capsule)
-    before = ("dev_blind", "frozen_eval", "frozen_eval_v2", "frozen_eval_v3")
-    frozen = [r.text.casefold() for name in before for r in read_labelled(SETS / f"{name}.jsonl")]
-    grams = [_trigrams(t) for t in frozen]
-    words = [set(re.findall(r"[a-z0-9']+", t)) for t in frozen]
-    new = read_labelled(corpus_dir() / "nurse_contrast.jsonl")
-    assert len(new) >= 120
-    for row in new:
-        mine = _trigrams(row.text)
-        matcher = difflib.SequenceMatcher(None, "", row.text.casefold())  # caches the line
-        mine_words = set(re.findall(r"[a-z0-9']+", row.text.casefold()))
-        for other, theirs, their_words in zip(frozen, grams, words, strict=True):
-            assert len(mine & theirs) / len(mine | theirs) < 0.2, (row.text, other)
-            if len(mine_words & their_words) < 0.3 * len(mine_words | their_words):
-                continue  # too few words in common to read 60% the same
-            matcher.set_seq1(other)
-            if matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6:
-                assert matcher.ratio() < 0.6, (row.text, other)
+#: the corpus files written after a frozen set was measured, and the sets each must keep
+#: away from: nurse_contrast.jsonl was written after the third set, pattern_contrast.jsonl
+#: after the fourth (now a development set too, so both are kept from it)
+_ALL_SETS = ("dev_blind", "frozen_eval", "frozen_eval_v2", "frozen_eval_v3", "frozen_eval_v4")
+LATE_CORPUS = [("nurse_contrast.jsonl", 120), ("pattern_contrast.jsonl", 120)]
+
+
+def _near(text: str, frozen: list[str]) -> str | None:
+    """The frozen line ``text`` is near, word for word or nearly: a fifth of its word
+    trigrams shared, or (sharing at least 30% of its words) 60% the same character by
+    character; None when it is near none."""
+    mine = _trigrams(text)
+    matcher = difflib.SequenceMatcher(None, "", text.casefold())  # caches the line
+    mine_words = set(re.findall(r"[a-z0-9']+", text.casefold()))
+    for other in frozen:
+        theirs = _trigrams(other)
+        if len(mine & theirs) / len(mine | theirs) >= 0.2:
+            return other
+        their_words = set(re.findall(r"[a-z0-9']+", other))
+        if len(mine_words & their_words) < 0.3 * len(mine_words | their_words):
+            continue  # too few words in common to read 60% the same
+        matcher.set_seq1(other)
+        if (matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6
+                and matcher.ratio() >= 0.6):
+            return other
+    return None
+
+
+def test_the_distance_check_finds_a_near_copy() -> None:
+    """The check itself can fail: a frozen line with two words changed is near it."""
+    frozen = [r.text.casefold() for r in read_labelled(SETS / "frozen_eval_v4.jsonl")]
+    words = frozen[7].split()
+    words[1], words[-1] = "xyzzy", "plugh"
+    assert _near(" ".join(words), frozen) == frozen[7]
+    assert _near("an unrelated line about the weather in the hills", frozen) is None
+
+
+@pytest.mark.parametrize(("name", "at_least"), LATE_CORPUS)
+def test_the_late_corpus_is_not_near_any_frozen_line(name: str, at_least: int) -> None:
+    """The corpus written after a frozen set was measured must not carry a line of the sets
+    its writer could have seen into training, word for word or nearly."""
+    frozen = [r.text.casefold() for n in _ALL_SETS for r in read_labelled(SETS / f"{n}.jsonl")]
+    new = read_labelled(corpus_dir() / name)
+    assert len(new) >= at_least
+    near = [(row.text, other) for row in new if (other := _near(row.text, frozen))]
+    assert near == []

@@ -145,6 +145,11 @@ def test_news2_of_5_or_a_single_red_score_is_reported_but_does_not_flag() -> Non
         "potassium 4.6",
         "my 2 year old has a temperature of 37.9 and breathing 30 a minute",
         "sugar 2.6, treated with juice, 10 minutes later 5.4, eating toast now",
+        "I have COPD and my sats are 89%, which is my usual",
+        "ANC 0.4 after chemo, no fever, I feel well",
+        "HR 38 on my watch while asleep, no fainting",
+        "HR 165 on the treadmill, breathless at the end of the sprint",
+        "neutrophils 4.2, temp 37.1",
     ],
 )
 def test_normal_numbers_do_not_fire(text: str) -> None:
@@ -170,6 +175,13 @@ def test_normal_numbers_do_not_fire(text: str) -> None:
         ("67M, BP 190/125 with a pounding headache and blurred vision",
          "hypertensive_emergency"),
         ("temp 102.2F, pulse 132, resp 26, BP 88/52, ?pneumonia", "sepsis"),
+        # NHS England pulse oximetry: 92% or below (no infection named: a breathing emergency)
+        ("sitting in a chair, pulse oximeter says 90%, heart 104", "general"),
+        ("pulse oximeter says 90% and I'm breathless sitting down", "breathing_difficulty"),
+        ("ANC 0.2, T 38.6, shivery", "neutropenic_sepsis"),
+        ("pulse 36 and I fainted at the shops", "dangerous_heart_rhythm"),
+        ("she has anorexia, HR 37 this evening", "dangerous_heart_rhythm"),
+        ("HR 175 at rest, chest pain, feel faint", "dangerous_heart_rhythm"),
     ],
 )
 def test_numbers_past_a_published_threshold_fire_the_right_condition(text: str,

@@ -49,8 +49,9 @@ NEGATION = re.compile(
 _RESOLVED_AFTER = re.compile(
     r"\b(was|were|is|came back|came out|looked|looks|turned out|tested|tests|checked|reads|"
     r"showed|shows)\b.{0,20}\b(normal|fine|"
-    r"clear|negative|ok|okay|nothing)\b|\b(went away|gone|resolved|cleared up|is over|"
-    r"are over|passed|settled|all sorted|sorted now|back to normal|(made a )?full recovery|"
+    r"clear|negative|ok|okay|nothing)\b|\b(went away|gone(?! (black|blue|grey|gray|white|pale|"
+    r"purple|numb|dead|cold|yellow|floppy|limp|stiff|quiet))|resolved|cleared up|is over|"
+    r"are over|passed(?! out)|settled|all sorted|sorted now|back to normal|(made a )?full recovery|"
     r"fully recovered)\b",
     _I,
 )
@@ -99,7 +100,12 @@ _QUESTION = re.compile(
     r"important|harmful)|what'?s|at what (\w+ ){0,3}(does|do|is|are|should|can|would)|"
     r"what (actually|really|exactly) (happens|is|are)|how (does|do|can|could) (that|this|it) "
     r"happen|how (long|quickly|fast) (does|do|can|would) (it|this|that|\w+) (take|last|kill|"
-    r"develop|set in))\b",
+    r"develop|set in)|can (you|one|people|someone|a person) (get|catch|develop) (\w+ ){1,4}from|"
+    r"tell (the )?difference|how (do|can|should|would) (i|you|one|we) (do|perform|give|"
+    r"practi[cs]e) "
+    r"(back blows|chest thrusts|cpr|chest compressions|compressions|rescue breaths|the heimlich|"
+    r"abdominal thrusts)|tell (\w+ ){1,4}(from|apart)|how (do|can|should|would) (i|we) "
+    r"(teach|train|show|prepare))\b",
     _I,
 )
 # lessons, stories and hypotheticals: nobody is in danger now
@@ -117,7 +123,8 @@ _STORY = re.compile(
     r"documentary|episode|soap|video)|(the|his|her|my|a) (game|film|movie|show|book|programme|"
     r"program|series|"
     r"novel) (says|said|shows|showed)|how (accurate|realistic|true|real|likely) (is|was) "
-    r"(that|this|it)|(?<!as )if (i|we|he|she|they) (was|were|ever)|what would (the|a|you|"
+    r"(that|this|it)|(?<!as )if (i|we|he|she|they) (was|were|ever)|if (my|our) (\w+ ){1,2}(gets|"
+    r"ever gets|were to|should ever|ever)|what would (the|a|you|"
     r"they|happen|i|we)|how (do|can|should|would) (i|we) explain|explain (it|this|that) to)\b",
     _I,
 )
@@ -132,9 +139,14 @@ _NOW = re.compile(r"\b(right now|now|just now|at the moment|currently|help)\b", 
 _PARTICULAR_EXCEPT_SELF_IN_QUESTION = re.compile(
     r"\b(how (do|can|would|should) i (know|tell|recogni[sz]e|spot)|what should i do|"
     r"i('?m| am) (learning|doing|taking|studying|writing|reading|watching|revising)|"
-    r"i (learn\w*|did|took|watched|read|wrote|teach|taught))\b",
+    r"i (learn\w*|did|took|watched|read|wrote|teach|taught)|how (do|can|should|would) (i|we) "
+    r"(teach|train|show|prepare) (my|our) \w+|how (do|can|should|would) i (do|perform|give|"
+    r"practi[cs]e))\b",
     _I,
 )
+#: "a choking baby", "any child": a generic person named in a general question
+_GENERIC_PERSON = re.compile(
+    r"\b(a|an|any|every) (\w+ )?(baby|child|kid|toddler|person|adult|patient)\b", _I)
 
 
 def sentences(text: str) -> list[str]:
@@ -208,7 +220,8 @@ def is_general_question(sentence: str) -> bool:
     """A question about a condition in general, not about a particular person."""
     if not _QUESTION.search(sentence):
         return False
-    return not _PARTICULAR.search(_PARTICULAR_EXCEPT_SELF_IN_QUESTION.sub(" ", sentence))
+    plain = _PARTICULAR_EXCEPT_SELF_IN_QUESTION.sub(" ", _GENERIC_PERSON.sub(" ", sentence))
+    return not _PARTICULAR.search(plain)
 
 
 def is_story(sentence: str) -> bool:

@@ -185,8 +185,11 @@ def _choose(possible: list[str], clear: bool) -> Guidance:
 
 def _alert_from_rules(hits: list[RuleHit]) -> Alert:
     """Hits that name no condition (NEWS2 without a suspected infection: the numbers say
-    "emergency", not which) count only when nothing else names one."""
-    named = list(dict.fromkeys(h.condition for h in hits if h.condition != GENERAL_ID))
+    "emergency", not which) count only when nothing else names one. A decisive rule's
+    condition ranks first, as it does with the classifier (a dislodged tracheostomy before
+    the breathlessness it causes)."""
+    ranked = sorted(hits, key=lambda h: not h.decisive)  # stable: rule order within each
+    named = list(dict.fromkeys(h.condition for h in ranked if h.condition != GENERAL_ID))
     possible = named or [GENERAL_ID]
     return Alert(_choose(possible, True), tuple(possible), tuple(_rule_findings(hits)))
 

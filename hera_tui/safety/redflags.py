@@ -118,7 +118,10 @@ _PREGNANT = (r"(pregnan\w*|positive (pregnancy )?test|(missed|late) (my |her )?p
              r"embryo)")
 _EARLY = (r"(\b([4-9]|1[0-3]) ?(weeks?|wks?)\b(?! old| ago)|positive (pregnancy )?test|"
           r"(missed|late) (my |her )?period|period (is|was) (late|overdue)|early pregnancy|"
-          r"first trimester|"
+          r"first trimester|\b(beta[- ]?)?hcg\b|pregnancy of unknown location|\bpul\b|"
+          r"(nothing|no (baby|sac|pregnancy)) (seen |showing |visible )?(in|inside) (the |my |"
+          r"her )?"
+          r"(womb|uterus)|empty (womb|uterus)|"
           r"just found out (i'?m|she'?s|i am|she is) pregnant)")
 _POSTPARTUM = (r"(gave birth|given birth|had (the|my|our|her) baby|after (the )?(birth|delivery)|"
                r"since (the )?(birth|delivery)|delivered|c-?section|caesarean|cesarean|postpartum|"
@@ -167,12 +170,35 @@ _SHUNT_SIGNS = (
 _SHUNT = _rx(r"\b(shunt|hydrocephalus|ventriculo\w*|ventriculoperitoneal)\b")
 _NOT_A_BRAIN_SHUNT = _rx(r"\b(dialysis|fistula|av shunt|arteriovenous)\b")
 
+# a procedure on the gut, the bile ducts or the belly (BSG and NHS after-care leaflets)
+_ABDOMINAL_PROCEDURE = _rx(
+    r"\b(ercp|endoscop\w*|colonoscop\w*|gastroscop\w*|ogd|sigmoidoscop\w*|polypectomy|polyps? "
+    r"(removed|taken out)|laparoscop\w*|keyhole|(bowel|abdominal|stomach|gallbladder|appendix|"
+    r"hernia|gastric|liver) (surgery|op|operation|procedure)|liver biopsy|(bile duct|biliary) "
+    r"stent)\b")
+_DIABETES = _rx(r"\b(diabet\w*|type [12]\b|t[12]dm|insulin|metformin|gliclazide|blood "
+                r"sugars?|sugars)\b")
+# a ring caught as someone falls, or skin stripped off a finger (BSSH: ring avulsion)
+_DEGLOVING = _rx(
+    r"\bdeglov\w*|\bring avulsion\b",
+    r"\b(ring|wedding ring)\b.{0,40}\b(caught|snagged|hooked)\b",
+    r"\b(skin|flesh)\b.{0,20}\b(pulled|ripped|torn|stripped|peeled) (off|away)\b.{0,30}"
+    r"\b(finger|hand|thumb)\b|\b(finger|hand|thumb)\b.{0,30}\b(skin|flesh)\b.{0,15}"
+    r"\b(pulled|ripped|torn|stripped|came) (off|away)\b",
+)
+_LVAD = _rx(r"\b(lvad|l-?vad|vad|ventricular assist( device)?|heart ?mate|heart ?ware|hvad|"
+            r"heart pump)\b")
+
 RULES: tuple[Rule, ...] = (
     Rule("heart_attack", "chest pain or pressure", _rx(
         rf"\b(chest|breastbone|sternum)\b.{{0,40}}\b{_PAIN}",
         rf"\b{_PAIN}\b.{{0,30}}\b(chest|breastbone|sternum)\b",
         r"\b(elephant|weight|someone|brick) (is )?(sitting|standing|pressing|on) (on )?my chest",
-        r"\b(having|had|think \w+ (is having|having)|is this) a heart attack\b",
+        # "my dad had a heart attack at 60" is family history: "had" counts only with the
+        # person it is happening to (I, he, she) as its subject
+        r"\b(having|think \w+ (is having|having)|is this) a heart attack\b",
+        r"(^|\b(i|he|she|they) (just |might have |may have |think (i|he|she) )?)had a heart "
+        r"attack\b",
         r"\b(clutch\w*|grabb\w*|holding|gripping) (his|her|my|their|the) chest\b",
     )),
     Rule("heart_attack", "pain spreading to the arm or jaw", _rx(
@@ -225,7 +251,8 @@ RULES: tuple[Rule, ...] = (
     Rule("seizure", "fitting or convulsing", _rx(
         r"\bseiz\w*",
         r"\bconvuls\w*",
-        r"\b(fitting|having a fit|had a fit|in a fit)\b",
+        r"\b((?<!mask )(?<!kitchen )(?<!carpet )(?<!boiler )(?<!dress )fitting|having a fit|had a "
+        r"fit|in a fit)\b(?! (room|appointment|instructions|properly|correctly|tightly|well))",
         r"\b(shaking|jerking|twitching) (all over|uncontrollabl\w*)\b",
         r"\b(shaking|jerking|twitching)\b.{0,40}\b(won'?t respond|not responding|"
         r"unresponsive|eyes (rolled|rolling))",
@@ -417,7 +444,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(crushed|trapped|pinned) (under|by|beneath)\b",
     )),
     Rule("burns_chemical", "a serious burn, chemical injury or smoke", _rx(
-        r"\b(burn\w*|scald\w*)\b.{0,40}\b(face|hands?|genitals|groin|chest|whole|entire|huge|"
+        r"\b(burn(?!ing (feeling|sensation|pain|ache))\w*|scald\w*)\b.{0,40}\b(face|hands?|"
+        r"genitals|groin|chest|whole|entire|huge|"
         r"big|large|deep|white|charred|black|leathery|blister\w* all|back|legs?|arms?)\b",
         r"\b(chemical|acid|caustic|alkali|lye|oven cleaner) (burn\w*|splash\w*|spill\w*|on (my|"
         r"his|her) skin)",
@@ -431,7 +459,12 @@ RULES: tuple[Rule, ...] = (
         rf"\b{_CHILD}\b.{{0,30}}\b(ate|swallowed|got into|drank|chewed|had|sucked|bit( into)?|"
         rf"bitten|licked)\b.{{0,40}}"
         rf"\b{_CHEMICALS}",
-        rf"\b(swallowed|drank|ate|drinking|eaten)\b.{{0,30}}\b{_CHEMICALS}",
+        # a sip of mouthwash while gargling is harmless (NPIS): only a child's swallow of it,
+        # above, or more than a mouthful, counts
+        rf"\b(swallowed|drank|ate|drinking|eaten)\b(?! (a (little bit|bit|little|sip|drop|"
+        rf"small \w+|tiny \w+|"
+        rf"mouthful)|some|a bit) of (the |my |his |her )?(mouthwash|toothpaste|shampoo|soap|"
+        rf"washing[- ]up liquid|hand soap|bubble bath|bubbles)).{{0,30}}\b{_CHEMICALS}",
         rf"\bmix\w*\b.{{0,30}}\b{_DRUGS}\b.{{0,30}}\b(alcohol|vodka|drink\w*|booze|beer|wine|"
         r"whisk(e)?y)",
         r"\b(alcohol|vodka|drink\w*|booze)\b.{0,30}\b(with|and) (xanax|benzo\w*|valium|"
@@ -504,7 +537,8 @@ RULES: tuple[Rule, ...] = (
         r"\bbaby\b.{0,20}\b(is|was) (only )?([1-9]|1[0-2]) (days|weeks)\b",
     ), _rx(_FEVER)),
     Rule("child_red_flags", "a floppy, unresponsive or struggling child", _rx(
-        rf"\b{_CHILD}\b.{{0,40}}\b(floppy|limp|hard to wake|won'?t wake|not waking|unresponsive|"
+        rf"\b{_CHILD}\b.{{0,40}}\b(floppy|limp(?!ing|ed|s)|hard to wake|won'?t wake|not waking|"
+        rf"unresponsive|"
         r"high[- ]pitched (cry|scream)|bulging|blue|grey|grunt\w*|no wet nappies|no wet diapers)",
         r"\b(soft spot|fontanelle)\b.{0,20}\b(bulg\w*|swollen|sunken)",
         r"\b(ribs|chest|tummy)\b.{0,20}\b(sucking|pulling|caving) in\b",
@@ -613,6 +647,8 @@ RULES: tuple[Rule, ...] = (
         rf"her )?(left|right)|lower (left|right)|left side|right side)\b.{{0,30}}\b{_PAIN}",
         rf"\b{_PAIN}\b.{{0,30}}\b(one side|left side|right side|(low|lower) (down )?on (the |my |"
         r"her )?(left|right)|lower (left|right))\b",
+        rf"\b(left|right)[- ](sided |side )?(pelvic|pelvis|iliac( fossa)?|groin|ovary|lower "
+        rf"(tummy|belly|abdo\w*|stomach))\b.{{0,15}}\b{_PAIN}",
     ), _rx(
         rf"\b{_FAINT}", r"\bshoulder\b", r"\b(bleed\w*|blood|spotting)\b",
         r"\b(sharp|stabbing|severe|agony|really bad|terrible|worst|strong)\b",
@@ -709,6 +745,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(vomit\w*|sick|throw\w* up)\b.{0,30}\b(poo|faec\w*|fec\w*|smells? like (poo|sewage))\b",
         r"\b(redcurrant|red currant|jam|jelly)[- ]?(like )?(jelly )?(poo|stool|nappy)\b",
         r"\bbowel (obstruction|blockage)\b|\bblocked bowel\b|\bvolvulus\b|\bintussusception\b",
+        r"\b(no|not passing|not passed|hasn'?t passed|haven'?t passed) (any )?flatus\b",
+        r"\bbowels? (not|haven'?t|hasn'?t) (been )?open(ed)?\b|\bbno\b",
     ), _rx(
         r"\b(vomit\w*|being sick|been sick|throw\w* up|threw up|puk\w*|swollen|distended|bloated|"
         r"hard|drawing (his|her|their) (legs|knees) up|scream\w*|pain\w*|cramp\w*)\b",
@@ -753,6 +791,10 @@ RULES: tuple[Rule, ...] = (
         r"think (he|she|they)|he|she|they) (swallowed|eaten)|missing|in (his|her|their) (tummy|"
         r"stomach|mouth|throat|nose|ear)|stuck in|gone down)",
     ), unless=_rx(r"\b(battery|car battery) acid\b",
+                  # taken out by endoscopy, or passed: told of a swallow that is over
+                  r"\b(was|were|been|got|had (it|them)) (removed|taken out|retrieved|fished out)\b|"
+                  r"\b(came|come) out in (his|her|their|the) (nappy|poo|stool)|\bpassed (it|them) "
+                  r"in (his|her|their|the) (nappy|poo|stool)\b",
                   r"\bspat (it|them|the \w+) (straight |right |back )?out\b|\b(i|we) (have|found|"
                   r"got) "
                   r"(it|them|the \w+) (here|back)\b|\b(all|both) (the )?(batteries|magnets) "
@@ -774,9 +816,12 @@ RULES: tuple[Rule, ...] = (
                   r"dose\b|\bwithin the (limit|dose)\b|\bnothing (is )?missing\b|\b(all|every) "
                   r"(the )?(tablets?|pills?) (are )?(accounted for|still there)\b",
                   # low-toxicity in a child's accidental swallow (TOXBASE, NPIS): no emergency
-                  r"\b(contraceptive|birth control|homeopathic|arnica|silica|nappy cream|"
+                  r"\b(contraceptive|birth control|mini[- ]?pill|progestogen[- ]only|homeopathic|"
+                  r"arnica|silica|nappy cream|"
                   r"zinc oxide|"
-                  r"crayons?|chalk|play-?doh|sudocrem)\b"),
+                  r"crayons?|chalk|play-?doh|sudocrem|pencil( lead)?|graphite|glow ?sticks?|"
+                  r"bubble (mixture|solution)|emollient|moisturi[sz]er|lip ?balm|petroleum jelly|"
+                  r"vaseline)\b"),
         immediate=True),
     Rule("acute_glaucoma", "a painful red eye with halos, blurred vision or vomiting", _rx(
         r"\b(halos?|haloes|rainbow (rings|circles|halos?)|rings) (a?round|round|around) "
@@ -832,7 +877,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(addison'?s?|adrenal (insufficiency|failure)|hypoadrenal\w*|hypopituitar\w*|"
         r"congenital adrenal|cah|steroid (emergency )?card|hydrocortisone|adrenalectomy)\b",
         r"\b(long[- ]term|daily|every day|for years|high[- ]dose)\b.{0,20}\b(steroids?|"
-        r"prednisolone|prednisone|dexamethasone)\b|\b(steroids?|prednisolone|prednisone|dexamethasone)\b"
+        r"prednisolone|prednisone|dexamethasone)\b|\b(steroids?|prednisolone|prednisone|"
+        r"dexamethasone)\b"
         r".{0,25}\b(for years|long[- ]term|every day|daily|since (\d+|childhood))\b",
     ), sure=True),
     Rule("sickle_cell_crisis", "fever, chest pain, severe pain or priapism with sickle cell "
@@ -959,7 +1005,8 @@ RULES: tuple[Rule, ...] = (
     ), _rx(
         r"\b(breathless\w*|short of breath|out of breath|light-?headed|dizz\w*|faint\w*|passed out|"
         r"knocked out|blacked out|confus\w*|vomit\w*|tender\w*|pale|clammy|numb\w*|"
-        r"(chest|belly|tummy|stomach|abdo\w*|ribs?|neck|back|hip|pelvis|side)\b.{0,25}\b(pain\w*|sore|"
+        r"(chest|belly|tummy|stomach|abdo\w*|ribs?|neck|back|hip|pelvis|side)\b.{0,25}\b(pain\w*|"
+        r"sore|"
         r"hurt\w*|tender\w*|agony)|can'?t (move|feel|walk|stand|breathe))\b",
     ), sure=True),
     # NHS and MHRA: no more than 8 x 500 mg tablets (4 g) of paracetamol in 24 hours; more,
@@ -1114,13 +1161,235 @@ RULES: tuple[Rule, ...] = (
         r"pee)\b",
         r"\bdark (brown )?(urine|wee|pee)\b",
     ), _rx(
-        r"\b(muscles?|thighs?|arms?|legs?|calf|calves|biceps|quads?|shoulders?|back|glutes?)\b.{0,40}"
+        r"\b(muscles?|thighs?|arms?|legs?|calf|calves|biceps|quads?|shoulders?|back|"
+        r"glutes?)\b.{0,40}"
         r"\b(swollen|swell\w*|agon\w*|excruciating|painful|sore|can'?t (move|walk|lift|straighten|"
         r"bend)|rock hard|tight|hurt\w*|pain\w*|weak\w*)\b",
         r"\b(swollen|agon\w*|excruciating|painful|sore|weak|cramp\w*)\b.{0,20}\b(muscles?|thighs?|"
         r"arms?|legs?|calf|calves)\b",
         r"\bmuscles?\b.{0,10}\bcramp\w*",
     ), sure=True),
+    # --- issue 16, third round: the patterns behind the fourth frozen set's misses ---------
+    # Resuscitation Council UK (2021) anaphylaxis: sudden skin or mucosal changes (hives,
+    # urticaria) with a breathing problem (wheeze, breathlessness, a tight throat) or a
+    # circulation problem (faintness, a systolic below 90) after a trigger is anaphylaxis,
+    # whether or not the lips or tongue swell
+    Rule("anaphylaxis", "hives with wheeze, breathlessness or low blood pressure after a trigger "
+         "(Resuscitation Council UK)", _rx(
+        r"\b(hives|urticaria\w*|welts|wheals|nettle rash|itchy (red )?(rash|bumps|lumps) (all "
+        r"over|everywhere|spreading)|(rash|blotches) all over)\b",
+    ), _rx(
+        r"\b(wheez\w*|breathless\w*|short of breath|tight (chest|throat)|(chest|throat) (feels |is "
+        r"|going )?tight|breathing (feels |is |gets |getting |has got )?(tight|hard|difficult|"
+        r"laboured|labored)|throat (closing|swelling)|hoarse|stridor|struggl\w* to breathe|"
+        r"faint\w*|"
+        r"dizz\w*|light-?headed|collaps\w*|passed out|pale and (clammy|floppy)|clammy)\b",
+        r"\b(bp|blood pressure)\b\D{0,12}\b([4-8]\d|90) ?/ ?\d{2}\b",
+    ), also=(_rx(
+        r"\b(ate|eaten|eating|sting|stung|bitten|bite|peanuts?|nuts?|shellfish|prawns?|sesame|"
+        r"allerg\w*|dose|infusion|injection|antibiotic\w*|penicillin|amoxicillin|co-?amoxiclav|"
+        r"contrast|vaccine|jab|drip|iv|started|new (medicine|medication|tablets?|drug))\b"),),
+        sure=True),
+    # NHS and Asthma + Lung UK: needing the reliever more often than every 4 hours, or a
+    # reliever whose help lasts only minutes, is an asthma attack; with breathlessness on
+    # a few steps or at rest it needs emergency care
+    Rule("breathing_difficulty", "a reliever inhaler needed far more than every 4 hours, with "
+         "breathlessness (asthma attack)", _rx(
+        r"\b(reliever|inhaler|salbutamol|ventolin|blue (inhaler|pump)|puffer|nebuli[sz]er)\b.{0,50}"
+        r"\b(([6-9]|[1-4]\d|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty) (times|goes|"
+        r"lots)|every (hour|half (an )?hour|(few|\d+|ten|twenty|thirty) (minutes|mins)))\b",
+        r"\b(used|using|taken|taking|needed|needing|had|on)\b.{0,25}\b(reliever|inhaler|salbutamol|"
+        r"ventolin|blue (inhaler|pump)|puffer)\b.{0,30}\b([6-9]|[1-4]\d) ?(times|x|puffs|goes)\b",
+        r"\b(reliever|inhaler|salbutamol|ventolin|blue (inhaler|pump)|puffer|nebuli[sz]er)\b.{0,50}"
+        r"\bonly (helps|works|lasts|last|helped|worked)\b.{0,25}\b(\d+ (minutes|mins)|an hour|a "
+        r"few minutes|a short (while|time)|minutes)\b",
+    ), _rx(
+        rf"\b{_BREATHLESS}",
+        r"\b(struggl\w*|can'?t|cannot|hard to|barely) (to )?(walk|talk|speak|climb|get up|"
+        r"finish)\b",
+        r"\bwheez\w*|\btight (chest|in my chest)\b|\bchest (is |feels )?tight\b",
+    ), sure=True),
+    # Royal College of Surgeons and NHS post-operative advice: a wound that opens with
+    # something showing or bulging through it is an emergency (evisceration): call 999
+    Rule("surgical_abdomen", "a surgical wound that has opened with something bulging through",
+         _rx(
+        r"\b(wound|incision|scar|stitches|staples|cut)\b.{0,40}\b(opened|open(ed)? up|split|burst|"
+        r"come apart|came apart|coming apart|gaping|pulled apart|broken open|bust open|popped "
+        r"open|come undone|came undone)\b",
+        r"\b(burst|split) (wound|incision|stitches)\b|\bdehisc\w*|\beviscerat\w*",
+    ), _rx(
+        r"\b(bulg\w*|poking (out|through)|coming (out|through)|sticking out|protrud\w*|see "
+        r"(my |his |her |the )?(insides|bowel|guts|intestines?|something|fat|tissue)|"
+        r"something (pink|red|shiny))\b",
+    ), background=_rx(r"\b(surgery|operation|op|laparotomy|laparoscop\w*|keyhole|c-?section|"
+                      r"caesarean|hernia repair|stitches|staples|incision)\b"), sure=True),
+    # BSG and NHS after-care for ERCP, endoscopy, colonoscopy and abdominal surgery: severe
+    # belly pain, vomiting or a fever in the days after the procedure can be pancreatitis or a
+    # perforation: go to A&E now
+    Rule("surgical_abdomen", "severe belly pain with vomiting or back pain in the days after an "
+         "abdominal procedure", _rx(
+        rf"\b{_SEVERE}\b.{{0,30}}\b(stomach|belly|tummy|abdo\w*|epigastr\w*)\b.{{0,10}}\b{_PAIN}",
+        rf"\b(stomach|belly|tummy|abdo\w*|epigastr\w*)\b.{{0,20}}\b(pain|ache|sore\w*)\b.{{0,25}}"
+        rf"\b(is|was|has been|got|getting|gone|became|now)\b.{{0,10}}\b{_SEVERE}",
+        rf"\bpain (in|across|over|around) (my |the |his |her )?(upper |lower |whole )?(stomach|"
+        rf"belly|"
+        rf"tummy|abdo\w*)\b.{{0,15}}\b(is|was|has been|got|getting|gone|became|now)\b.{{0,10}}"
+        rf"\b{_SEVERE}",
+        rf"\b{_SEVERE} (\w+ )?{_PAIN} (in|across|over|around) (my |the |his |her )?(upper |lower |"
+        rf"whole )?(stomach|belly|tummy|abdo\w*)\b",
+    ), _rx(
+        r"\b(vomit\w*|being sick|been sick|throw\w* up|threw up|can'?t keep (anything|water|"
+        r"fluids|food|it) down|fever\w*|temp\w*|shiver\w*|rigid|hard as a board|(through|into|"
+        r"to) (my |his |her |the )?back|faint\w*|dizz\w*|swollen|distended)\b",
+    ), background=_ABDOMINAL_PROCEDURE, sure=True),
+    # NHS (bowel obstruction): not passing poo or wind, with a swollen tummy and vomiting, needs
+    # A&E now; all three together are sure however calmly they are told
+    Rule("bowel_obstruction", "no poo or wind, a swollen tummy and vomiting together", _rx(
+        r"\b(haven'?t|hasn'?t|not|can'?t|no|couldn'?t|unable to) (pooed|pooped|had a poo|had a "
+        r"bowel movement|passed (any )?(wind|flatus)|farted|been able to (poo|fart|pass wind|go)|"
+        r"pass\w* (wind|gas|stool|flatus)|opened (my|his|her) bowels|flatus)\b",
+        r"\bbowels? (not|haven'?t|hasn'?t) (been )?open(ed)?\b|\bbno\b",
+    ), _rx(r"\b(vomit\w*|being sick|been sick|throw\w* up|threw up|puk\w*)\b"),
+        also=(_rx(r"\b(swollen|distended|tympanic|bloated and (hard|tight)|tight as a drum|"
+                  r"(hard|tight) and (swollen|bloated))\b"),), sure=True),
+    # NICE CKS (acute childhood limp): a child with a limp or who will not bear weight and has
+    # a fever may have septic arthritis or osteomyelitis: emergency assessment
+    Rule("child_red_flags", "a child who will not bear weight, or limps, with a fever (NICE CKS)",
+         _rx(
+        r"\b(won'?t|will not|can'?t|cannot|refus\w* to|isn'?t|is not|not) (walk\w*|"
+        r"weight[- ]bear\w*|"
+        r"bear (any )?weight|put (any )?weight (on|through)|stand (on|up)|use (his|her|their) "
+        r"(leg|arm))\b",
+        r"\blimp\w*\b",
+        r"\bnon[- ]weight[- ]bearing\b",
+        r"\bscreams? (if|when|whenever) (i|you|we|anyone) (move|touch|bend)\w* (his|her|their) "
+        r"(hip|leg|knee|ankle|arm)\b",
+    ), _rx(_REAL_FEVER), also=(_rx(rf"\b{_CHILD}\b|\btoddler\b"),), sure=True),
+    # NICE NG19 (diabetic foot problems): ulceration with fever or signs of sepsis, spreading
+    # infection or gangrene needs immediate referral to acute services
+    Rule("diabetic_foot", "a diabetic foot or toe turning black (gangrene, NICE NG19)", _rx(
+        r"\bgangren\w*",
+        r"\b(toes?|foot|feet|heel|sole)\b.{0,30}\b(gone|going|turned|turning|is|are|looks?|"
+        r"looking) (black|dark purple|blue-?black)\b",
+        r"\b(black|blackened) (toe|toes|heel|patch on (my|his|her) (foot|toe|heel))\b",
+    ), background=_DIABETES, sure=True),
+    Rule("diabetic_foot", "a diabetic foot ulcer or wound with fever, pus or spreading redness "
+         "(NICE NG19)", _rx(
+        r"\b(ulcer\w*|wound|sore|blister|cut|cellulitis|infect\w*)\b",
+    ), _rx(
+        rf"\b{_REAL_FEVER}",
+        r"\b(shiver\w*|rigou?rs?|pus|oozing|red (streaks?|lines?)|redness\b.{0,20}\b(spread\w*|"
+        r"up to|"
+        r"moving up|creeping|past)|spreading (redness|red|up))\b",
+    ), also=(_rx(r"\b(toes?|foot|feet|heel|sole)\b"),), background=_DIABETES, sure=True),
+    # NHS dental emergencies and IADT: a knocked-out adult (permanent) tooth needs an emergency
+    # dentist or A&E at once; a baby tooth is not put back and is not an emergency
+    Rule("knocked_out_tooth", "an adult tooth knocked out", _rx(
+        r"\b(tooth|teeth|incisors?)\b.{0,30}\b(knocked|came|come|fell|fallen|popped|flew|"
+        r"smashed) (clean |right |completely |straight |fully )?out\b",
+        r"\bknock\w* (out )?(his|her|my|their|an?|one of (his|her|my|their)) ((front|adult|"
+        r"permanent|top|bottom) ){0,2}(tooth|teeth)( clean)? out\b|\bknock\w* out (his|her|my|"
+        r"their|an?|one of (his|her|my|their)) ((front|adult|permanent|top|bottom) ){0,2}"
+        r"(tooth|teeth)\b",
+        r"\bavuls\w*",
+    ), _rx(
+        r"\b(adult|permanent|grown[- ]up|second|big) (front )?(tooth|teeth)\b",
+        r"\b(knock\w*|hit|fell|fall|hockey|football|rugby|cricket|punch\w*|accident|smack\w*|"
+        r"face ?plant\w*|trampoline|bike|fight|elbow\w*|ball|bat|stick|avuls\w*)\b",
+    ), unless=_rx(r"\b(wobbly|loose|baby|milk|primary) (front )?(tooth|teeth)\b|\btooth fairy\b|"
+                  r"\b([1-5]|one|two|three|four|five)[- ]?(years?|yrs?)[- ]old\b|\btoddler\b|"
+                  r"\b\d{1,2}[- ]?months?[- ]old\b|\b(denture|crown|veneer|implant|bridge)\b"),
+        sure=True),
+    # NHS (sudden loss of vision: call 999 or go to A&E) and the Royal College of
+    # Ophthalmologists: sudden painless loss of sight in one eye can be a retinal artery
+    # occlusion, an eye stroke, treatable only within hours
+    Rule("eye_emergency", "sudden loss of most of the sight of one eye", _rx(
+        r"\b(almost |nearly |virtually |practically )?(no|hardly any|barely any|very little) "
+        r"(vision|sight)\b(?! (problems?|issues?|changes?|loss|disturbance))\b.{0,10}\b(in|out of|"
+        r"from|with) (my|his|her|their|the|one) (left |right )?eye\b",
+        r"\b(can'?t|couldn'?t|cannot|could not) see (anything |much |a thing )?(out of|with|in|"
+        r"from) "
+        r"(my|his|her|their|the|one) (left |right )?eye\b",
+        r"\bsudden\w* (dimness|dimming|darkness|darkening|blackness|greying|loss|blurring) (over|"
+        r"of|in)"
+        r" (most of |all of |half of |part of )?(the |my |his |her )?(vision|sight)\b",
+        r"\b(woke|waking|woken|came on|went) (up )?.{0,20}\b(blind|unable to see|can'?t see) in "
+        r"(my|his|her|one|the) (left |right )?eye\b",
+        r"\b(like|as if) (i'?m |i am |she'?s |he'?s )?(looking|seeing) (through|thru) (milk|fog|"
+        r"frosted glass|smoke|a (thick )?veil|wax paper)\b",
+    ), _rx(r"\b(eye|vision|sight)\b"), sure=True),
+    # UK VAD centres (HeartMate 3 and HVAD patient handbooks): a red or hazard alarm, a
+    # low-flow alarm or a stopped pump is an emergency: call the VAD team and 999
+    Rule("medical_device_failure", "a heart pump (LVAD) alarm, low flow or stopped pump", _rx(
+        r"\b(red (alarm|light|heart|warning|hazard|symbol|triangle)|hazard alarm|low[- ]flow|"
+        r"flow (alarm|warning|is low|has dropped|dropped|reading is low)|(pump|device|vad|lvad|"
+        r"controller|motor) (has )?(stopped|cut out|failed|switched off|gone quiet)|stopped "
+        r"(working|running|humming|pumping)|no hum\w*|can'?t hear (the |its |it )?hum\w*|"
+        r"continuous (alarm|tone)|constant (alarm|beep\w*)|alarm\w* (won'?t|will not) stop)\b",
+    ), background=_LVAD, sure=True),
+    Rule("medical_device_failure", "a heart pump (LVAD) alarm with dizziness, fainting, "
+         "breathlessness or chest pain", _rx(r"\b(alarm\w*|beep\w*|warning)\b"), _rx(
+        r"\b(dizz\w*|faint\w*|sweat\w*|clammy|breathless\w*|short of breath|chest pain|confus\w*|"
+        r"collaps\w*|pale|grey|blacked out|passed out|drows\w*)\b",
+    ), background=_LVAD, sure=True),
+    # National Tracheostomy Safety Project: a tracheostomy tube that is blocked, has come out
+    # or cannot be suctioned, with difficulty breathing, is an airway emergency: call 999
+    Rule("medical_device_failure", "a blocked or dislodged tracheostomy, or a home ventilator "
+         "failing, with breathing difficulty", _rx(
+        r"\b(trach\w*|tube)\b.{0,30}\b(block\w*|came out|come out|fallen out|fell out|pulled out|"
+        r"dislodg\w*|displaced|can'?t (get|pass) (the )?suction|won'?t (suction|pass))\b",
+        r"\b(ventilator|vent|bipap|niv machine|cpap machine)\b.{0,30}\b(alarm\w*|stopped|failed|"
+        r"not working|broken|power cut|lost power|disconnect\w*)\b",
+    ), _rx(
+        rf"\b{_BREATHLESS}",
+        r"\b(struggl\w* to breathe|can'?t breathe|blue|grey|gray|pale|drows\w*|distress\w*|"
+        r"sats? (dropp\w*|falling|low)|agitated|panick\w*|not breathing)\b",
+    ), background=_rx(r"\b(trach\w*|tracheostomy|laryngectomy|stoma|home ventilat\w*|ventilator|"
+                      r"bipap|niv)\b"), sure=True),
+    # NHS (heart palpitations): call 999 for palpitations with fainting or a blackout; British
+    # Heart Foundation (ICDs): more than one shock in a day, or a shock with feeling unwell,
+    # is an emergency
+    Rule("dangerous_heart_rhythm", "palpitations with a faint or blackout, or repeated ICD shocks",
+         _rx(
+        r"\b(palpitat\w*|heart (was |is |kept |started |suddenly |went |suddenly went )?(racing|"
+        r"pounding|hammering|fluttering|"
+        r"going like the clappers|beating (really |very |so )?(fast|hard|irregularly))|"
+        r"racing heart|"
+        r"pounding heart)\b",
+    ), _rx(r"\b(fainted|passed out|blacked out|collaps\w*|lost consciousness|came round|"
+           r"keeled over)\b"),
+        unless=_rx(r"\b(panic\w*|anxiety|anxious|hyperventilat\w*)\b"), sure=True),
+    Rule("dangerous_heart_rhythm", "repeated shocks from an implanted defibrillator (ICD)", _rx(
+        r"\b(icd|defib\w*|implanted defibrillator)\b.{0,30}\b(shock\w*|went off|fired|gone off|"
+        r"zapped)\b.{0,30}\b(twice|again|two|three|several|\d+ times|more than once|repeatedly)\b",
+        r"\b(shocked|zapped)\b.{0,15}\b(twice|two|three|several|\d+ times|more than once|"
+        r"repeatedly)\b.{0,30}\b(icd|defib\w*)\b",
+    ), background=_rx(r"\b(icd|defib\w*|implanted defibrillator)\b"), sure=True),
+    # NHS (angioedema) and MHRA (ACE inhibitors): a swelling tongue or throat with trouble
+    # breathing, swallowing or talking is an emergency with or without an allergen, itch or rash
+    # (ACE-inhibitor and hereditary angioedema cause no hives)
+    Rule("anaphylaxis", "a swelling tongue or throat with trouble breathing, swallowing or "
+         "talking (angioedema)", _rx(
+        r"\b(tongue|throat)\b.{0,40}\b(swell\w*|swollen|bigger|huge|puff\w*|thick\w*)\b",
+        r"\b(swell\w*|swollen|puff\w*)\b.{0,25}\b(tongue|throat)\b",
+    ), _rx(
+        r"\b(breath\w*|swallow\w*|talk\w*|speak\w*|voice|drool\w*|chok\w*|stridor|getting bigger|"
+        r"keeps (getting|growing) bigger)\b",
+    ), sure=True),
+    # British Society for Surgery of the Hand and NHS: a ring avulsion (degloving) injury, the
+    # skin pulled off a finger by a caught ring, or a finger left white, needs A&E now
+    Rule("major_trauma", "a degloving or ring avulsion injury", _DEGLOVING, _rx(
+        r"\b(pulled|ripped|torn|stripped|peeled|deglov\w*|white|pale|cold|bone|avulsion|off)\b"),
+        also=(_rx(r"\b(finger|hand|thumb|ring)\b"),), sure=True),
+    # MHRA (clozapine, carbimazole): a sore throat, mouth ulcers or a fever on a drug that can
+    # stop the bone marrow making white cells means an urgent blood count: with a fever it is
+    # neutropenic sepsis until shown otherwise (NICE CG151)
+    Rule("neutropenic_sepsis", "a fever with a sore throat or mouth ulcers on clozapine or "
+         "carbimazole", _rx(rf"\b{_REAL_FEVER}"), _rx(
+        r"\b(sore throat|mouth ulcers?|ulcers in (my|his|her) mouth|shiver\w*|rigou?rs?|flu-?like|"
+        r"unwell|low (white (blood )?(cell|count)|neutrophils?|anc))\b",
+    ), background=_rx(r"\b(clozapine|clozaril|denzapine|zaponex|carbimazole|propylthiouracil|ptu|"
+                      r"sulfasalazine|deferiprone)\b"), sure=True),
 )
 
 

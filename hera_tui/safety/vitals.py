@@ -13,6 +13,13 @@ both. This module reads the numbers (torch-free, a few regular expressions) and 
   above 92%) an SpO2 below 92%. Children by age band (NG51's tables for under 5 and 5-11).
 - **Paediatric thresholds by age**: a baby under 3 months at 38 °C or more (NICE NG143 red),
   and NG51's respiratory and heart rates by age.
+- **Low oxygen from a pulse oximeter**: 92% or below, at rest, in someone without a chronic
+  lung disease (NHS England pulse-oximetry guidance: 92% or below, go to A&E or call 999).
+- **A very slow or very fast pulse with adverse features** (Resuscitation Council UK
+  bradycardia and tachycardia algorithms: fainting, chest pain, breathlessness, shock), and a
+  pulse below 40 in an eating disorder (RCPsych MEED 2022, a red-risk finding by itself).
+- **A neutrophil count of 0.5 or less with a fever or signs of infection** (NICE CG151's
+  definition of neutropenic sepsis), whatever the cause: chemotherapy, clozapine, carbimazole.
 - Single numbers that guidance treats as emergencies by themselves: blood glucose below
   3.0 mmol/L (54 mg/dL), a glucose of 33.3 mmol/L (600 mg/dL) or "HI", blood ketones of
   3 mmol/L or more, potassium of 6.5 or more, a lithium level of 1.5 or more, a
@@ -79,6 +86,7 @@ _LABELS = {
     "breathing", "glucose": "blood glucose", "glucose_flag": "glucose meter", "ketones":
     "blood ketones", "potassium": "potassium", "lithium": "lithium level", "consciousness":
     "consciousness", "gcs": "GCS", "age": "age", "urine": "urine",
+    "neutrophils": "neutrophil count",
 }
 
 
@@ -229,7 +237,8 @@ _PATTERNS: tuple[_Pattern, ...] = (
     _Pattern("blood_pressure", re.compile(
         r"\b(?P<sys>\d{2,3})\s*/\s*(?P<dia>\d{2,3})\s*mm ?hg\b", _I), _blood_pressure),
     _Pattern("heart_rate", re.compile(
-        rf"\b(?:hr|heart ?rate|pulse(?: rate)?|puls|heart (?:is )?(?:beating|going|racing)(?: at)?)"
+        rf"\b(?:hr|heart ?rate|pulse(?: rate)?|puls|heart (?:is )?(?:beating|going|racing|"
+        rf"hammering|pounding)(?: away)?(?: at)?)"
         rf"\b{_GAP}(?P<num>\d{{2,3}})\b(?!\s*(?:/|%|mg|kg|years?|yrs?))", _I), _heart_rate),
     _Pattern("heart_rate", re.compile(
         r"\b(?P<num>\d{2,3})\s*(?:bpm|beats (?:a|per) min\w*|beats/min)\b", _I), _heart_rate),
@@ -271,6 +280,11 @@ _PATTERNS: tuple[_Pattern, ...] = (
     _Pattern("potassium", re.compile(
         rf"\b(?:potassium|k\+|k)\b{_GAP}(?P<num>\d(?:[.,]\d)?)\b", _I),
         _simple("potassium", "mmol/L", 1.5, 10, decimals_only=True)),
+    # "ANC 0.3", "neutrophils 0.4 x10^9/L", "neuts 0.2": a count in 10^9/L (always below 30)
+    _Pattern("neutrophils", re.compile(
+        rf"\b(?:anc|neut(?:rophil)?s?(?: count)?|absolute neutrophils?(?: count)?)\b{_GAP}"
+        r"(?P<num>\d{1,2}(?:[.,]\d{1,2})?)\b(?!\s*(?:%|/|mg|kg|years?|hours?|days?))", _I),
+        _simple("neutrophils", "x10^9/L", 0, 30)),
     _Pattern("lithium", re.compile(
         rf"\blithium (?:level|levels|blood level|result)s?\b{_GAP}(?P<num>\d(?:[.,]\d{{1,2}})?)\b",
         _I), _simple("lithium", "mmol/L", 0, 6)),
@@ -353,6 +367,33 @@ _SEVERE_BP_SYMPTOM = re.compile(
     r"\b(chest pain|chest tight\w*|breathless\w*|short of breath|can'?t breathe|headache|"
     r"vision|blurr\w*|seeing (spots|stars|flashing)|confus\w*|weak\w*|numb\w*|slurr\w*|"
     r"nosebleed|back pain|fit|seizure)\b", _I)
+#: what the words say beside the numbers, by name: (pattern, whether it must be asserted, not
+#: denied). ``adverse``: the adverse features of the Resuscitation Council UK bradycardia and
+#: tachycardia algorithms (syncope, myocardial ischaemia, heart failure, shock) as people tell
+#: them; ``breathless`` (a low saturation then names the breathing emergency); ``exertion``:
+#: the pulse was taken in exercise; ``usual_low_sats``: a low saturation that is someone's
+#: usual (COPD and other chronic lung disease aim for 88-92%, BTS) or a sleeping smartwatch's,
+#: not the NHS's "92% or below" alarm; ``infection_sign``: a sore throat, mouth ulcers or
+#: shivers (beside a low neutrophil count)
+_CUES: dict[str, tuple[re.Pattern, bool]] = {name: (re.compile(rx, _I), asserted) for name, rx,
+                                              asserted in (
+    ("adverse", r"\b(faint\w*|passed out|pass(ing)? out|blacked out|black(ing)? out|collaps\w*|"
+     r"syncop\w*|chest pain|chest tight\w*|pain in (my|his|her) chest|breathless\w*|short of "
+     r"breath|can'?t (catch (my|his|her) )?breath\w*|grey|gray|clammy|cold and (grey|pale|"
+     r"clammy))\b", True),
+    ("breathless", r"\b(breathless\w*|short of breath|out of breath|can'?t (catch (my|his|her) "
+     r")?breath\w*|struggl\w* to breathe|hard to breathe|gasping)\b", True),
+    ("exertion", r"\b(running|run|jog\w*|sprint\w*|workout|working out|exercis\w*|gym|spin "
+     r"class|training|cycling|race|hiit|treadmill)\b", False),
+    ("eating_disorder", r"\b(anorexi\w*|eating disorder|bulimi\w*|arfid|restrict\w* (her|his|"
+     r"my)? ?(food|eating|intake))\b", False),
+    ("usual_low_sats", r"\b(copd|emphysema|chronic bronchitis|pulmonary fibrosis|ild|"
+     r"interstitial|bronchiectasis|cystic fibrosis|home oxygen|usual\w*|baseline|normal for (me|"
+     r"him|her)|always (is|runs|sits|around)|target|smart ?watch|apple watch|fitbit|garmin|"
+     r"asleep|sleep(ing)? study|overnight)\b", False),
+    ("infection_sign", r"\b(sore throat|mouth ulcers?|shiver\w*|rigou?rs?|shak(ing|y)|chills?|"
+     r"hot and cold|cough\w*|infect\w*|fever\w*|feverish|unwell|burning up)\b", True),
+)}
 _PRE_ECLAMPSIA_SYMPTOM = re.compile(
     r"\b(headache|vision|blurr\w*|flashing|spots|pain (under|below) (my|her|the) ribs|"
     r"swollen|swelling|puffy|protein)\b", _I)
@@ -372,6 +413,8 @@ class VitalSigns:
     heat: bool = False
     severe_bp_symptom: bool = False
     pre_eclampsia_symptom: bool = False
+    #: the names of the ``_CUES`` the words state (what the numbers are read beside)
+    cues: frozenset[str] = frozenset()
 
     def last(self, name: str) -> Reading | None:
         found = [r for r in self.readings if r.name == name]
@@ -483,7 +526,20 @@ def read(text: str) -> VitalSigns:
         heat=bool(_HEAT.search(text)),
         severe_bp_symptom=bool(_SEVERE_BP_SYMPTOM.search(text)),
         pre_eclampsia_symptom=bool(_PRE_ECLAMPSIA_SYMPTOM.search(text)),
+        cues=frozenset(name for name, (pattern, asserted) in _CUES.items()
+                       if (_asserted_cue(pattern, text) if asserted else pattern.search(text))),
     )
+
+
+def _asserted_cue(pattern: re.Pattern, text: str) -> bool:
+    """``pattern`` is told as happening, not denied ("not breathless, no chest pain" is no
+    adverse feature): a negation in the few words before it cancels it."""
+    for sentence in context.sentence_cues(text):
+        for clause in sentence.clauses:
+            for match in pattern.finditer(clause):
+                if not context.negated(clause, match.start()):
+                    return True
+    return False
 
 
 # --- NEWS2 (Royal College of Physicians, 2017), every band of the chart ------------------
@@ -703,6 +759,7 @@ def _single_numbers(signs: VitalSigns) -> list[VitalFinding]:
         reading = signs.last(name)
         if reading and reading.value >= limit:
             findings.append(VitalFinding(condition, rule, reading.describe()))
+    findings += _oxygen_pulse_neutrophils(signs)
     temp = signs.last("temperature")
     if temp and temp.value < 35.0 and not (signs.age is not None and signs.age < 0.08):
         findings.append(VitalFinding("hypothermia", "a body temperature below 35 \u00b0C",
@@ -721,6 +778,44 @@ def _single_numbers(signs: VitalSigns) -> list[VitalFinding]:
         findings.append(VitalFinding(
             "hypertensive_emergency", "180/120 or more with warning symptoms (AHA)",
             bp.describe()))
+    return findings
+
+
+def _oxygen_pulse_neutrophils(signs: VitalSigns) -> list[VitalFinding]:
+    """A saturation of 92% or below, a pulse past the RCUK algorithms' limits with an adverse
+    feature, and a neutrophil count of 0.5 or less with a fever: each is an emergency
+    whatever the cause, so none waits for a NEWS2 aggregate of 7."""
+    findings = []
+    cues = signs.cues
+    adult = signs.age is None or signs.age >= 12
+    spo2 = signs.last("spo2")
+    if spo2 and spo2.value <= 92 and adult and "usual_low_sats" not in cues:
+        # the number says "emergency"; which one, only with words: an infection (NICE NG51's
+        # criterion) or breathlessness
+        condition = ("sepsis" if signs.infection else
+                     "breathing_difficulty" if "breathless" in cues else "general")
+        findings.append(VitalFinding(
+            condition, "an oxygen saturation of 92% or below (NHS England pulse-oximetry "
+            "guidance)", spo2.describe()))
+    hr, bp = signs.last("heart_rate"), signs.last("blood_pressure")
+    adverse = "adverse" in cues or bool(bp and bp.value < 90)
+    if hr and adult and hr.value < 40 and (adverse or "eating_disorder" in cues):
+        why = ("with fainting, chest pain, breathlessness or shock (Resuscitation Council UK "
+               "bradycardia algorithm)" if adverse else
+               "in an eating disorder (RCPsych MEED: red risk)")
+        findings.append(VitalFinding("dangerous_heart_rhythm", f"a pulse below 40 {why}",
+                                     hr.describe()))
+    elif hr and adult and hr.value >= 150 and adverse and "exertion" not in cues:
+        findings.append(VitalFinding(
+            "dangerous_heart_rhythm", "a pulse of 150 or more at rest with fainting, chest "
+            "pain, breathlessness or shock (Resuscitation Council UK tachycardia algorithm)",
+            hr.describe()))
+    anc = signs.last("neutrophils")
+    fever = any(r.value >= 38.0 for r in signs.all("temperature"))
+    if anc and anc.value <= 0.5 and (fever or "infection_sign" in cues):
+        findings.append(VitalFinding(
+            "neutropenic_sepsis", "a neutrophil count of 0.5 or less with a fever or signs "
+            "of infection (NICE CG151)", anc.describe()))
     return findings
 
 
