@@ -1,4 +1,5 @@
-"""The torch-free all-MiniLM-L6-v2 encoder: tokenizer, weights reader, forward pass, fetch."""
+"""The torch-free all-MiniLM-L6-v2 encoder: tokenizer, weights reader, ONNX graph, forward
+pass, fetch."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import onnx
+import onnxruntime
 import pytest
 
 from hera_train.encoder import fetch as fetch_encoder
@@ -93,6 +96,23 @@ def test_safetensors_reader_matches_the_safetensors_package(tmp_path: Path) -> N
     path.write_bytes(path.read_bytes()[:40])
     with pytest.raises(SafetensorsError, match="truncated"):
         read_safetensors(path)
+
+
+def test_the_layer_graph_is_valid_onnx_for_any_batch_and_length(
+        encoder: SentenceEncoder) -> None:
+    model = onnx.load_from_string(
+        onnx_layers.build(encoder.layers, encoder.heads, encoder.dim, encoder.eps))
+    onnx.checker.check_model(model, full_check=True)  # with shape inference
+    assert [i.name for i in model.graph.input] == ["x", "mask"]
+    assert model.opset_import[0].version == onnx_layers.OPSET
+    session = onnxruntime.InferenceSession(model.SerializeToString(),
+                                           providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    for batch, length in ((1, 3), (4, 17)):
+        x = rng.standard_normal((batch, length, encoder.dim)).astype(np.float32)
+        mask = np.zeros((batch, 1, 1, length), np.float32)
+        (states,) = session.run(["states"], {"x": x, "mask": mask})
+        assert states.shape == (batch, length, encoder.dim) and np.isfinite(states).all()
 
 
 def test_a_missing_encoder_says_how_to_install_it(tmp_path: Path) -> None:
