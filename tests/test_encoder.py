@@ -1,4 +1,4 @@
-"""The torch-free all-MiniLM-L6-v2 encoder: tokenizer, weights reader, forward pass, fetch."""
+"""The torch-free all-MiniLM-L6-v2 encoder: tokenizer, weights, ONNX graph, forward pass, fetch."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import onnx
+import onnxruntime
 import pytest
 
 from hera_train.encoder import fetch as fetch_encoder
 from hera_train.encoder import onnx_layers
 from hera_train.encoder.minilm import (
+    MAX_TOKENS,
+    EncoderFileError,
     SentenceEncoder,
     _erf,
     _gelu,
@@ -20,22 +24,34 @@ from hera_train.encoder.minilm import (
     load_encoder,
     mean_pool,
 )
-from hera_train.encoder.safetensors_io import SafetensorsError, read_safetensors
 from hera_train.errors import HeraError
 from hera_tui.safety.pieces import embed_long, piece_texts, sentence_spans
 
 REFERENCE = Path(__file__).parent / "support" / "safety" / "minilm_reference.json"
+#: the ids HERA's hand-written WordPiece tokenizer gave TRICKY, before `tokenizers` replaced it
+RECORDED_IDS = Path(__file__).parent / "support" / "safety" / "minilm_token_ids.json"
 TRICKY = [
     "Crushing CHEST pain!!! going → down my left arm…",
-    "naïve café résumé über straße",
+    "naïve café résumé über straße",  # accents stripped, ß kept
     "my 3-wk-old's temp is 38.4°C (101.1°F)",
     "dad face droopy cant talk",
-    "漢字 mixed with English and emoji 🙂",
+    "漢字 mixed with English and emoji 🙂",  # CJK characters are words of their own
     "tabs\tand\nnewlines\r\nand\u00a0nbsp and zero\u200bwidth",
     "supercalifragilisticexpialidocious " * 3,
-    "[CLS] typed by a user [SEP] and [MASK]",
-    "x" * 150,
+    "[CLS] typed by a user [SEP] and [MASK]",  # special tokens are matched in the raw text
+    "[cls] in lower case is text, [UNK] is not; [SEP][SEP]",
+    "x" * 150,  # a word over 100 characters is [UNK]
     "",
+    "  \n\n\t ",
+    "ÉCOLE Ελληνικά русский العربية 한국어 ひらがな カタカナ",
+    "e\u0301clair and cafe\u0301 written with combining accents",
+    "ＦＵＬＬＷＩＤＴＨ！ letters and 。、 punctuation",
+    "nul\x00char, \ufffd replacement and a \x07 bell",  # dropped by the normalizer
+    "don't, can't; it's... 3.5mg/kg @ 10:30pm #1 $5 50% a&b ~ `q` {x} |y| <z>",
+    "https://medlineplus.gov/ency/article/000001.htm?x=1&y=2",
+    "pneumonoultramicroscopicsilicovolcanoconiosis and hypercholesterolemia",
+    "𠀀 in CJK extension B, 〇 and 々",
+    "pain " * 400,  # truncated to the model's 256 tokens
 ]
 
 
@@ -66,33 +82,68 @@ def test_embeddings_match_the_torch_reference(each_runtime: SentenceEncoder) -> 
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
 
 
-def test_wordpiece_matches_huggingface_tokenizers(encoder: SentenceEncoder) -> None:
-    tokenizers = pytest.importorskip("tokenizers")  # the train extra installs it
-    reference = tokenizers.Tokenizer.from_file(str(encoder_dir() / "tokenizer.json"))
-    reference.no_truncation()
-    reference.no_padding()
-    for text in TRICKY:
-        assert encoder.tokenizer.encode(text, 10_000) == reference.encode(text).ids, text
+def test_token_ids_are_those_of_the_hand_written_tokenizer(encoder: SentenceEncoder) -> None:
+    recorded = json.loads(RECORDED_IDS.read_text(encoding="utf-8"))["ids"]
+    assert len(recorded) == len(TRICKY)
+    for text, ids in zip(TRICKY, recorded, strict=True):
+        assert encoder.token_ids(text) == ids, text
 
 
 def test_long_input_is_truncated_to_256_tokens(encoder: SentenceEncoder) -> None:
     ids = encoder.token_ids("pain " * 400)
-    assert len(ids) == 256 and ids[0] == 101 and ids[-1] == 102
+    assert len(ids) == MAX_TOKENS == 256 and ids[0] == 101 and ids[-1] == 102
 
 
-def test_safetensors_reader_matches_the_safetensors_package(tmp_path: Path) -> None:
-    numpy_api = pytest.importorskip("safetensors.numpy")
-    tensors = {"a": np.arange(12, dtype=np.float32).reshape(3, 4),
-               "b": np.array([1, -2], dtype=np.int64), "c": np.ones((2, 2), np.float16)}
-    path = tmp_path / "t.safetensors"
-    numpy_api.save_file(tensors, str(path))
-    got = read_safetensors(path)
-    assert set(got) == set(tensors)
-    for name, value in tensors.items():
-        assert got[name].dtype == value.dtype and np.array_equal(got[name], value)
-    path.write_bytes(path.read_bytes()[:40])
-    with pytest.raises(SafetensorsError, match="truncated"):
-        read_safetensors(path)
+def test_the_tokenizer_files_own_128_token_cut_and_padding_are_not_applied(
+        encoder: SentenceEncoder) -> None:
+    """tokenizer.json says truncate at 128 and pad to 128; sentence-transformers does neither."""
+    saved = json.loads((encoder_dir() / "tokenizer.json").read_text(encoding="utf-8"))
+    assert saved["truncation"]["max_length"] == 128 and saved["padding"] is not None
+    assert len(encoder.token_ids("pain " * 200)) == 202
+    assert encoder.token_ids("pain") == [101, 3255, 102]
+
+
+def _encoder_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "encoder"
+    copy.mkdir()
+    for name in ("config.json", "tokenizer.json", "model.safetensors"):
+        (copy / name).symlink_to(encoder_dir() / name)
+    return copy
+
+
+def test_truncated_weights_say_how_to_reinstall(tmp_path: Path) -> None:
+    copy = _encoder_copy(tmp_path)
+    weights = copy / "model.safetensors"
+    data = weights.read_bytes()
+    weights.unlink()
+    weights.write_bytes(data[: len(data) // 2])
+    with pytest.raises(EncoderFileError, match=r"model\.safetensors.*hera_train\.encoder\.fetch"):
+        load_encoder(copy)
+
+
+def test_a_broken_tokenizer_file_says_how_to_reinstall(tmp_path: Path) -> None:
+    copy = _encoder_copy(tmp_path)
+    (copy / "tokenizer.json").unlink()
+    (copy / "tokenizer.json").write_text('{"model": ', encoding="utf-8")
+    with pytest.raises(HeraError, match=r"tokenizer\.json.*hera_train\.encoder\.fetch"):
+        load_encoder(copy)
+
+
+def test_the_layer_graph_is_valid_onnx_for_any_batch_and_length(
+        encoder: SentenceEncoder) -> None:
+    model = onnx.load_from_string(
+        onnx_layers.build(encoder.layers, encoder.heads, encoder.dim, encoder.eps))
+    onnx.checker.check_model(model, full_check=True)  # with shape inference
+    assert [i.name for i in model.graph.input] == ["x", "mask"]
+    assert model.opset_import[0].version == onnx_layers.OPSET
+    session = onnxruntime.InferenceSession(model.SerializeToString(),
+                                           providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    for batch, length in ((1, 3), (4, 17)):
+        x = rng.standard_normal((batch, length, encoder.dim)).astype(np.float32)
+        mask = np.zeros((batch, 1, 1, length), np.float32)
+        (states,) = session.run(["states"], {"x": x, "mask": mask})
+        assert states.shape == (batch, length, encoder.dim) and np.isfinite(states).all()
 
 
 def test_a_missing_encoder_says_how_to_install_it(tmp_path: Path) -> None:
@@ -167,7 +218,7 @@ def test_erf_matches_the_standard_library() -> None:
 
 def test_both_runtimes_give_the_same_states_for_a_padded_batch() -> None:
     onnx, plain = load_encoder(runtime="onnxruntime"), load_encoder(runtime="numpy")
-    texts = [*TRICKY, LONG, "pain " * 300]  # lengths from 3 to 256 tokens, one batch
+    texts = [*TRICKY, LONG]  # lengths from 2 to 256 tokens, one batch
     for a, b in zip(onnx.token_states(texts), plain.token_states(texts), strict=True):
         assert a.shape == b.shape and np.abs(a - b).max() < 1e-4
 

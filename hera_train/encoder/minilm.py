@@ -2,9 +2,10 @@
 
 Why no torch: the check must run in the torch-free chat install, on any machine, in a few
 milliseconds per message. MiniLM-L6 is a 6-layer BERT (384 wide, 12 heads, 22M parameters).
-Tokenizing, embedding and pooling are numpy; the transformer layers run in onnxruntime
-when it is installed (``onnx_layers``, about twice as fast on 2 cores) and in numpy
-otherwise, with the same arithmetic (``bench/triage_latency.py`` times both; the tests
+The model's own ``tokenizer.json`` is read by Hugging Face ``tokenizers`` and the weights by
+``safetensors`` (both torch-free); embedding and pooling are numpy; the transformer layers
+run in onnxruntime when it is installed (``onnx_layers``, about twice as fast on 2 cores)
+and in numpy otherwise, with the same arithmetic (``bench/triage_latency.py`` times both; the tests
 compare them). The output is sentence-transformers' embedding: the mean of the last
 hidden states over the real tokens, L2-normalised. The tests compare it with a reference
 computed once with torch + transformers.
@@ -21,12 +22,13 @@ import os
 from pathlib import Path
 
 import numpy as np
+from safetensors import SafetensorError
+from safetensors.numpy import load_file
+from tokenizers import Tokenizer
 
 from hera_train.errors import HeraError
 
 from . import onnx_layers
-from .safetensors_io import read_safetensors
-from .wordpiece import WordPieceTokenizer
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 #: the files the encoder reads from its folder
@@ -40,6 +42,37 @@ _BATCH = 32
 
 class EncoderMissingError(HeraError, RuntimeError):
     """The encoder's files are not installed: the check runs on its rules alone."""
+
+
+class EncoderFileError(HeraError, ValueError):
+    """An installed encoder file cannot be read (truncated or replaced): reinstall it."""
+
+
+def load_tokenizer(path: Path) -> Tokenizer:
+    """The model's WordPiece tokenizer, cutting and padding as sentence-transformers does.
+
+    The ``tokenizer.json`` of all-MiniLM-L6-v2 was saved with truncation at 128 tokens and
+    fixed padding to 128, but sentence-transformers ignores both: it truncates at the
+    ``max_seq_length`` of its ``sentence_bert_config.json`` (256, :data:`MAX_TOKENS`) and
+    pads each batch to its longest text. So truncation is set to 256 here and padding is
+    off (the forward pass pads a batch itself and masks the padding)."""
+    try:
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as exc:  # tokenizers raises a bare Exception for a bad file
+        raise EncoderFileError(f"{path}: not a readable tokenizer ({exc}); reinstall the "
+                               "encoder with `python -m hera_train.encoder.fetch`") from exc
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def _read_weights(path: Path) -> dict[str, np.ndarray]:
+    """Every tensor of ``model.safetensors`` as numpy (``safetensors.numpy``: no torch)."""
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError) as exc:
+        raise EncoderFileError(f"{path}: unreadable weights ({exc}); reinstall the encoder "
+                               "with `python -m hera_train.encoder.fetch`") from exc
 
 
 def encoder_dir() -> Path:
@@ -135,8 +168,10 @@ class SentenceEncoder:
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config["layer_norm_eps"])
         self.dim = int(config["hidden_size"])
-        self.tokenizer = WordPieceTokenizer.from_file(directory / "tokenizer.json")
-        t = read_safetensors(directory / "model.safetensors")
+        self.tokenizer = load_tokenizer(directory / "tokenizer.json")
+        self.cls_id = self.tokenizer.token_to_id("[CLS]")
+        self.sep_id = self.tokenizer.token_to_id("[SEP]")
+        t = _read_weights(directory / "model.safetensors")
         self.word = t["embeddings.word_embeddings.weight"]
         self.position = np.asarray(t["embeddings.position_embeddings.weight"], np.float32)
         self.token_type = np.asarray(t["embeddings.token_type_embeddings.weight"][0], np.float32)
@@ -181,7 +216,8 @@ class SentenceEncoder:
         return x, mask
 
     def token_ids(self, text: str) -> list[int]:
-        return self.tokenizer.encode(text, MAX_TOKENS)
+        """``[CLS]``, the text's first 254 tokens and ``[SEP]``: what the model reads."""
+        return self.tokenizer.encode(text).ids
 
     def token_states(self, texts: list[str]) -> list[np.ndarray]:
         """Each text's last hidden states, one row per real token (with [CLS] and [SEP]);
@@ -202,7 +238,7 @@ class SentenceEncoder:
         a pass is truncated), and the first pass's states with its [CLS] and [SEP], whose
         mean is the embedding of the text the first pass holds."""
         room = MAX_TOKENS - 2
-        ids = [self.tokenizer.encode(s, MAX_TOKENS + 2)[1:-1][:room] for s in segments]
+        ids = [self.tokenizer.encode(s, add_special_tokens=False).ids[:room] for s in segments]
         passes: list[list[int]] = []
         filled = 0  # tokens in the current pass
         for i, seg in enumerate(ids):
@@ -211,8 +247,7 @@ class SentenceEncoder:
                 filled = 0
             passes[-1].append(i)
             filled += len(seg)
-        batch = [[self.tokenizer.cls_id, *(t for j in p for t in ids[j]), self.tokenizer.sep_id]
-                 for p in passes]
+        batch = [[self.cls_id, *(t for j in p for t in ids[j]), self.sep_id] for p in passes]
         states, _ = self._forward(batch)
         out: list[np.ndarray] = []
         for row, members in enumerate(passes):

@@ -4,13 +4,13 @@ Why: the emergency check must take at most 50 ms a message on 2 cores, and a lon
 (about 120 tokens) spent ~45 ms in numpy's forward pass, a third of it in element-wise
 work (GELU, softmax, layer norms) that numpy runs one operation and one core at a time.
 onnxruntime fuses those operations and runs them on all cores (``bench/triage_latency.py``
-measures both). The graph is built in memory from the weights numpy already loaded
-(``onnx_proto``), so there is no model file to convert, install or let go stale, and the
+measures both). The graph is built in memory with ``onnx.helper`` from the weights numpy
+already loaded, so there is no model file to convert, install or let go stale, and the
 numpy forward pass stays as the reference the tests compare it with and as the fallback
 where onnxruntime is not installed.
 
 The graph takes the embedded, normalised tokens and an additive attention mask and
-returns the last hidden states; tokenizing, embedding and pooling stay in numpy.
+returns the last hidden states; tokenizing, embedding and pooling stay outside it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ import numpy as np
 
 from hera_train.errors import HeraError
 
-from . import onnx_proto as pb
+#: ONNX IR version 8 (onnxruntime >= 1.14 reads it) and the default-domain opset of the graph
+IR_VERSION = 8
+OPSET = 17
 
 #: onnxruntime's intra-op threads: ``$HERA_ENCODER_THREADS``, else the CPUs this process may
 #: use, at most :data:`MAX_THREADS` (onnxruntime's own default counts physical cores, which
@@ -51,25 +53,32 @@ def available() -> bool:
 
 
 def build(layers: list, heads: int, dim: int, eps: float) -> bytes:
-    """The serialized graph of the transformer layers (``encoder._Layer`` weights)."""
+    """The serialized graph of the transformer layers (``minilm._Layer`` weights).
+
+    ``onnx`` is imported here, not at the top: importing it costs about half a second
+    (``ml_dtypes`` registers its number types), which only the onnxruntime path needs."""
+    from onnx import TensorProto, helper, numpy_helper
+
     head_dim = dim // heads
-    nodes: list[bytes] = []
-    weights: list[bytes] = [
-        pb.tensor("split_heads", np.array([0, 0, heads, head_dim], np.int64)),
-        pb.tensor("merge_heads", np.array([0, 0, dim], np.int64)),
-        pb.tensor("scale", np.array(1 / np.sqrt(head_dim), np.float32)),
-        pb.tensor("half", np.array(0.5, np.float32)),
-        pb.tensor("one", np.array(1.0, np.float32)),
-        pb.tensor("inv_sqrt2", np.array(1 / np.sqrt(2), np.float32)),
+    nodes: list = []
+    weights = [
+        numpy_helper.from_array(np.array([0, 0, heads, head_dim], np.int64), "split_heads"),
+        numpy_helper.from_array(np.array([0, 0, dim], np.int64), "merge_heads"),
+        # the scalars are one-element tensors, as in the graph the detector was tuned on
+        numpy_helper.from_array(np.array([1 / np.sqrt(head_dim)], np.float32), "scale"),
+        numpy_helper.from_array(np.array([0.5], np.float32), "half"),
+        numpy_helper.from_array(np.array([1.0], np.float32), "one"),
+        numpy_helper.from_array(np.array([1 / np.sqrt(2)], np.float32), "inv_sqrt2"),
     ]
 
     def op(kind: str, inputs: list[str], output: str, **attributes: float | int | list[int]
            ) -> str:
-        nodes.append(pb.node(kind, inputs, output, **attributes))
+        """One node with one output, named after it (names stay unique across the graph)."""
+        nodes.append(helper.make_node(kind, inputs, [output], name=output, **attributes))
         return output
 
     def weight(name: str, array: np.ndarray) -> str:
-        weights.append(pb.tensor(name, np.ascontiguousarray(array, dtype=np.float32)))
+        weights.append(numpy_helper.from_array(np.ascontiguousarray(array, np.float32), name))
         return name
 
     def linear(name: str, x: str, w: np.ndarray, b: np.ndarray) -> str:
@@ -109,13 +118,17 @@ def build(layers: list, heads: int, dim: int, eps: float) -> bytes:
         gelu = op("Mul", [scaled, "half"], f"{p}.gelu")
         x = add_and_norm(f"{p}.ln2", x, linear(f"{p}.down", gelu, layer.down_w, layer.down_b),
                          layer.ln2)
-    nodes.append(pb.node("Identity", [x], "states"))
-    return pb.model(
-        "all-MiniLM-L6-v2 layers", nodes, weights,
-        [pb.value_info("x", pb.FLOAT, ["batch", "length", dim]),
-         pb.value_info("mask", pb.FLOAT, ["batch", 1, 1, "length"])],
-        [pb.value_info("states", pb.FLOAT, ["batch", "length", dim])],
+    op("Identity", [x], "states")
+    graph = helper.make_graph(
+        nodes, "all-MiniLM-L6-v2 layers",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "length", dim]),
+         helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["batch", 1, 1, "length"])],
+        [helper.make_tensor_value_info("states", TensorProto.FLOAT, ["batch", "length", dim])],
+        initializer=weights,
     )
+    model = helper.make_model(graph, ir_version=IR_VERSION,
+                              opset_imports=[helper.make_opsetid("", OPSET)])
+    return model.SerializeToString()
 
 
 class OnnxLayers:
