@@ -185,6 +185,16 @@ def test_the_graph_covers_the_whole_project(modules: dict[str, Path]) -> None:
     assert "hera_tui.benchmark.llamacpp_scorer" in graph["hera_tui.benchmark.scorers"]
 
 
+def test_no_screen_imports_the_app_module(modules: dict[str, Path]) -> None:
+    """The app registers its screens; a screen reaches the app through ``HeraHost``
+    (``hera_tui/app/host.py``), never by importing ``chat_app``, not even for a type."""
+    graph = import_graph(modules)
+    assert "hera_tui.app.screens" in graph["hera_tui.app.chat_app"]
+    screens = [m for m in graph if m.startswith("hera_tui.app.screens")]
+    assert screens
+    assert [m for m in screens if "hera_tui.app.chat_app" in graph[m]] == []
+
+
 # -- the checker, on planted trees ---------------------------------------------------------
 
 def _tree(root: Path, files: dict[str, str]) -> dict[str, Path]:

@@ -463,10 +463,11 @@ def _accepted(match: re.Match, name: str, sentence: context.SentenceCues) -> boo
     return not (context.in_history(clause, start) or context.negated(clause, start))
 
 
-def _readings(text: str) -> list[Reading]:
-    """Every reading in text order; one-letter shorthand ("T 38.9") only beside others."""
+def _readings(text: str, sentences: list[context.SentenceCues]) -> list[Reading]:
+    """Every reading in text order (``sentences``: the text's, as ``context`` splits them);
+    one-letter shorthand ("T 38.9") only beside others."""
     found: list[tuple[int, Reading]] = []
-    for sentence in context.sentence_cues(text):
+    for sentence in sentences:
         taken: dict[str, list[tuple[int, int]]] = {}
         for pattern in _PATTERNS:
             spans = taken.setdefault(pattern.name, [])
@@ -513,7 +514,8 @@ def _continued(sentence: context.SentenceCues, found: list[tuple[int, Reading]],
 
 def read(text: str) -> VitalSigns:
     """The vital signs, blood results and age stated in ``text``."""
-    readings = _readings(text)
+    sentences = context.sentence_cues(text)  # split once, read by the numbers and the cues
+    readings = _readings(text, sentences)
     ages = [r for r in readings if r.name == "age"]
     age = ages[0].value if ages else (
         0.02 if _NEWBORN.search(text) else 2.0 if _TODDLER.search(text) else None)
@@ -527,14 +529,15 @@ def read(text: str) -> VitalSigns:
         severe_bp_symptom=bool(_SEVERE_BP_SYMPTOM.search(text)),
         pre_eclampsia_symptom=bool(_PRE_ECLAMPSIA_SYMPTOM.search(text)),
         cues=frozenset(name for name, (pattern, asserted) in _CUES.items()
-                       if (_asserted_cue(pattern, text) if asserted else pattern.search(text))),
+                       if (_asserted_cue(pattern, sentences) if asserted
+                           else pattern.search(text))),
     )
 
 
-def _asserted_cue(pattern: re.Pattern, text: str) -> bool:
+def _asserted_cue(pattern: re.Pattern, sentences: list[context.SentenceCues]) -> bool:
     """``pattern`` is told as happening, not denied ("not breathless, no chest pain" is no
     adverse feature): a negation in the few words before it cancels it."""
-    for sentence in context.sentence_cues(text):
+    for sentence in sentences:
         for clause in sentence.clauses:
             for match in pattern.finditer(clause):
                 if not context.negated(clause, match.start()):
