@@ -17,6 +17,7 @@ This module is torch-free: the chat app imports it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -42,6 +43,15 @@ CLINICIAN_LINE = (
     "knows your history can say what it means for you."
 )
 NO_SOURCES_LINE = "HERA's NIH sources do not answer this question."
+#: how a grounded reply opens: the source it quotes, by site and number, before its words.
+#: Why: the reader sees where the answer comes from before reading it, and the model
+#: decides which source to quote at a fixed point. HERA-mini run H, whose replies began
+#: with the quote itself, answered 9 of 50 dev questions with the clinician line alone:
+#: every reply ends with that line, and its first word was a likelier first token than
+#: any one quote's.
+SOURCE_LEAD = "According to {site} [{number}]:"
+#: :data:`SOURCE_LEAD` as written in a reply (the number is group 1)
+SOURCE_LEAD_PATTERN = re.compile(r"According to [^\[\]\n]{1,120}? \[(\d+)\]:[ \t]*")
 #: how HERA itself opens every reply to a message the emergency check flagged, before the
 #: model's words: the reply then points to the guidance whatever the model writes (HERA-mini
 #: run G, asked with the emergency context, opened with it in none of 30 replies)

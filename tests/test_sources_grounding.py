@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from hera_train.formats import CLINICIAN_LINE, NO_SOURCES_LINE, Message, grounded_question
+from hera_train.formats import (
+    CLINICIAN_LINE,
+    NO_SOURCES_LINE,
+    SOURCE_LEAD_PATTERN,
+    Message,
+    grounded_question,
+)
+from hera_train.sources.answering import ReplyPlan, finish_reply
 from hera_train.sources.grounding import (
     EXCERPT_WORDS,
     Source,
@@ -26,7 +33,6 @@ from hera_train.sources.medquad import Passage, read_corpus
 from hera_train.sources.retrieve import Hit, open_retriever
 from hera_train.sources.text import negated_stems
 from hera_train.sources.trainset import (
-    REPLY_WORDS,
     gold_position,
     grounded_examples,
     held_out_foci,
@@ -62,6 +68,18 @@ def test_an_excerpt_keeps_what_answers_the_question_within_its_words() -> None:
     assert "What are the treatments" not in cut  # the page restating the question
     assert cut.startswith("Gallstones are common.")  # original order, the opening kept
     assert len(cut.split()) <= EXCERPT_WORDS + 1
+    assert cut.endswith("liver and bile.")  # whole sentences: none is cut to fit
+
+
+def test_an_excerpt_cuts_only_a_first_sentence_longer_than_its_words() -> None:
+    long = "Gallstones " + "and more words " * 60 + "end."
+    cut = excerpt("gallstones", passage(long + " Short second sentence."))
+    assert cut.endswith(" …") and len(cut.split()) == EXCERPT_WORDS + 1
+    # a chosen sentence that does not fit is left out, a shorter one after it still fits
+    text = ("Gallstones are common. Gallstones " + "long " * 100 + "sentence. Gallstones pain "
+            "comes after meals.")
+    kept = excerpt("gallstones pain", passage(text))
+    assert kept == "Gallstones are common. Gallstones pain comes after meals."
 
 
 def test_citations_need_a_supported_claim() -> None:
@@ -145,22 +163,21 @@ def test_doctor_voice(text: str, doctor: bool) -> None:
     assert doctor_voice(text) is doctor
 
 
-def test_hera_s_replies_quote_their_source_and_end_with_the_clinician_line() -> None:
-    long = ("Many people have no symptoms at all and need nothing done about them, which is "
-            "common in older adults with small stones that were found by chance on a scan "
-            "done for some other reason, such as a check of the kidneys or of the liver or "
-            "of the heart, years before, and which were never looked at again in all the "
-            "years that followed, since they caused no pain, no fever, no yellowing of the "
-            "skin or eyes and no trouble with digestion of any kind at all")
-    while len(long.split()) <= REPLY_WORDS - 11:  # longer than what is left of the budget
-        long += ", and no trouble after meals"
-    long += "."
+def test_hera_s_replies_name_their_source_quote_its_excerpt_and_end_with_the_line() -> None:
     source = Source(2, passage("x"), "Gallstones are hard pieces of material. They form in "
-                    f"the gallbladder. {long} Pain comes after meals.")
+                    "the gallbladder. Pain comes after meals.")
     reply = reply_from(source)
-    # whole sentences while they fit REPLY_WORDS: the long third one does not
-    assert reply == ("Gallstones are hard pieces of material. They form in the gallbladder. "
-                     f"[2]\n{CLINICIAN_LINE}")
+    # the source named first, its excerpt whole, the clinician line last
+    site = source.passage.site
+    assert reply == (f"According to {site} [2]: Gallstones are hard pieces of material. They "
+                     "form in the gallbladder. Pain comes after meals.\n" + CLINICIAN_LINE)
+    # the opening is not part of the claim: each quoted sentence is supported by the page
+    page = Source(2, passage(source.excerpt), source.excerpt)
+    assert claim_sentences(reply)[0] == "Gallstones are hard pieces of material."
+    assert supported_share(reply, [page]) == (3, 3)
+    cut = Source(1, passage("x"), "A very long single sentence cut at the budget …")
+    assert reply_from(cut).startswith(f"According to {site} [1]: A very long single sentence "
+                                      "cut at the budget\n")
     assert not doctor_voice(reply)
     rng = random.Random(3)
     worded = {reword("What are the treatments for Gallstones ?", passage("x"), rng)
@@ -210,7 +227,9 @@ def test_grounded_examples_are_split_by_focus(tmp_path: Path,
         assert reply.content.endswith(CLINICIAN_LINE)
         if e.answerable:
             assert user.content.startswith("Sources (NIH health information)")
-            assert reply.content.splitlines()[0].endswith("]")
+            # named by the number the context block gives the right page
+            lead = SOURCE_LEAD_PATTERN.match(reply.content)
+            assert lead and f"[{lead.group(1)}] " in user.content
         else:
             assert reply.content.startswith(NO_SOURCES_LINE)
     assert 0 < report["unanswerable"] < len(examples)
@@ -224,3 +243,20 @@ def test_grounded_examples_are_split_by_focus(tmp_path: Path,
     plain = [e for e in examples if not e.messages[1].content.startswith("Sources")]
     assert plain and all(not e.answerable for e in plain)
     assert all(e.messages[2].content.startswith(NO_SOURCES_LINE) for e in plain)
+
+
+def test_a_reply_names_a_source_only_where_that_source_supports_it() -> None:
+    gall = Source(1, passage("Gallstones are usually treated by removing the gallbladder."),
+                  "…")
+    kidney = Source(2, passage("Small kidney stones pass on their own with plenty of water.",
+                               "Kidney Stones"), "…")
+    plan = ReplyPlan((Message("user", "q"),), True, (gall, kidney))
+    quoted = f"According to {gall.passage.site} [1]: Gallstones are usually treated by "
+    honest = finish_reply(plan, quoted + "removing the gallbladder.\n" + CLINICIAN_LINE)
+    assert honest.text.startswith(quoted) and [s.number for s in honest.cited] == [1]
+    # named as source [2], which says nothing of the kind: the opening and marker go
+    wrong = finish_reply(plan, f"According to {kidney.passage.site} [2]: Gallstones are "
+                         "usually treated by removing the gallbladder. Bananas are yellow [2].")
+    assert wrong.text == ("Gallstones are usually treated by removing the gallbladder. "
+                          "Bananas are yellow.")
+    assert [s.number for s in wrong.cited] == [1]

@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from hera_train.formats import Message, grounded_question, with_emergency
+from hera_train.formats import SOURCE_LEAD_PATTERN, Message, grounded_question, with_emergency
 
 from .grounding import Source, citation_line, citations, select_sources
 from .retrieve import Retriever
@@ -97,13 +97,18 @@ def finish_reply(plan: ReplyPlan, text: str) -> FinishedReply:
 
 def keep_citations(text: str, numbers: set[int]) -> str:
     """``text`` with each ``[n]`` / ``[n, m]`` marker reduced to the numbers in ``numbers``
-    (a marker left with none is removed)."""
+    (a marker left with none is removed), and an opening that names a source
+    (``formats.SOURCE_LEAD``) removed whole when that source is not cited: the text never
+    attributes words to a source that does not support them."""
     def kept(match: re.Match) -> str:
         own = [int(n) for n in re.findall(r"\d+", match.group(0))]
         good = [n for n in own if n in numbers]
         return f" [{', '.join(map(str, good))}]" if good else ""
 
-    return CITATION.sub(kept, text)
+    def lead(match: re.Match) -> str:
+        return match.group(0) if int(match.group(1)) in numbers else ""
+
+    return CITATION.sub(kept, SOURCE_LEAD_PATTERN.sub(lead, text))
 
 
 def footer_text(data: dict) -> str:

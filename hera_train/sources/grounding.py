@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hera_train.formats import SAFETY_LINES, ContextPassage
+from hera_train.formats import SAFETY_LINES, SOURCE_LEAD_PATTERN, ContextPassage
 
 from .medquad import Passage
 from .retrieve import Hit
@@ -90,7 +90,12 @@ def relevant(hit: Hit, message: str) -> bool:
 
 def excerpt(message: str, passage: Passage, budget: int = EXCERPT_WORDS) -> str:
     """The passage's sentences that best answer the message, in order, within ``budget``
-    words (a sentence longer than what is left is cut at a word, marked with "…")."""
+    words. Whole sentences only: a chosen sentence longer than what is left is skipped
+    (only one longer than the whole budget, with nothing before it, is cut at a word and
+    marked with "…"). Why: a reply quotes its source's excerpt to its end and then cites
+    it; an excerpt ending mid-sentence left HERA-mini run H nothing to quote to, and three
+    of its four replies that never ended their turn copied on past it into the next
+    source."""
     asked = set(content_stems(message))
     own = set(content_stems(passage.question))
     # a page that restates the question first ("What are the signs of X?") wastes words
@@ -111,13 +116,11 @@ def excerpt(message: str, passage: Passage, budget: int = EXCERPT_WORDS) -> str:
     room = budget
     for i in sorted(chosen):
         words = parts[i].split()
-        if len(words) > room:
-            if room < 8:
-                break
-            out.append(" ".join(words[:room]) + " …")
-            break
-        out.append(parts[i])
-        room -= len(words)
+        if len(words) <= room:
+            out.append(parts[i])
+            room -= len(words)
+        elif not out:
+            return " ".join(words[:budget]) + " …"
     return " ".join(out)
 
 
@@ -129,9 +132,12 @@ def select_sources(message: str, hits: Sequence[Hit]) -> list[Source]:
 
 def claim_sentences(reply: str) -> list[str]:
     """The reply's sentences that state something: HERA's fixed safety lines (the same
-    words in every reply, defined in ``formats``) are advice, not claims to source."""
+    words in every reply, defined in ``formats``) are advice, not claims to source, and
+    the opening that names the source quoted (``formats.SOURCE_LEAD``) is not part of
+    the claim it opens."""
     fixed = {" ".join(line.split()).casefold() for line in SAFETY_LINES}
-    return [s for s in sentences(reply) if s.casefold() not in fixed and content_stems(s)]
+    claims = (SOURCE_LEAD_PATTERN.sub("", s) for s in sentences(reply))
+    return [s for s in claims if s.casefold() not in fixed and content_stems(s)]
 
 
 def supports(sentence: str, text: str) -> bool:

@@ -8,8 +8,8 @@ in HERA's voice:
 
 - the right passage is among the sources (with none, one or two of the retriever's other
   hits as distractors, numbered in the retriever's order as the chat numbers them): the
-  reply is what that source says, its first sentences from the excerpt the model was
-  shown, cited by number, then HERA's fixed line on seeing a clinician;
+  reply names that source by site and number and quotes the excerpt the model was shown,
+  then HERA's fixed line on seeing a clinician;
 - the right passage is missing (a share :data:`MISSING_SHARE` of examples: it is taken out
   of the sources, with every other page about its focus): the reply says the sources do
   not answer the question, and cites nothing. The model learns to look, not to copy
@@ -37,6 +37,7 @@ from hera_train.formats import (
     HERA_SYSTEM_PROMPT,
     NO_SOURCES_LINE,
     PARAGRAPH_BREAK,
+    SOURCE_LEAD,
     Message,
     grounded_question,
 )
@@ -54,8 +55,6 @@ MISSING_SHARE = 0.15
 PLAIN_SHARE = 0.10
 #: share of questions reworded the way people write
 REWORDED_SHARE = 0.5
-#: words of the source quoted in a reply (whole sentences, at least one)
-REPLY_WORDS = 90
 #: question types people ask about (the rest, such as "brand names of combination
 #: products" or "storage and disposal", are drug-label sections the library lacks)
 QTYPES = ("information", "symptoms", "treatment", "causes", "exams and tests", "outlook",
@@ -130,14 +129,14 @@ def reword(question: str, passage: Passage, rng: random.Random) -> str:
 
 
 def reply_from(source: Source) -> str:
-    """HERA's reply from one source: its first whole sentences, cited, then the clinician
-    line."""
-    said: list[str] = []
-    for sentence in sentences(source.excerpt):
-        if said and sum(len(s.split()) for s in said) + len(sentence.split()) > REPLY_WORDS:
-            break
-        said.append(sentence.removesuffix(" …"))
-    return f"{' '.join(said)} [{source.number}]{PARAGRAPH_BREAK}{CLINICIAN_LINE}"
+    """HERA's reply from one source: which source it is (:data:`formats.SOURCE_LEAD`), the
+    excerpt the model was shown, whole, then the clinician line. Why the whole excerpt: the
+    model learns one rule, quote the chosen source to its end and stop, rather than to
+    stop somewhere inside it (run H quoted up to 90 of 100 words, and four of its dev
+    replies ran on from the quote into the next source)."""
+    lead = SOURCE_LEAD.format(site=source.passage.site, number=source.number)
+    quote = " ".join(sentences(source.excerpt)).removesuffix(" …")
+    return f"{lead} {quote}{PARAGRAPH_BREAK}{CLINICIAN_LINE}"
 
 
 def unanswerable_reply() -> str:
