@@ -39,9 +39,8 @@ def test_every_relative_link_lands(page: Path) -> None:
             continue  # a URL
         path, _, anchor = target.partition("#")
         linked = (page.parent / path).resolve() if path else page
-        if not linked.exists():
-            broken.append(target)
-        elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked):
+        if not linked.exists() or (
+                anchor and linked.suffix == ".md" and anchor not in _anchors(linked)):
             broken.append(target)
     assert not broken, f"{page.name}: links to nothing: {broken}"
 
