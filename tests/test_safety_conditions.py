@@ -58,9 +58,9 @@ def test_the_list_has_exactly_the_shared_condition_ids() -> None:
     assert len(ALL_IDS) == 27 + 26 + 5 + 4
 
 
-def test_the_readme_counts_the_conditions() -> None:
-    """The README's emergency-check section says how many conditions the check covers."""
-    assert f"It covers {len(ALL_IDS)} conditions" in README.read_text(encoding="utf-8")
+def test_the_safety_page_counts_the_conditions() -> None:
+    """docs/safety.md's account of the check says how many conditions it covers."""
+    assert f"It covers {len(ALL_IDS)} conditions" in SAFETY_DOC.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("condition", sorted(ALL_IDS))
@@ -124,22 +124,22 @@ def test_advice_that_could_harm_elsewhere_is_given_only_where_it_is_right(advice
 
 
 SETS = Path(__file__).parent.parent / "hera_tui" / "safety" / "sets"
-README = Path(__file__).parent.parent / "README.md"
+SAFETY_DOC = Path(__file__).parent.parent / "docs" / "safety.md"
 
 
 @pytest.mark.parametrize(
     "name",
     ["frozen_eval.jsonl", "frozen_eval_v2.jsonl", "frozen_eval_v3.jsonl", "frozen_eval_v4.jsonl",
      "frozen_eval_v5.jsonl"])
-def test_the_frozen_sets_are_the_ones_the_readme_measured(name: str) -> None:
-    """A frozen set is never edited: its sha256 is the one the README's figures cite."""
+def test_the_frozen_sets_are_the_ones_the_docs_measured(name: str) -> None:
+    """A frozen set is never edited: its sha256 is the one docs/safety.md's figures cite."""
     digest = hashlib.sha256((SETS / name).read_bytes()).hexdigest()
-    assert f"`{digest}`" in README.read_text(encoding="utf-8"), f"{name} changed since measured"
+    assert f"`{digest}`" in SAFETY_DOC.read_text(encoding="utf-8"), f"{name} changed since measured"
 
 
 def test_the_corpus_takes_nothing_from_the_frozen_set() -> None:
     """Five short messages of the second frozen set were written, independently, word for
-    word as in the corpus ("collapsed not breathing"; the README says so); the corpus must
+    word as in the corpus ("collapsed not breathing"; docs/safety.md says so); the corpus must
     gain no other."""
     frozen = {r.text.casefold() for r in read_labelled(SETS / "frozen_eval_v2.jsonl")}
     corpus = {r.text.casefold() for f in corpus_files(corpus_dir()) for r in read_labelled(f)}

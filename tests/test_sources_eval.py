@@ -14,20 +14,20 @@ from hera_train.sources.cli import FROZEN_DEVSETS
 from hera_train.sources.library import build_library
 from hera_train.sources.metrics import LabelledQueriesError, read_queries, summarise
 
-README = Path(__file__).parent.parent / "README.md"
+SOURCES_DOC = Path(__file__).parent.parent / "docs" / "sources.md"
 MINI = Path(__file__).parent / "support" / "medquad_mini"
 
 
-def test_the_dev_sets_rebuild_to_the_frozen_files_the_readme_cites(
+def test_the_dev_sets_rebuild_to_the_frozen_files_the_docs_cite(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Built from the data, never edited: the same bytes as when they were frozen (before
-    any retrieval was measured), and the README cites exactly those sha256."""
+    any retrieval was measured), and docs/sources.md cites exactly those sha256."""
     assert main(["sources", "devset", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
-    readme = README.read_text(encoding="utf-8")
+    cited = SOURCES_DOC.read_text(encoding="utf-8")
     for digest in FROZEN_DEVSETS.values():
         assert f"sha256 {digest} (the frozen set)" in printed
-        assert f"`{digest}`" in readme
+        assert f"`{digest}`" in cited
     rows = [json.loads(line) for line in (tmp_path / "liveqa-sources-dev.jsonl").open()]
     assert len(rows) == 138 and all(r["relevant"] for r in rows)
     answers = [json.loads(line) for line in (tmp_path / "liveqa-answers-dev.jsonl").open()]

@@ -1,4 +1,4 @@
-"""Every key is listed (F1, README), named in one style, and the footer's keys fit the screen.
+"""Every key is listed (F1, docs/chat.md), named in one style, and the footer's keys fit the screen.
 
 The help is built from the screen registry; these tests check it against what the running
 app really binds on each registered screen (Textual's active bindings), so a key added
@@ -23,7 +23,7 @@ from hera_tui.app.screens.help import HelpScreen
 from hera_tui.settings import data_dir
 from hera_tui.store import ChatStore
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+CHAT_DOC = Path(__file__).resolve().parent.parent / "docs" / "chat.md"
 #: one key: modifiers, then a named key, an F-key, a capital (with a modifier) or a letter
 KEY = (r"((Ctrl|Shift|Alt)\+)*"
        r"(Esc|Enter|Tab|Up|Down|Left|Right|PgUp|PgDn|Home|End|Del|F\d+|[A-Z]|[a-z])")
@@ -111,8 +111,8 @@ def test_key_names_have_one_style() -> None:
     assert key_label("w") == "w" and key_label("down") == "Down"
 
 
-def _readme_key_rows() -> list[KeyRow]:
-    text = README.read_text(encoding="utf-8")
+def _documented_key_rows() -> list[KeyRow]:
+    text = CHAT_DOC.read_text(encoding="utf-8")
     section = text[text.index("| where | key | does |"):]
     rows = []
     for line in section.splitlines()[2:]:
@@ -123,9 +123,9 @@ def _readme_key_rows() -> list[KeyRow]:
     return rows
 
 
-def test_readme_key_table_is_f1() -> None:
-    """The README's key table is exactly what F1 shows (order included)."""
-    assert _readme_key_rows() == key_rows(HeraApp.BINDINGS)
+def test_documented_key_table_is_f1() -> None:
+    """docs/chat.md's key table is exactly what F1 shows (order included)."""
+    assert _documented_key_rows() == key_rows(HeraApp.BINDINGS)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])

@@ -13,7 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-#: the frozen development sets' sha256 (also in the README): a rebuilt set must match
+#: the frozen development sets' sha256 (also in docs/sources.md): a rebuilt set must match
 FROZEN_DEVSETS = {
     "liveqa-sources-dev.jsonl":
         "b5a3923fd12026d019f455e8554e159d21b8501191d45a6e489a91ec7539fa7e",
@@ -73,7 +73,7 @@ def add_sources_parser(subparsers: argparse._SubParsersAction) -> None:
             "pairs that contain their reference answers, and write "
             "liveqa-sources-dev.jsonl (for `hera bench sources`) and "
             "liveqa-answers-dev.jsonl (for `hera bench answers`). Their sha256 is checked "
-            "against the frozen sets the README's figures were measured on."
+            "against the frozen sets docs/sources.md's figures were measured on."
         ),
     )
     devset.add_argument("--out", type=Path, default=Path("."), metavar="DIR",

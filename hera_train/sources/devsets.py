@@ -12,7 +12,7 @@ have none above 10%, 12 fall between 50% and 90% and 12 between 10% and 50%: 141
 questions have a judged answer in the library.
 
 Two files, both one JSON object a line, written in a fixed order so their sha256 is
-stable (the README cites them; a test rebuilds them and compares):
+stable (docs/sources.md cites them; a test rebuilds them and compares):
 
 - ``liveqa-sources-dev.jsonl``: every question with at least one relevant pair:
   ``{"id", "question", "relevant": [ids], "focus": [...], "qtype": [...]}``, the input of

@@ -17,7 +17,7 @@ four are summed as reciprocal-rank-style scores (each list gives ``w / (RRF_K + 
   medication -> treatment; cause, why -> causes; hereditary, gene -> inheritance ...),
   which lifts the pairs of that type.
 
-Measured on the frozen LiveQA dev set (README): the fused ranking roughly doubles BM25's
+Measured on the frozen LiveQA dev set (docs/sources.md): the fused ranking roughly doubles BM25's
 success@3 and triples its P@1; the weights below were chosen there, so those are
 development figures.
 """

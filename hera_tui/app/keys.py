@@ -1,6 +1,6 @@
 """Key names as people write them, and the list of every key the app has.
 
-One style everywhere (footer, help, hints, README): ``Ctrl+N``, ``Esc``, ``Enter``, ``F1``,
+One style everywhere (footer, help, hints, docs/chat.md): ``Ctrl+N``, ``Esc``, ``Enter``, ``F1``,
 ``Up``; a plain letter key stays as typed (``w``). The list is read from the bindings of the
 registered screens (see :mod:`hera_tui.app.registry`), so it cannot go stale.
 """

@@ -1,5 +1,5 @@
 """Screens the app has, in one place: each openable one gets a command palette entry and
-an optional key, and every one gets its keys listed in the help screen (F1) and the README.
+an optional key, and every one gets its keys listed in the help screen (F1) and docs/chat.md.
 
 The help reads each entry's bindings from the classes themselves (the screen, the widgets
 on it, the dialogs it opens), so a key added to a screen shows up in F1 without anyone
