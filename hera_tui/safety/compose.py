@@ -9,8 +9,10 @@ tone. Here a finding (``findings.py``) and its twin go through the same frames: 
 person (the writer, a partner, a carer, a care-home nurse), the same calm or "seems fine"
 aside, the same mundane closing question ("can it wait for the GP on Monday?"), nurses'
 shorthand and non-native English. Only the finding differs, so only the finding can
-separate them. A last line per finding tells the emergency finding as a what-if (a
-first-aid course, a TV drama, an article read): not an emergency, whatever the finding.
+separate them. (A what-if line per finding, the emergency finding told as a first-aid
+course question or a TV drama, was tried and left out: the learned layer then needed a
+higher threshold and lost recall on the fourth and fifth sets; the corpus's negatives
+already hold such questions.)
 
 Deterministic: which frames a finding gets is chosen by a hash of the finding, so the file
 is the same on every machine and a test compares it with what this module writes.
@@ -140,20 +142,6 @@ FRAMES = {"plain": _plain, "calm": _calm, "seems_fine": _seems_fine, "lead_in": 
           "shorthand": _shorthand, "non_native": _non_native, "carer": _carer}
 
 
-#: the same finding told as something learnt, watched or read about, not happening to anyone
-#: the writer knows: a non-emergency whatever the finding (first-aid learning, films and
-#: what-ifs, worry after reading)
-HYPOTHETICALS = (
-    ("learning", lambda f: "For my first-aid course: what do you do if "
-     f"{Subject('someone').clause(f)}?"),
-    ("media", lambda f: f"In a TV drama last night {Subject('a character').clause(f)}. Is that "
-     "realistic?"),
-    ("reading", lambda f: "I read an article about a person who "
-     f"{Subject('').clause(f, past=True).strip()} and now I'm anxious, though I feel completely "
-     "well. How common is it?"),
-)
-
-
 def _pick(key: str, n: int) -> int:
     return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % n
 
@@ -163,8 +151,7 @@ def _capital(text: str) -> str:
 
 
 def lines() -> list[dict]:
-    """Every composed line: per finding, its emergency and its twin in the same frames, then
-    the emergency finding told as a what-if."""
+    """Every composed line: per finding, its emergency and its twin in the same frames."""
     out: list[dict] = []
     names = sorted(FRAMES)
     for condition, who, emergency, benign in FINDINGS:
@@ -181,9 +168,6 @@ def lines() -> list[dict]:
                         "condition": condition, "style": frame})
             out.append({"text": _capital(make(subject, benign, close)), "emergency": False,
                         "near": condition, "kind": f"twin_{frame}"})
-        kind, tell = HYPOTHETICALS[_pick(benign, len(HYPOTHETICALS))]
-        out.append({"text": tell(emergency), "emergency": False, "near": condition,
-                    "kind": f"hypothetical_{kind}"})
     return out
 
 

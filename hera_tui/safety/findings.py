@@ -573,6 +573,11 @@ FINDINGS: tuple[tuple[str, str, str, str], ...] = (
     ("diabetic_emergency", "adult",
      "a sugar of 36 mg/dL, sweaty and confused",
      "a sugar of 98 mg/dL before breakfast"),
+    ("diabetic_emergency", "elderly",
+     "type 2 diabetes on gliclazide, a third hypo today and still drowsy after sugar and a "
+     "meal",
+     "type 2 diabetes on gliclazide, one mild hypo after a missed lunch, 6.4 after juice and a "
+     "sandwich, alert"),
     ("diabetic_emergency", "adult",
      "injected the long-acting insulin twice by mistake tonight",
      "injected the long-acting insulin ten minutes later than usual"),
