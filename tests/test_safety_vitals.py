@@ -56,6 +56,7 @@ def _read(text: str) -> dict[str, float]:
         ("temp 102.4F this evening", "temperature", 39.1),
         ("her temperature is 100.4 \u00b0F", "temperature", 38.0),
         ("temperature 39,2 this morning", "temperature", 39.2),
+        ("the ear thermometer reads 38.4", "temperature", 38.4),
         ("HR 128", "heart_rate", 128),
         ("pulse 130 and sweaty", "heart_rate", 130),
         ("RR 28", "respiratory_rate", 28),
@@ -91,6 +92,7 @@ def test_age_and_consciousness_are_read() -> None:
     [
         "keep her sats above 94",  # a target, not a reading
         "It's 34 degrees outside",  # the weather, not a body
+        "the thermometer in the lounge says 16",  # a room, not a body
         "I bent my knee to 45 degrees",
         "what does a heart rate of 130 mean?",  # a general question
         "his temperature was 39 last year when he had flu",  # history

@@ -1,7 +1,7 @@
 """The emergency check the chat app runs on every message: rules plus the learned layer.
 
 ``triage(text)`` returns the :class:`Alert` the banner shows, or None. How a message is
-judged (measured in the README; the choices come from ``train.py``'s cross-validation):
+judged (measured in docs/safety.md; the choices come from ``train.py``'s cross-validation):
 
 1. The rules run (``redflags``): precise, auditable, no encoder needed; they include what
    the numbers the message states show (``vitals``: NEWS2, NICE's sepsis and paediatric

@@ -221,7 +221,8 @@ def _urine(match: re.Match, text: str) -> Reading:
 
 _PATTERNS: tuple[_Pattern, ...] = (
     _Pattern("temperature", re.compile(
-        rf"\b(?:temp(?:erature)?'?s?|tmp|pyrexial|febrile|fever(?: of)?|running at)\b{_GAP}"
+        rf"\b(?:temp(?:erature)?'?s?|tmp|pyrexial|febrile|fever(?: of)?|running at|"
+        rf"thermometer)\b{_GAP}"
         rf"(?P<num>\d{{2,3}}(?:[.,]\d{{1,2}})?)(?!\s*(?:/|%|mg|ml|kg|hours?|hrs?|mins?|"
         r"minutes?|days?|weeks?|years?|months?))\s*(?P<unit>[\u00b0\u00ba]\s*[cf]\b|"
         r"deg(?:rees?)?\s*[cf]?\b|celsius|fahrenheit|[cf]\b)?", _I), _temperature),
