@@ -6,7 +6,7 @@ small words that turn an emergency into a non-emergency ("no", "years ago", "cam
 normal"). A bag of word n-grams (unigrams and bigrams, weighted by inverse document
 frequency) registers exactly those. Measured on the blind development set
 (``sets/dev_blind.jsonl``), the embedding alone raised about 17% false alarms at 95%
-recall, the words alone about 2%, both together about 1% (README).
+recall, the words alone about 2%, both together about 1% (docs/safety.md).
 
 Ridge regression onto one-hot classes has a closed-form solution, so training is exact and
 deterministic (the same corpus gives the same weights: ``python -m hera_tui.safety.train
