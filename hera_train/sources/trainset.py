@@ -46,7 +46,6 @@ from .grounding import Source, excerpt, select_sources
 from .liveqa import ConsumerQuestion
 from .medquad import Passage
 from .retrieve import Hit, Retriever, focus_key
-from .text import sentences
 
 #: share of examples whose right passage is taken out of the sources
 MISSING_SHARE = 0.15
@@ -135,8 +134,7 @@ def reply_from(source: Source) -> str:
     stop somewhere inside it (run H quoted up to 90 of 100 words, and four of its dev
     replies ran on from the quote into the next source)."""
     lead = SOURCE_LEAD.format(site=source.passage.site, number=source.number)
-    quote = " ".join(sentences(source.excerpt)).removesuffix(" …")
-    return f"{lead} {quote}{PARAGRAPH_BREAK}{CLINICIAN_LINE}"
+    return f"{lead} {source.excerpt.removesuffix(' …')}{PARAGRAPH_BREAK}{CLINICIAN_LINE}"
 
 
 def unanswerable_reply() -> str:

@@ -27,6 +27,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from hera_train.atomic_files import atomic_write_text
+
 from .findings import FINDINGS
 
 OUT_NAME = "composed.jsonl"
@@ -190,9 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         fix = "stale: run python -m hera_tui.safety.compose"
         print(f"{path.name}: {'up to date' if same else fix}")
         return 0 if same else 1
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, text)
     print(f"wrote {path} ({text.count(chr(10))} lines)")
     return 0
 
