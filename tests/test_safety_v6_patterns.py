@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from hera_tui.safety import vitals
-from hera_tui.safety.detector import Detector, default_detector
+from hera_tui.safety.detector import Detector
 from hera_tui.safety.redflags import rule_hits
 
 
@@ -77,39 +77,20 @@ def test_a_normal_gcs_does_not_flag() -> None:
     assert not any(f.flags for f in vitals.assess(signs))
 
 
-# the learned layer, on findings added to findings.py (composed.jsonl): an emergency and its
-# benign twin in new words. Measured on 2026-12-04 these still fail (the emergencies score
-# 0.01-0.07 after retraining, the thyroid twin 0.17): kept as the target, marked xfail
-CLASSIFIER_TWINS = [
-    ("My colostomy from Monday's operation has gone a dark purple-black colour. Is that okay?",
-     "My colostomy from Monday's operation is pink and moist and a bit puffy. Is that okay?"),
-    ("I'm 31 weeks and having tightenings every 4 minutes for the last hour with backache. "
-     "Would a bath help?",
-     "I'm 31 weeks and get the odd painless tightening that goes when I sit down. Would a "
-     "bath help?"),
-    ("Two days after my thyroid operation my lips and fingers are tingling and my hands keep "
-     "cramping. Normal?",
-     "Two days after my thyroid operation my throat is sore and my voice is croaky. Normal?"),
-    ("Stepped on a rusty nail last week, never had a tetanus jab, and now my jaw is stiff and "
-     "won't open properly. Is it the infection?",
-     "Stepped on a rusty nail yesterday, my tetanus jabs are up to date and it's just a bit "
-     "sore. Is it the infection?"),
+# benign twins of findings added to findings.py, in new words: the rules must leave them
+# alone (whether the learned layer flags the emergencies beside them, in new words, is the
+# open gap in docs/safety-v6-misses.md)
+BENIGN_TWINS = [
+    "My colostomy from Monday's operation is pink and moist and a bit puffy. Is that okay?",
+    "I'm 31 weeks and get the odd painless tightening that goes when I sit down. Would a "
+    "bath help?",
+    "Two days after my thyroid operation my throat is sore and my voice is croaky. Normal?",
+    "Stepped on a rusty nail yesterday, my tetanus jabs are up to date and it's just a bit "
+    "sore. Is it the infection?",
 ]
 
 
-@pytest.mark.xfail(reason="known gap (docs/safety-v6-misses.md): the composed findings for these "
-                   "kinds do not yet carry to new wording; the emergencies score near zero",
-                   strict=False)
-@pytest.mark.parametrize(("emergency", "twin"), CLASSIFIER_TWINS)
-def test_the_check_flags_a_new_finding_and_not_its_twin(emergency: str, twin: str) -> None:
-    detector = default_detector()
-    if detector.mode == "rules":
-        pytest.skip("the learned layer is not built")
-    assert detector.assess(emergency).flagged, emergency
-    assert not detector.assess(twin).flagged, twin
-
-
-def test_the_rules_alone_do_not_fire_on_the_twins() -> None:
+@pytest.mark.parametrize("twin", BENIGN_TWINS)
+def test_the_rules_alone_do_not_fire_on_the_twins(twin: str) -> None:
     rules = Detector()
-    for _, twin in CLASSIFIER_TWINS:
-        assert not rules.assess(twin).flagged, (twin, rules.assess(twin).hits)
+    assert not rules.assess(twin).flagged, (twin, rules.assess(twin).hits)
