@@ -705,4 +705,171 @@ FINDINGS: tuple[tuple[str, str, str, str], ...] = (
     ("child_medicine_ingestion", "child",
      "swallowed one of the adult strong painkillers from the bathroom",
      "swallowed a little bit of chalk at nursery"),
+    # third round (2026-12-04), for the kinds of the sixth set's misses and false alarms,
+    # written from the guidance named, not from the set's messages
+    # ESC syncope guideline and NICE CG109: a faint during exertion, or with a family history
+    # of sudden death young, is a cardiac red flag; a faint with a trigger and warning is not
+    ("dangerous_heart_rhythm", "male",
+     "blacked out mid-sprint with no warning, and a cousin died suddenly in his twenties",
+     "fainted in a hot crowded hall after standing for an hour, felt it coming, never in sport"),
+    ("dangerous_heart_rhythm", "adult",
+     "passed out while swimming lengths, came round quickly but has a family history of sudden "
+     "death before forty",
+     "went pale and fainted for a few seconds having blood taken, after feeling hot and sick"),
+    # stomas (ASCN and NHS stoma care): a dark or black stoma is dying; a high output with
+    # signs of dehydration needs fluids in hospital
+    ("surgical_abdomen", "adult",
+     "a new stoma from last week's operation that has turned dusky purple, nearly black",
+     "a new stoma from last week's operation that is pink, moist and still a little swollen"),
+    ("surgical_abdomen", "adult",
+     "an ileostomy putting out over two litres of watery output a day, dizzy on standing and "
+     "passing only a little dark urine",
+     "an ileostomy whose output is looser after a curry, drinking well and peeing as normal"),
+    # NICE NG25 preterm labour; RCOG: hyperemesis with ketonuria and no fluids kept down;
+    # uterine rupture in a labour after a caesarean
+    ("pregnancy_emergency", "pregnant",
+     "{is} 30 weeks pregnant with regular tightenings every few minutes for an hour, a low "
+     "backache and a pink-streaked show",
+     "{is} 30 weeks pregnant with the odd painless tightening that settles with rest and water, "
+     "baby moving as usual"),
+    ("pregnancy_emergency", "pregnant",
+     "{is} 33 weeks pregnant and clear fluid keeps trickling out, soaking a pad",
+     "{is} 33 weeks pregnant with a little more white discharge than usual, no leaking"),
+    ("pregnancy_emergency", "pregnant",
+     "{is} 11 weeks pregnant and has kept no fluids down for a day and a half, dizzy, very dark "
+     "pee and ketones +++ on the urine stick",
+     "{is} 11 weeks pregnant with morning sickness but keeping drinks and small snacks down, "
+     "peeing normally"),
+    ("pregnancy_emergency", "pregnant",
+     "{is} in labour after a caesarean last time, with a sudden constant pain over the old scar "
+     "and the contractions fading away",
+     "{is} 22 weeks pregnant after a caesarean last time, with a mild pulling along the old scar "
+     "when the baby kicks"),
+    # NICE CG98: jaundice in the first 24 hours is always urgent; on day 3-5, checked and below
+    # the treatment line, it is the usual kind
+    ("child_red_flags", "pregnant",
+     "a baby born this morning who already looks yellow on the face and chest at under a day old",
+     "a four-day-old baby a little yellow on the face, feeding well, the midwife's meter reading "
+     "below the treatment line"),
+    # NHS: a fever after the MenB jab in babies is expected and paracetamol is advised
+    ("child_red_flags", "baby",
+     "a temperature of 38.3, is floppy and is taking half the usual feeds",
+     "a temperature of 38.0 on the evening after the MenB jab, feeding and alert, given the "
+     "infant paracetamol the nurse advised"),
+    # ENT UK: sudden hearing loss in one ear needs assessment the same day; with vertigo and
+    # unsteadiness a stroke must be excluded
+    ("stroke", "adult",
+     "woken up suddenly deaf in one ear, with ringing and spinning dizziness",
+     "a gradually muffled ear over a week with a cold, that pops when yawning"),
+    # BSR/MHRA: methotrexate with mouth ulcers, a sore throat, bruising or a fever is bone-marrow
+    # toxicity until the blood count says otherwise
+    ("drug_toxicity", "adult",
+     "{is} on weekly methotrexate and now has mouth ulcers, a sore throat, new bruises and a "
+     "temperature of 38.4",
+     "{is} on weekly methotrexate and gets a mild upset stomach after each dose, the last full "
+     "blood count normal"),
+    ("drug_toxicity", "adult",
+     "a lithium level of 1.9 with a coarse tremor, unsteady walking and muddled speech",
+     "a lithium level of 0.7, eGFR 82 and TSH 1.9 on the routine bloods, feeling well"),
+    # BSH: a platelet count under 20 with bleeding, or with confusion or fever (TTP), needs
+    # emergency care; a mildly low count without bleeding does not
+    ("severe_bleeding", "adult",
+     "a platelet count of 11 on yesterday's blood test, with spreading tiny red spots, bruises "
+     "and spells of confusion",
+     "a platelet count of 138 on a routine blood test, no bruising or bleeding, recheck in a "
+     "month"),
+    ("severe_bleeding", "adult",
+     "known ITP, platelets 4 today, and now bleeding gums and blood blisters inside the mouth",
+     "known ITP, platelets 70 and steady, no bleeding, clinic in six weeks"),
+    # Endocrine Society / BAETS: tingling round the mouth and hand spasms after thyroid surgery
+    # are low calcium, treated in hospital now
+    ("hypercalcaemia", "adult",
+     "{is} recovering from a thyroidectomy on Tuesday, now with pins and needles in the lips and "
+     "fingertips and the hands going into spasm",
+     "{is} recovering from a thyroidectomy on Tuesday, with a sore throat and a hoarse voice, no "
+     "pins and needles"),
+    # RCPsych: catatonia with no food or fluid is a medical emergency
+    ("acute_psychosis_delirium", "elderly",
+     "not spoken, eaten or drunk anything for two days, staring and holding one stiff position",
+     "been quieter than usual this week but is eating, drinking and chatting to the carers"),
+    ("acute_psychosis_delirium", "elderly",
+     "a GCS that fell from 15 to 10 over the afternoon, not diabetic, no fall seen",
+     "a GCS of 15, alert and chatting as usual after a nap"),
+    # BSSH: a high-pressure injection injury looks small and needs a hand surgeon now
+    ("major_trauma", "adult",
+     "had grease from a high-pressure gun go into a fingertip, a tiny hole, the finger swelling",
+     "had a splinter of wood in a fingertip, pulled out whole with tweezers, a little sore"),
+    # BOA and NHS: a dislocated shoulder, a ruptured Achilles tendon and a fight bite over the
+    # knuckle are A&E injuries
+    ("major_trauma", "adult",
+     "a shoulder that looks squared off after a fall on the arm, held out from the body and "
+     "impossible to move",
+     "a bruised shoulder after a fall on the arm that still lifts fully overhead"),
+    ("major_trauma", "adult",
+     "felt a kick to the back of the ankle with a pop at badminton and cannot stand on tiptoe "
+     "on that side",
+     "a tight achy calf the day after a long run, stands on tiptoe fine"),
+    ("sepsis", "adult",
+     "a cut over the knuckle from someone's tooth in a fight, now red, hot, swollen and hard to "
+     "bend",
+     "a graze over the knuckle from a brick wall, clean and already scabbing"),
+    # UKHSA tetanus guidance: jaw stiffness and spasms after a dirty wound, unvaccinated
+    ("sepsis", "adult",
+     "a stiff jaw that barely opens and neck spasms, a week after a rusty nail went into the "
+     "foot, never had tetanus jabs",
+     "a sore puncture from a rusty nail yesterday, tetanus jabs up to date, no stiffness"),
+    # WHO/UKHSA leptospirosis: fever, jaundice and little urine after fresh water with rats
+    ("sepsis", "adult",
+     "a fever of 39.4, aching calves, yellowing eyes and hardly any pee, ten days after a river "
+     "swim",
+     "a mild cold two days after a river swim, no fever, eating and peeing normally"),
+    # benign twins of the kinds that raised false alarms, each beside its emergency
+    ("gi_bleed", "adult",
+     "black, sticky, tar-like poo and dizziness after a week of ibuprofen for back pain",
+     "black poo and a dark tongue since taking bismuth tablets for an upset stomach, feels well"),
+    ("gi_bleed", "elderly",
+     "vomited something like coffee grounds and is pale and faint",
+     "dark green-black poo since starting iron tablets, no dizziness, no tummy pain"),
+    ("seizure", "child",
+     "been fitting with a high temperature for more than five minutes and is still shaking",
+     "a temperature of 38.5 with a cold, had one short febrile fit last year, no fit now"),
+    ("diabetic_ketoacidosis", "child",
+     "type 1 diabetes, glucose 26 and blood ketones 3.6, being sick and breathing deeply",
+     "type 1 diabetes, glucose 14 after pizza with ketones 0.3, corrected and now 8"),
+    ("eye_emergency", "child",
+     "double vision on looking up and a numb cheek after a ball hit the eye socket",
+     "a bruised, swollen cheekbone after a ball hit it, the eye moves every way, no double "
+     "vision, cheek feels normal"),
+    ("postpartum_haemorrhage", "pregnant",
+     "{is} ten days after the birth, soaking a pad an hour and passing clots the size of a plum",
+     "{is} ten days after the birth with light brownish bleeding, one small clot, no smell, no "
+     "fever"),
+    ("heart_attack", "adult",
+     "a new tightness in the chest walking uphill this week that eases when resting",
+     "a chest wall sore to press and when moving the arm after heavy bench presses, fine at "
+     "rest"),
+    ("vascular_emergency", "adult",
+     "one calf swollen, red and hot since a long flight, and it hurts to walk",
+     "a calf cramp in the night that eased with stretching, both calves the same size, not red "
+     "or hot"),
+    ("poisoning_overdose", "adult",
+     "swallowed a month's supply of antidepressants an hour ago and is now shaky and sweating",
+     "taken the usual blood pressure tablet twice this morning by mistake and feels normal"),
+    ("poisoning_overdose", "adult",
+     "taken a whole strip of sleeping tablets with wine and is hard to wake",
+     "taken 100 mg of sertraline instead of the usual 50 by mistake, feels completely normal"),
+    ("poisoning_overdose", "child",
+     "chewed a wild mushroom from the garden and has started vomiting",
+     "held a garden mushroom that was taken off before any reached the mouth, playing happily"),
+    ("child_medicine_ingestion", "child",
+     "swallowed several of mum's iron tablets",
+     "eaten two multivitamin gummies that have no iron in them"),
+    ("breathing_difficulty", "adult",
+     "an oximeter reading of 89% at home and breathless walking to the bathroom",
+     "an oximeter reading of 91% at 3,500 m on a trek, no headache or breathlessness, 98% at "
+     "home"),
+    ("neutropenic_sepsis", "adult",
+     "{is} on chemotherapy with a temperature of 38.1 and shivers",
+     "{is} on chemotherapy with a temperature of 36.9 and feels well; the card says call at 37.5 "
+     "or above"),
 )

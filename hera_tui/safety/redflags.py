@@ -142,7 +142,11 @@ _REAL_FEVER = (r"(fever\w*|feverish|high temp\w*|(a|got a|have a|has a|had a|run
                r"(temp|temperature)\b|spik\w*|hot to (the )?touch|burning up|"
                r"\b(3[89]|4[01])([.,]\d)? ?°? ?c?\b|\b(100[.,][4-9]|10[1-6]([.,]\d)?) ?°? ?f?\b)")
 # the threshold of cancer teams' 24-hour lines (UKONS): 37.5 °C or 99.5 °F
-_CHEMO_FEVER = (rf"({_REAL_FEVER}|\b37[.,][5-9] ?°? ?c?\b|\b99[.,][5-9] ?°? ?f?\b|shiver\w*|"
+# a threshold as the alert card states it ("ring at 37.5 or above") is not a reading
+_NOT_A_LIMIT = r"(?! ?°? ?[cf]? (or|and) (above|over|higher|more|up)\b)"
+_NOT_AFTER = r"(?<!at )(?<!over )(?<!above )"
+_CHEMO_FEVER = (rf"({_REAL_FEVER}|{_NOT_AFTER}\b37[.,][5-9] ?°? ?c?\b{_NOT_A_LIMIT}|"
+                rf"{_NOT_AFTER}\b99[.,][5-9] ?°? ?f?\b{_NOT_A_LIMIT}|shiver\w*|"
                 r"shak(ing|y)|rigou?rs?|hot and cold|(feel\w*|felt|feeling) (really |very |so )?"
                 r"(awful|terrible|unwell|rough|ill|horrible|dreadful|grim))")
 _INFECTION = _rx(
@@ -324,7 +328,9 @@ RULES: tuple[Rule, ...] = (
         r"\banaphyla\w*|\bepi-?pen\b|\bepinephrine\b|\bauto-?injector\b",
     )),
     Rule("severe_bleeding", "bleeding that will not stop", _rx(
-        rf"\b(bleed\w*|blood)\b.{{0,40}}\b{_SEVERE_BLEED}",
+        # "a blood clot" (a thrombosis feared) is not clots passed with bleeding
+        rf"\b(bleed\w*|blood)\b(?! clot)(?! clots? (in|on) (my|his|her|the) (leg|calf|lung))"
+        rf".{{0,40}}\b{_SEVERE_BLEED}",
         rf"\b{_SEVERE_BLEED}\b.{{0,20}}\b(bleed\w*|blood)\b",
         r"\b(heavy|severe|massive|lots of) (bleeding|blood loss)\b",
         r"\b(cut|chopped|sliced|severed|ripped|torn) (off|through)\b.{0,20}\b(finger|thumb|toe|"
@@ -400,7 +406,9 @@ RULES: tuple[Rule, ...] = (
         r"ketones? (is|are|of)? ?[3-9])",
     ), unless=_rx(r"\bketo (diet|genic)|\bketogenic\b|\b(on|doing) keto\b")),
     Rule("sepsis", "infection with confusion, mottled skin or fast breathing", _rx(
-        r"\bseps\w*|\bseptic\b",
+        # "the sepsis risk", "a sepsis card" name the word, not the illness
+        r"\b(?<!risk of )(?<!signs of )seps\w*\b(?! (risk|card|alert|leaflet|awareness|info\w*|"
+        r"signs|screening|training|campaign))|\bseptic\b",
         r"\b(mottled|blotchy|blue|grey|gray|ashen|purple blotch\w*|purple patch\w*|"
         r"blotches)\b.{0,20}\b(skin|knees|legs|arms|body|tummy)\b",
         r"\b(no|not|haven'?t|hasn'?t|not passed any|hasn'?t passed any|hasn'?t passed|not passed) "
@@ -455,7 +463,7 @@ RULES: tuple[Rule, ...] = (
     Rule("poisoning_overdose", "took too many pills or swallowed a poison", _rx(
         rf"\b(took|taken|take|swallowed|ate|had|drank|necked|downed)\b.{{0,30}}\b(too many|too "
         r"much|whole (bottle|pack|packet|box|strip)|handful|bunch|lots|loads|all (my|of (my|the|"
-        rf"his|her))|(like |about |around )?([1-9]\d|1\d\d))\b.{{0,30}}\b{_DRUGS}",
+        rf"his|her))|(like |about |around )?(?<!instead of )([1-9]\d|1\d\d))\b.{{0,30}}\b{_DRUGS}",
         rf"\b{_CHILD}\b.{{0,30}}\b(ate|swallowed|got into|drank|chewed|had|sucked|bit( into)?|"
         rf"bitten|licked)\b.{{0,40}}"
         rf"\b{_CHEMICALS}",
@@ -481,6 +489,14 @@ RULES: tuple[Rule, ...] = (
         r"unconscious|passed out|not respond\w*|vomit\w* (while|in (his|her) sleep)|blue|"
         r"breathing (slow\w*|funny|weird|strange))",
         r"\balcohol poisoning\b",
+    ), unless=_rx(
+        # an adult's own usual dose taken a second time by mistake ("took it twice", "100mg
+        # instead of 50"): NHS advice is to ring 111 or a pharmacist, not 999
+        r"\b(took|taken|had)\b.{0,40}\b(twice|two doses)\b.{0,30}\b(by mistake|forgot|"
+        r"accident\w*|this morning|today|tonight)\b",
+        r"\b(accident\w*|by mistake|forgot\w*)\b.{0,60}\b(twice|a double dose|an extra dose|a "
+        r"second dose|two doses)\b",
+        r"\b(accident\w*|by mistake)\b.{0,60}\b\d+ ?(mg|mcg)\b.{0,3}\binstead of\b.{0,3}\d+",
     )),
     Rule("suicide_self_harm", "a statement of intent to die", _rx(
         r"\b(kill|killing|hurt|hurting|harm|harming) myself\b(?! (laughing|with laughter))",
@@ -821,7 +837,10 @@ RULES: tuple[Rule, ...] = (
                   r"zinc oxide|"
                   r"crayons?|chalk|play-?doh|sudocrem|pencil( lead)?|graphite|glow ?sticks?|"
                   r"bubble (mixture|solution)|emollient|moisturi[sz]er|lip ?balm|petroleum jelly|"
-                  r"vaseline)\b"),
+                  r"vaseline)\b",
+                  # vitamins with no iron (TOXBASE: a few tablets are low-risk in a child)
+                  r"\b(vitamins?|multivitamins?|gumm(y|ies))\b.{0,60}\b(iron[- ]free|(has|have|"
+                  r"contains?|with) no iron|no iron in)\b|\biron[- ]free\b"),
         immediate=True),
     Rule("acute_glaucoma", "a painful red eye with halos, blurred vision or vomiting", _rx(
         r"\b(halos?|haloes|rainbow (rings|circles|halos?)|rings) (a?round|round|around) "
@@ -1027,7 +1046,8 @@ RULES: tuple[Rule, ...] = (
     # once a week; taken daily it causes fatal bone-marrow and gut toxicity (mouth ulcers and
     # a sore throat are early signs): emergency assessment and blood counts now
     Rule("drug_toxicity", "methotrexate taken daily instead of weekly", _rx(
-        r"\bmethotrexate\b(?:(?!\bfolic|\bfolate).){0,80}\b(every day|daily|each day|a day|every "
+        r"\bmethotrexate\b(?:(?!\bfolic|\bfolate).){0,80}\b(every day|daily|each day|"
+        r"(?<!for )(?<!in )a day(?! (or two|afterwards|after|later))|every "
         r"(morning|night|evening)|(\d+|several|a few|two|three|four|five|six|seven) days (in a row|"
         r"running|straight))\b",
         r"\b(every day|daily|each day)\b.{0,60}\bmethotrexate\b",

@@ -289,6 +289,9 @@ _PATTERNS: tuple[_Pattern, ...] = (
     _Pattern("lithium", re.compile(
         rf"\blithium (?:level|levels|blood level|result)s?\b{_GAP}(?P<num>\d(?:[.,]\d{{1,2}})?)\b",
         _I), _simple("lithium", "mmol/L", 0, 6)),
+    _Pattern("gcs", re.compile(
+        r"\bgcs\b[^\d.]{0,25}?(?P<first>\d{1,2})(?:\s*/\s*15)?\s*(?:to|->|\u2192|>|down to|now)\s*"
+        r"(?P<num>\d{1,2})\b(?:\s*/\s*15)?", _I), _gcs),
     _Pattern("gcs", re.compile(r"\bgcs\b\D{0,10}?(?P<num>\d{1,2})\b(?:\s*/\s*15)?", _I), _gcs),
     _Pattern("consciousness", re.compile(
         r"\bavpu\b\W{0,5}(?:is\W{0,3})?[avpu]\b|\b[vpu] on avpu\b|\b(?:only )?(?:responds?|"
@@ -392,6 +395,11 @@ _CUES: dict[str, tuple[re.Pattern, bool]] = {name: (re.compile(rx, _I), asserted
      r"interstitial|bronchiectasis|cystic fibrosis|home oxygen|usual\w*|baseline|normal for (me|"
      r"him|her)|always (is|runs|sits|around)|target|smart ?watch|apple watch|fitbit|garmin|"
      r"asleep|sleep(ing)? study|overnight)\b", False),
+    # at altitude a saturation in the high 80s or low 90s is the usual (Wilderness Medical
+    # Society): the NHS's "92% or below" is for people at home
+    ("altitude", r"\b(altitude|at (\d,?\d{3}|\d\.\d) ?(m|km|metres|meters|ft|feet)\b|"
+     r"\d,?\d{3} ?(m|metres|meters|ft|feet) up|high camp|base camp|mountain hut|hut-to-hut|"
+     r"summit|trek\w*|everest|kilimanjaro|himalaya\w*|andes|alps)\b", False),
     ("infection_sign", r"\b(sore throat|mouth ulcers?|shiver\w*|rigou?rs?|shak(ing|y)|chills?|"
      r"hot and cold|cough\w*|infect\w*|fever\w*|feverish|unwell|burning up)\b", True),
 )}
@@ -764,6 +772,12 @@ def _single_numbers(signs: VitalSigns) -> list[VitalFinding]:
         if reading and reading.value >= limit:
             findings.append(VitalFinding(condition, rule, reading.describe()))
     findings += _oxygen_pulse_neutrophils(signs)
+    gcs = signs.last("gcs")
+    if gcs and gcs.value <= 12:
+        # NICE NG232: a GCS below 13 needs emergency assessment (imaging within the hour after
+        # a head injury); NEWS2 scores any new fall in consciousness as a red 3
+        findings.append(VitalFinding(
+            "general", "a Glasgow Coma Scale of 12 or below (NICE NG232)", gcs.describe()))
     temp = signs.last("temperature")
     if temp and temp.value < 35.0 and not (signs.age is not None and signs.age < 0.08):
         findings.append(VitalFinding("hypothermia", "a body temperature below 35 \u00b0C",
@@ -793,7 +807,8 @@ def _oxygen_pulse_neutrophils(signs: VitalSigns) -> list[VitalFinding]:
     cues = signs.cues
     adult = signs.age is None or signs.age >= 12
     spo2 = signs.last("spo2")
-    if spo2 and spo2.value <= 92 and adult and "usual_low_sats" not in cues:
+    if spo2 and spo2.value <= 92 and adult and "usual_low_sats" not in cues and not (
+            "altitude" in cues and spo2.value >= 85 and "breathless" not in cues):
         # the number says "emergency"; which one, only with words: an infection (NICE NG51's
         # criterion) or breathlessness
         condition = ("sepsis" if signs.infection else
