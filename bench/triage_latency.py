@@ -50,7 +50,7 @@ def main() -> int:
                  "HERA_ENCODER_THREADS"):
         os.environ[name] = str(args.threads)
 
-    from hera_train.encoder import load_encoder
+    from hera_core.encoder import load_encoder
     from hera_tui.safety import vitals
     from hera_tui.safety.detector import Detector, default_detector, status
     from hera_tui.safety.redflags import rule_hits

@@ -70,7 +70,7 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> None:
 def _export(args: argparse.Namespace) -> int:
     from export.errors import ExportError
     from export.pipeline import DEFAULT_OUT_DIR, ExportOptions, run_export
-    from hera_train.formats import HERA_SYSTEM_PROMPT
+    from hera_core.formats import HERA_SYSTEM_PROMPT
 
     if not args.source and args.adapter is None:
         raise ExportError("give a run directory, a model, or --adapter (see hera export --help)")

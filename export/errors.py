@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hera_train.errors import HeraError
+from hera_core.errors import HeraError
 
 
 class ExportError(HeraError, RuntimeError):

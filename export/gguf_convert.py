@@ -25,8 +25,8 @@ from export.checkpoint import Checkpoint, open_checkpoint
 from export.errors import ExportError
 from export.gguf_types import Written, maker_of
 from export.vocab import Vocab, load_vocab
-from hera_train.atomic_files import atomic_path
-from hera_train.formats import PromptFormat
+from hera_core.atomic_files import atomic_path
+from hera_core.formats import PromptFormat
 
 Q = gguf.GGMLQuantizationType
 

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hera_train.atomic_files import atomic_write_text
+from hera_core.atomic_files import atomic_write_text
 
 CARD_FILE = "README.md"
 MANIFEST_COPY = "training_manifest.json"

@@ -1,6 +1,6 @@
 """The Ollama Modelfile: FROM, TEMPLATE, SYSTEM, stop parameters, sampling, LICENSE.
 
-TEMPLATE is the prompt format's Go template (``hera_train.formats``: one source of truth;
+TEMPLATE is the prompt format's Go template (``hera_core.formats``: one source of truth;
 the tests render it with Go's own text/template), stop parameters are the format's turn
 markers, and sampling is conservative (a medical assistant should not improvise). SYSTEM
 follows the one whitespace rule (``normalise_text``) because a Go template cannot trim.
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from export.errors import ExportError
-from hera_train.formats import PromptFormat, normalise_text
+from hera_core.formats import PromptFormat, normalise_text
 
 GEMMA_LICENSE_NOTE = (
     "This model is a derivative of Google's Gemma and is distributed under the Gemma Terms "

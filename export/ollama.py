@@ -3,7 +3,7 @@
 ``HEAD /api/blobs/sha256:<digest>`` asks whether the server has the GGUF; if not,
 ``create_blob`` uploads it; then ``create`` builds the model from that blob with the
 Modelfile's template, system text, parameters and license, streaming progress. The calls
-go through HERA's layer on the client (``hera_train.ollama_client``: one clear error per
+go through HERA's layer on the client (``hera_core.ollama_client``: one clear error per
 failure), so registration works from a chat-only install.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 
 from export.errors import ExportError
 from export.modelfile import Modelfile
+from hera_core.ollama_client import OllamaClient, OllamaError
 from hera_train.manifest import file_sha256
-from hera_train.ollama_client import OllamaClient, OllamaError
 
 
 def file_digest(path: Path) -> str:

@@ -22,8 +22,8 @@ import numpy as np
 
 from export.errors import ParityError
 from export.gguf_types import Gate, gate_of
-from hera_train import llamacpp
-from hera_train.formats import HERA_SYSTEM_PROMPT, Message, PromptFormat, encode_segments
+from hera_core import llamacpp
+from hera_core.formats import HERA_SYSTEM_PROMPT, Message, PromptFormat, encode_segments
 
 #: Fixed conversations: with and without a system text, one to three user turns.
 PARITY_CONVERSATIONS: tuple[tuple[Message, ...], ...] = (

@@ -21,8 +21,8 @@ from typing import Any
 from export.destination import REPORT_FILE
 from export.errors import ExportError, ParityError
 from export.gguf_types import GGUF_TYPES, Written
-from hera_train.atomic_files import atomic_write_text
-from hera_train.formats import HERA_SYSTEM_PROMPT, get_format
+from hera_core.atomic_files import atomic_write_text
+from hera_core.formats import HERA_SYSTEM_PROMPT, get_format
 
 DEFAULT_OUT_DIR = Path("exports") / "hera"
 
@@ -244,7 +244,7 @@ def run_export(opts: ExportOptions, log: Callable[[str], None] = print) -> Expor
 def _register(opts: ExportOptions, report: ExportReport, gguf: Path, modelfile: Any,
               log: Callable[[str], None]) -> None:
     from export.ollama import manual_commands, register
-    from hera_train.ollama_client import OllamaClient
+    from hera_core.ollama_client import OllamaClient
 
     client = OllamaClient(opts.ollama_host)
     if opts.ollama and client.reachable():

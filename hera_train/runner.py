@@ -29,6 +29,10 @@ from typing import Any
 
 import torch
 
+from hera_core.formats import get_format
+from hera_core.paths import DataNotFoundError, data_file
+from hera_core.pubmedqa import Question, accuracy, question_text
+from hera_core.pubmedqa_split import Split, load_split
 from hera_train.batching import (
     Collator,
     LengthGroupedBatchSampler,
@@ -39,9 +43,7 @@ from hera_train.batching import (
     tokenize_examples,
 )
 from hera_train.config import RunConfig, StageConfig
-from hera_train.data_paths import DataNotFoundError, data_file
 from hera_train.examples import DataError, example_text, load_examples
-from hera_train.formats import get_format
 from hera_train.hf_scoring import predict_pubmedqa
 from hera_train.manifest import RunManifest, atomic_write_json, file_sha256
 from hera_train.model_loading import (
@@ -52,8 +54,6 @@ from hera_train.model_loading import (
     resolve_model_path,
 )
 from hera_train.progress import ProgressLog
-from hera_train.pubmedqa import Question, accuracy, question_text
-from hera_train.pubmedqa_split import Split, load_split
 from hera_train.run_summary import forgetting, summary_lines
 
 ADAPTER_DIR = "adapter"
@@ -85,7 +85,7 @@ def _source_sha256(path: str) -> str:
     """A data file's sha256, or a MedQuAD folder's corpus digest (grounded stages)."""
     local = data_file(path)
     if local.is_dir():
-        from hera_train.sources.medquad import corpus_sha256
+        from hera_core.sources.medquad import corpus_sha256
 
         return corpus_sha256(local)
     return file_sha256(local)

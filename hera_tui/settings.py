@@ -1,15 +1,7 @@
-"""Where the chat app keeps things, and its optional config file.
+"""The chat app's optional config file.
 
-Paths follow the XDG conventions and can each be moved by one environment variable (tests
-and several installs side by side use them):
-
-- ``$HERA_CONFIG`` or ``~/.config/hera/config.toml``: the config file (optional)
-- ``$HERA_HOME`` or ``~/.local/share/hera``: ``chats.db``, Markdown exports, copied text,
-  benchmark ``results/``
-- ``$HERA_EXPORTS_DIR``: where ``hera export`` writes GGUFs (default ``./exports`` and the
-  ``exports/`` folder of the source checkout)
-
-The config file has one table::
+Where it is (``$HERA_CONFIG`` or ``~/.config/hera/config.toml``), like every other place
+HERA reads or writes, is ruled by :mod:`hera_core.paths`. The file has one table::
 
     [chat]
     model = "exports/hera/hera-q4_k_m.gguf"   # or "ollama:hera"
@@ -19,44 +11,16 @@ The config file has one table::
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hera_train.data_paths import hera_home
-from hera_train.errors import HeraError
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from hera_core.errors import HeraError
+from hera_core.paths import config_path
 
 
 class ChatConfigError(HeraError, ValueError):
     """The chat config file cannot be used; the message names the file and the fix."""
-
-
-def _xdg(var: str, default: str) -> Path:
-    return Path(os.environ.get(var) or Path.home() / default)
-
-
-def config_path() -> Path:
-    return Path(os.environ.get("HERA_CONFIG") or _xdg("XDG_CONFIG_HOME", ".config") / "hera"
-                / "config.toml")
-
-
-def data_dir() -> Path:
-    return hera_home()
-
-
-def results_dir() -> Path:
-    """Where benchmark runs, their cache and history go by default (CLI and app alike)."""
-    return data_dir() / "results"
-
-
-def exports_dirs() -> list[Path]:
-    if os.environ.get("HERA_EXPORTS_DIR"):
-        return [Path(os.environ["HERA_EXPORTS_DIR"])]
-    dirs = [Path.cwd() / "exports", REPO_ROOT / "exports"]
-    return list(dict.fromkeys(d.resolve() for d in dirs))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hera_train.data_paths import checkout_data_dir, data_dir
+from hera_core.paths import checkout_data_dir, data_dir
 
 # llama.cpp's OpenMP threads spin while they wait; on a shared 2-core machine that starves
 # everything else. Set before any library loads the OpenMP runtime.

@@ -13,8 +13,8 @@ import pytest
 from support.chat_env import closed_port, gemma3_gguf, starter_gguf  # noqa: F401 - fixtures
 from support.ollama_standin import OllamaStandIn
 
-from hera_train import llamacpp
-from hera_train.formats import CHATML, GEMMA, Message
+from hera_core import llamacpp
+from hera_core.formats import CHATML, GEMMA, Message
 from hera_tui.backends import (
     BackendError,
     ContextOverflowError,

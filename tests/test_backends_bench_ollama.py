@@ -16,7 +16,7 @@ import pytest
 from support.chat_env import gemma3_gguf, starter_gguf  # noqa: F401 - fixtures
 from support.ollama_standin import OllamaStandIn
 
-from hera_train.formats import CHATML, GEMMA
+from hera_core.formats import CHATML, GEMMA
 from hera_tui.benchmark.items import pubmedqa_items
 from hera_tui.benchmark.llamacpp_scorer import LlamaCppScorer
 from hera_tui.benchmark.runner import cache_path, run_benchmark

@@ -13,7 +13,7 @@ import pytest
 from support.chat_env import starter_gguf  # noqa: F401 - fixture
 from support.ollama_standin import OllamaStandIn
 
-from hera_train.formats import CHATML
+from hera_core.formats import CHATML
 
 
 @pytest.fixture(scope="module")

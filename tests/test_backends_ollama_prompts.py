@@ -17,9 +17,9 @@ import pytest
 from support.chat_env import gemma3_gguf, starter_gguf  # noqa: F401 - fixtures
 from support.ollama_standin import OllamaStandIn
 
-from hera_train import llamacpp
-from hera_train.formats import GEMMA, HERA_SYSTEM_PROMPT, Message
-from hera_train.ollama_client import OllamaClient
+from hera_core import llamacpp
+from hera_core.formats import GEMMA, HERA_SYSTEM_PROMPT, Message
+from hera_core.ollama_client import OllamaClient
 from hera_tui.backends import GenerationParams, StopSignal
 from hera_tui.backends.llama_cpp_backend import LlamaCppBackend
 from hera_tui.backends.ollama import OllamaBackend

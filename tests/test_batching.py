@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from hera_core.formats import GEMMA, Message
 from hera_train.batching import (
     IGNORE_INDEX,
     Collator,
@@ -13,7 +14,6 @@ from hera_train.batching import (
     tokenize_examples,
 )
 from hera_train.examples import Example
-from hera_train.formats import GEMMA, Message
 
 
 def _examples(n=12):
@@ -87,8 +87,8 @@ def test_length_grouping_cuts_padding_and_is_deterministic():
 
 
 def test_chat_template_check(tiny_tokenizer):
+    from hera_core.formats import CHATML
     from hera_train.batching import check_chat_template
-    from hera_train.formats import CHATML
 
     check_chat_template(tiny_tokenizer, GEMMA)
     with pytest.raises(ValueError, match="does not match HERA's 'chatml' format"):
@@ -96,7 +96,7 @@ def test_chat_template_check(tiny_tokenizer):
 
 
 def _long_question():
-    from hera_train.pubmedqa import Question
+    from hera_core.pubmedqa import Question
 
     background = " ".join(f"Background sentence {i} about cohorts." for i in range(40))
     results = "Results: mortality fell from 12% to 7% (p<0.01)."

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-import hera_cli
-from hera_train.formats import CHATML, GEMMA
+import hera_tui.command
+from hera_core.formats import CHATML, GEMMA
 from hera_tui.benchmark import scorers
 from hera_tui.benchmark.cli import TerminalProgress, format_report
 from hera_tui.benchmark.items import BenchmarkInputError, load_mcq, pubmedqa_items
@@ -94,7 +94,7 @@ def test_scoring_order_mixes_the_labels_in_every_prefix(test_items, data_dir):
 
 def test_label_mixed_order_keeps_every_prefix_within_quota():
     """On label mixes other than PubMedQA's too (the property the docstring promises)."""
-    from hera_train.pubmedqa import Question, label_mixed_order
+    from hera_core.pubmedqa import Question, label_mixed_order
 
     for sizes in [(1, 1, 1), (9, 1, 0), (3, 7, 2), (50, 5, 1), (13, 13, 13), (2, 0, 11)]:
         questions = [Question(f"{lab}{i}", "q", (), lab)
@@ -199,14 +199,14 @@ def test_ctrl_c_saves_a_partial_run_and_the_cli_says_so(test_items, tmp_path, ca
 
     monkeypatch.setattr(scorers, "open_scorer", lambda *a, **k: Interrupted(model="m.gguf"))
     argv = ["bench", "pubmedqa", "--model", "m.gguf", "--limit", "20", "--out", str(tmp_path)]
-    assert hera_cli.main(argv) == 130
+    assert hera_tui.command.main(argv) == 130
     captured = capsys.readouterr()
     assert "PARTIAL   7 of 20 questions (yes 4 · no 2 · maybe 1), interrupted" in captured.out
     assert "interrupted after 7 of 20 questions; the same command resumes" in captured.err
     [entry] = load_history(tmp_path)
     assert (entry["n"], entry["of"], entry["partial"]) == (7, 20, True)
     monkeypatch.setattr(scorers, "open_scorer", lambda *a, **k: FakeScorer(model="m.gguf"))
-    assert hera_cli.main(argv) == 0
+    assert hera_tui.command.main(argv) == 0
     assert "(7 from cache)" in capsys.readouterr().out
     assert [h["partial"] for h in load_history(tmp_path)] == [True, False]
 
@@ -358,7 +358,7 @@ def test_format_follows_the_models_template():
 
 
 def _cli(capsys, *argv: str) -> tuple[int, str]:
-    code = hera_cli.main(list(argv))
+    code = hera_tui.command.main(list(argv))
     return code, capsys.readouterr().err.strip()
 
 
@@ -390,7 +390,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys, data_dir):
 
 def test_benchmark_package_does_not_import_torch():
     code = (
-        "import sys, hera_cli; hera_cli.build_parser(); "
+        "import sys, hera_tui.command; hera_tui.command.build_parser(); "
         "import hera_tui.benchmark.runner, hera_tui.benchmark.llamacpp_scorer, "
         "hera_tui.benchmark.ollama_scorer, hera_tui.benchmark.hf_scorer; "
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules"

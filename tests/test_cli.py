@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import hera_cli
+import hera_tui.command
 from tests.support.ollama_standin import OllamaStandIn
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,8 +22,8 @@ def _free_port() -> int:
 
 
 def test_help_lists_subcommands_and_imports_no_torch():
-    code = ("import sys, hera_cli\n"
-            "try:\n    hera_cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+    code = ("import sys, hera_tui.command\n"
+            "try:\n    hera_tui.command.main(['--help'])\nexcept SystemExit:\n    pass\n"
             "assert 'torch' not in sys.modules, 'hera --help imported torch'")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=REPO)
@@ -33,7 +33,7 @@ def test_help_lists_subcommands_and_imports_no_torch():
 
 
 def _doctor(capsys, host: str) -> dict[str, str]:
-    code = hera_cli.main(["doctor", "--ollama-host", host])
+    code = hera_tui.command.main(["doctor", "--ollama-host", host])
     lines = capsys.readouterr().out.splitlines()
     assert code == 0
     return {line.split()[1]: line for line in lines}
@@ -65,7 +65,7 @@ def test_out_of_memory_gets_a_hint(monkeypatch, capsys):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
     monkeypatch.setattr(hera_train.cli, "_train", boom)
-    assert hera_cli.main(["train", "x.toml"]) == 3
+    assert hera_tui.command.main(["train", "x.toml"]) == 3
     err = capsys.readouterr().err.strip()
     assert err.startswith("hera: error: out of memory;") and "batch_size" in err
     assert len(err.splitlines()) == 1
@@ -78,7 +78,7 @@ def _error_classes() -> list[type[Exception]]:
     import pkgutil
 
     found = []
-    for package in ("hera_train", "hera_tui", "export"):
+    for package in ("hera_core", "hera_train", "hera_tui", "export"):
         root = importlib.import_module(package)
         for info in pkgutil.walk_packages(root.__path__, f"{package}."):
             module = importlib.import_module(info.name)
@@ -91,7 +91,7 @@ def _error_classes() -> list[type[Exception]]:
 def test_every_error_class_is_a_hera_error():
     """main() catches one base class, so an error type that forgot it would surface as
     "rerun with --debug" instead of its one-line message."""
-    from hera_train.errors import HeraError
+    from hera_core.errors import HeraError
 
     classes = _error_classes()
     assert len(classes) >= 15  # the walk found the packages' errors
@@ -100,13 +100,13 @@ def test_every_error_class_is_a_hera_error():
 
 def test_any_hera_error_is_one_line_with_exit_2(monkeypatch, capsys):
     import hera_train.cli
-    from hera_train.ollama_client import OllamaError
+    from hera_core.ollama_client import OllamaError
 
     def boom(args):
         raise OllamaError("Ollama is not reachable at http://127.0.0.1:9; start it")
 
     monkeypatch.setattr(hera_train.cli, "_train", boom)
-    assert hera_cli.main(["train", "x.toml"]) == 2
+    assert hera_tui.command.main(["train", "x.toml"]) == 2
     assert capsys.readouterr().err == (
         "hera: error: Ollama is not reachable at http://127.0.0.1:9; start it\n")
 
@@ -118,10 +118,10 @@ def test_unexpected_errors_point_to_debug(monkeypatch, capsys):
         raise KeyError("surprise")
 
     monkeypatch.setattr(hera_train.cli, "_train", boom)
-    assert hera_cli.main(["train", "x.toml"]) == 1
+    assert hera_tui.command.main(["train", "x.toml"]) == 1
     assert "--debug" in capsys.readouterr().err
     with pytest.raises(KeyError):
-        hera_cli.main(["--debug", "train", "x.toml"])
+        hera_tui.command.main(["--debug", "train", "x.toml"])
 
 
 def _parsers(parser):
@@ -138,7 +138,7 @@ def _parsers(parser):
 def test_every_help_text_renders_without_doubled_percent_signs():
     """argparse %-formats argument help but prints descriptions as written, so "95%%" in a
     description is shown doubled; every --help of every subcommand is rendered once here."""
-    parsers = list(_parsers(hera_cli.build_parser()))
+    parsers = list(_parsers(hera_tui.command.build_parser()))
     assert len(parsers) >= 10  # the walk reached the subcommands' own subcommands
     for parser in parsers:
         text = parser.format_help()

@@ -12,19 +12,19 @@ import onnx
 import onnxruntime
 import pytest
 
-from hera_train.encoder import fetch as fetch_encoder
-from hera_train.encoder import onnx_layers
-from hera_train.encoder.minilm import (
+from hera_core.encoder import fetch as fetch_encoder
+from hera_core.encoder import onnx_layers
+from hera_core.encoder.minilm import (
     MAX_TOKENS,
     EncoderFileError,
     SentenceEncoder,
     _erf,
     _gelu,
-    encoder_dir,
     load_encoder,
     mean_pool,
 )
-from hera_train.errors import HeraError
+from hera_core.errors import HeraError
+from hera_core.paths import encoder_dir
 from hera_tui.safety.pieces import embed_long, piece_texts, sentence_spans
 
 REFERENCE = Path(__file__).parent / "support" / "safety" / "minilm_reference.json"
@@ -117,7 +117,7 @@ def test_truncated_weights_say_how_to_reinstall(tmp_path: Path) -> None:
     data = weights.read_bytes()
     weights.unlink()
     weights.write_bytes(data[: len(data) // 2])
-    with pytest.raises(EncoderFileError, match=r"model\.safetensors.*hera_train\.encoder\.fetch"):
+    with pytest.raises(EncoderFileError, match=r"model\.safetensors.*hera_core\.encoder\.fetch"):
         load_encoder(copy)
 
 
@@ -125,7 +125,7 @@ def test_a_broken_tokenizer_file_says_how_to_reinstall(tmp_path: Path) -> None:
     copy = _encoder_copy(tmp_path)
     (copy / "tokenizer.json").unlink()
     (copy / "tokenizer.json").write_text('{"model": ', encoding="utf-8")
-    with pytest.raises(HeraError, match=r"tokenizer\.json.*hera_train\.encoder\.fetch"):
+    with pytest.raises(HeraError, match=r"tokenizer\.json.*hera_core\.encoder\.fetch"):
         load_encoder(copy)
 
 

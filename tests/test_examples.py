@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from hera_core.pubmedqa import load_test_ids
 from hera_train.config import DataConfig
 from hera_train.examples import DataError, load_examples
-from hera_train.pubmedqa import load_test_ids
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from export.parity import (
     tokenization_parity,
 )
 from export.quantize import quantize
-from hera_train.formats import GEMMA
+from hera_core.formats import GEMMA
 
 INFO = ModelInfo("hera-test", "tiny-gemma2", "gemma", "9.9.9")
 KINDS = ("f16", "q8_0", "q4_k_m")

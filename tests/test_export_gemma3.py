@@ -51,7 +51,7 @@ def test_f16_and_q4_k_m_pass_parity(exported):
 
 
 def test_metadata_matches_llama_cpp_converters_own_gguf(exported):
-    from hera_train.model_loading import assemble_gguf_package
+    from hera_core.model_packages import assemble_gguf_package
 
     out, _ = exported
     ours = gguf.GGUFReader(out / "hera-g3-f16.gguf")
@@ -78,7 +78,7 @@ def test_swapped_layers_fail_the_f16_and_q4_k_m_gates(exported, gemma3_dir, tmp_
     from export.gguf_convert import ModelInfo, convert_to_gguf
     from export.parity import file_logits, hf_reference, logit_parity
     from export.quantize import quantize
-    from hera_train.formats import GEMMA
+    from hera_core.formats import GEMMA
 
     out, _ = exported
     _, prompts, reference = hf_reference(gemma3_dir, GEMMA)

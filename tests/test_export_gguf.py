@@ -23,8 +23,8 @@ from export.parity import (
     logit_parity,
     tokenization_parity,
 )
-from hera_train import llamacpp
-from hera_train.formats import GEMMA
+from hera_core import llamacpp
+from hera_core.formats import GEMMA
 
 INFO = ModelInfo("hera-test", "tiny-gemma2", "gemma", "9.9.9")
 

@@ -21,7 +21,7 @@ from support.chat_env import chat_env  # noqa: F401 - a fixture
 from export.modelfile import parse_modelfile
 from export.parity import load_llama
 from export.pipeline import ExportOptions, run_export
-from hera_cli import main as hera_main
+from hera_tui.command import main as hera_main
 
 REPO = Path(__file__).resolve().parent.parent
 REPLIES = ["Please see a doctor soon.", "A clinician should examine you.",
@@ -43,8 +43,8 @@ def trained_run(tmp_path_factory, tiny_model_dir, data_dir) -> Path:
         "stages.2.data.eval_samples": 4, "stages.2.train.pubmedqa_dev_samples": 3,
         "stages.2.train.eval_every": 1000, "stages.2.train.epochs": 3,
     }
-    args = [sys.executable, "-m", "hera_cli", "train", str(REPO / "configs" / "tiny-cpu.toml"),
-            "--output-dir", str(work / "runs")]
+    args = [sys.executable, "-m", "hera_tui.command", "train",
+            str(REPO / "configs" / "tiny-cpu.toml"), "--output-dir", str(work / "runs")]
     for key, value in overrides.items():
         args += ["--set", f"{key}={value}"]
     subprocess.run(args, check=True, capture_output=True, text=True, cwd=REPO)
@@ -105,7 +105,7 @@ def test_register_through_the_ollama_api(exported):
     stand_in = pytest.importorskip("tests.support.ollama_standin")
     from export.modelfile import parse_modelfile
     from export.ollama import register
-    from hera_train.ollama_client import OllamaClient
+    from hera_core.ollama_client import OllamaClient
 
     out, _, _ = exported
     modelfile = parse_modelfile((out / "Modelfile").read_text())

@@ -3,7 +3,7 @@
 Ollama renders a Modelfile TEMPLATE with Go's text/template; these tests do too
 (``support.go_template`` builds a small Go program, see its docstring), so "the TEMPLATE
 renders exactly the training format" is checked against the real engine. The one
-whitespace rule (``hera_train.formats.normalise_text``) is checked on messages with
+whitespace rule (``hera_core.formats.normalise_text``) is checked on messages with
 spaces, tabs, blank lines and empty system text: the Go TEMPLATE cannot trim, so HERA's
 Ollama client normalises what it sends (``chat_request_messages``) and the result must be
 the training format exactly.
@@ -19,7 +19,7 @@ from support.go_template import render
 
 from export.modelfile import build_modelfile, parse_modelfile
 from export.pipeline import DEFAULT_OUT_DIR
-from hera_train.formats import CHATML, GEMMA, HERA_SYSTEM_PROMPT, Message, PromptFormat
+from hera_core.formats import CHATML, GEMMA, HERA_SYSTEM_PROMPT, Message, PromptFormat
 from hera_tui.backends.ollama import chat_request_messages
 
 REPO = Path(__file__).resolve().parent.parent

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hera_train.batching import hf_encoder
-from hera_train.formats import (
+from hera_core.formats import (
     CHATML,
     GEMMA,
     HERA_SYSTEM_PROMPT,
@@ -17,6 +16,7 @@ from hera_train.formats import (
     grounded_question,
     with_emergency,
 )
+from hera_train.batching import hf_encoder
 
 CONVERSATIONS = [
     [{"role": "user", "content": "I have had a headache for two days."}],
@@ -113,8 +113,8 @@ def test_heras_own_texts_have_no_blank_line():
     tokenizer, so nothing HERA writes into a prompt or a training reply has one: the system
     fold, the context block (passages with paragraphs included), the emergency context,
     PubMedQA's prompt and reply and the training replies. The person's blank lines stay."""
-    from hera_train.pubmedqa import answer_text, question_text
-    from hera_train.sources.trainset import unanswerable_reply
+    from hera_core.pubmedqa import answer_text, question_text
+    from hera_core.sources.trainset import unanswerable_reply
 
     passages = [ContextPassage(1, "NIDDK: Gallstones", "First paragraph.\n\n\nSecond one.\n \n"),
                 ContextPassage(2, "CDC: Head lice", "Lotion.")]

@@ -1,4 +1,5 @@
-"""The project's import layout: no import circles, no package reaching into another's privates.
+"""The project's import layout: dependencies one way (hera_core <- hera_train <- export <-
+hera_tui), no import circles, no package reaching into another's privates.
 
 Why a test: a circle between two modules works until someone moves an import to the top of
 a file, and then fails at import time with a half-initialised module; an import inside a
@@ -16,19 +17,19 @@ otherwise sit in a circle with a package ``__init__`` that re-exports it).
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("hera_train", "hera_tui", "export")
-ROOT_MODULES = ("hera_cli", "hera_build")
+#: the project's packages, each importing only those before it (and itself)
+PACKAGES = ("hera_core", "hera_train", "export", "hera_tui")
 
-def project_modules(root: Path, packages: Iterable[str] = PACKAGES,
-                    root_modules: Iterable[str] = ROOT_MODULES) -> dict[str, Path]:
-    """Dotted module name -> source file, for every module of ``packages`` and the root
-    modules (a package is named by its ``__init__.py``)."""
+
+def project_modules(root: Path, packages: Iterable[str] = PACKAGES) -> dict[str, Path]:
+    """Dotted module name -> source file, for every module of ``packages`` (a package is
+    named by its ``__init__.py``)."""
     modules: dict[str, Path] = {}
     for package in packages:
         for path in sorted((root / package).rglob("*.py")):
@@ -36,15 +37,12 @@ def project_modules(root: Path, packages: Iterable[str] = PACKAGES,
             if parts[-1] == "__init__":
                 parts = parts[:-1]
             modules[".".join(parts)] = path
-    for name in root_modules:
-        if (root / f"{name}.py").is_file():
-            modules[name] = root / f"{name}.py"
     return modules
 
 
 def _package_of(module: str, path: Path) -> str:
     """The package ``module`` belongs to: a package ``__init__`` belongs to itself, and so
-    does a top-level module (``hera_cli`` and ``hera_build`` share no package)."""
+    does a top-level module."""
     if path.name == "__init__.py" or "." not in module:
         return module
     return module.rpartition(".")[0]
@@ -123,6 +121,15 @@ def circles(graph: Mapping[str, set[str]]) -> list[frozenset[str]]:
     return found
 
 
+def against_the_order(graph: Mapping[str, set[str]], order: Sequence[str]) -> list[str]:
+    """``module imports module`` for every import of a top-level package that comes later
+    in ``order`` than the importer's own."""
+    rank = {package: i for i, package in enumerate(order)}
+    return [f"{name} imports {target}" for name in sorted(graph)
+            for target in sorted(graph[name])
+            if rank[target.partition(".")[0]] > rank[name.partition(".")[0]]]
+
+
 def private_imports(modules: Mapping[str, Path]) -> list[str]:
     """``module:line imports package.module._name`` for every ``_name`` (not dunder)
     that a module takes from a module of another package, by ``from m import _name`` or as
@@ -172,6 +179,12 @@ def test_no_module_imports_itself_back_through_other_modules(modules: dict[str, 
     assert not found, f"import circles (make each dependency one-way): {found}"
 
 
+def test_dependencies_point_one_way_from_the_core(modules: dict[str, Path]) -> None:
+    """hera_core imports none of the others, hera_train only the core, export the core and
+    training, hera_tui (the chat app and the ``hera`` command) any of them."""
+    assert against_the_order(import_graph(modules), PACKAGES) == []
+
+
 def test_no_module_imports_another_packages_private_names(modules: dict[str, Path]) -> None:
     assert private_imports(modules) == []
 
@@ -179,8 +192,9 @@ def test_no_module_imports_another_packages_private_names(modules: dict[str, Pat
 def test_the_graph_covers_the_whole_project(modules: dict[str, Path]) -> None:
     """A scan that silently found nothing would pass both tests above."""
     graph = import_graph(modules)
-    assert {"hera_cli", "hera_build", "hera_train.pubmedqa", "export.pipeline"} <= set(graph)
-    assert "hera_train.pubmedqa" in graph["hera_train.examples"]
+    assert {"hera_tui.command", "hera_tui.build", "hera_core.pubmedqa",
+            "export.pipeline"} <= set(graph)
+    assert "hera_core.pubmedqa" in graph["hera_train.examples"]
     # a function-level import is an edge: the factory opens the llama.cpp scorer lazily
     assert "hera_tui.benchmark.llamacpp_scorer" in graph["hera_tui.benchmark.scorers"]
 
@@ -201,7 +215,7 @@ def _tree(root: Path, files: dict[str, str]) -> dict[str, Path]:
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
-    return project_modules(root, packages=("pa", "pb"), root_modules=("top",))
+    return project_modules(root, packages=("pa", "pb", "pc"))
 
 
 def test_a_circle_hidden_in_a_function_or_type_check_is_found(tmp_path: Path) -> None:
@@ -213,7 +227,7 @@ def test_a_circle_hidden_in_a_function_or_type_check_is_found(tmp_path: Path) ->
                        "if TYPE_CHECKING:\n    import pa.one\n",
         "pb/__init__.py": "from pb.leaf import y\n",
         "pb/leaf.py": "import pa.one\n",
-        "top.py": "from pb import leaf\n",
+        "pc/top.py": "from pb import leaf\n",
     })
     graph = import_graph(modules)
     assert graph["pa.two"] == {"pa.three"}
@@ -232,10 +246,23 @@ def test_a_private_name_across_packages_is_found_within_a_package_not(tmp_path: 
         "pb/__init__.py": "",
         "pb/user.py": "def f():\n    from pa.core import _helper\n"
                       "from pa.core import __version__\n",
-        "top.py": "from pa import core as c\nc._helper()\nimport pa.core\npa.core._helper()\n",
+        "pc/top.py": "from pa import core as c\nc._helper()\nimport pa.core\npa.core._helper()\n",
     })
     assert private_imports(modules) == [
         "pb.user:2 imports pa.core._helper",
-        "top:2 imports pa.core._helper",
-        "top:4 imports pa.core._helper",
+        "pc.top:2 imports pa.core._helper",
+        "pc.top:4 imports pa.core._helper",
     ]
+
+
+def test_an_import_against_the_order_is_found(tmp_path: Path) -> None:
+    modules = _tree(tmp_path, {
+        "pa/__init__.py": "",
+        "pa/low.py": "def later():\n    from pb import high\n",
+        "pb/__init__.py": "",
+        "pb/high.py": "import pa.low\n",
+        "pc/__init__.py": "",
+    })
+    graph = import_graph(modules)
+    assert against_the_order(graph, ("pa", "pb", "pc")) == ["pa.low imports pb.high"]
+    assert against_the_order(graph, ("pb", "pa", "pc")) == ["pb.high imports pa.low"]

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 from support.quiet_http import QuietHTTPServer
 
-from hera_train.ollama_client import (
+from hera_core.ollama_client import (
     WORD_JOINER,
     OllamaClient,
     OllamaError,
@@ -253,7 +253,7 @@ def test_a_local_server_is_reached_directly_even_with_a_proxy_set(
         server: _BrokenServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """With HTTP_PROXY set, httpx would send the conversation to the proxy (here a port
     nobody listens on): a server on this machine is reached directly, a remote one is not."""
-    from hera_train.ollama_client import is_local
+    from hera_core.ollama_client import is_local
 
     for variable in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.setenv(variable, "http://127.0.0.1:9")

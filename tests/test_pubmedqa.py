@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from hera_train.pubmedqa import (
+from hera_core.pubmedqa import (
     LABELS,
     LeakedTestQuestionError,
     PubMedQAError,
@@ -17,7 +17,7 @@ from hera_train.pubmedqa import (
     macro_f1,
     stratified_sample,
 )
-from hera_train.pubmedqa_split import load_split
+from hera_core.pubmedqa_split import load_split
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_answer_puts_the_decision_first():
 
 
 def test_shorten_contexts_removes_the_fewest_leading_sentences():
-    from hera_train.pubmedqa import shorten_contexts
+    from hera_core.pubmedqa import shorten_contexts
 
     contexts = ("One. Two. Three.", "Four. Five.")
     assert shorten_contexts(contexts, lambda c: True) == (contexts, 0)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hera_cli import main
+from hera_tui.command import main
 
 SUMMARY = re.compile(r"^recall \d\.\d\d \(\d+/\d+\), false alarms \d\.\d\d \(\d+/\d+\)$")
 
@@ -60,8 +60,9 @@ def test_eval_reads_any_labelled_file_and_ends_with_the_summary_line(tmp_path) -
         {"text": "I can't breathe and my lips are blue", "emergency": True, "id": 7},
         {"text": "mild headache after a long day at work", "emergency": False},
     ])
-    result = subprocess.run([sys.executable, "-m", "hera_cli", "safety", "eval", str(labelled)],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "hera_tui.command", "safety", "eval", str(labelled)],
+        capture_output=True, text=True, check=True)
     assert SUMMARY.match(result.stdout.strip().splitlines()[-1]), result.stdout
 
 
@@ -78,7 +79,7 @@ def test_eval_reads_any_labelled_file_and_ends_with_the_summary_line(tmp_path) -
 def test_a_bad_line_stops_with_its_line_number(tmp_path, line: str, problem: str) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "fine", "emergency": false}\n\n' + line + "\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "hera_cli", "safety", "eval", str(bad)],
+    result = subprocess.run([sys.executable, "-m", "hera_tui.command", "safety", "eval", str(bad)],
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stdout == ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from hera_train.formats import GEMMA, HERA_SYSTEM_PROMPT, FormatError, emergency_context
+from hera_core.formats import GEMMA, HERA_SYSTEM_PROMPT, FormatError, emergency_context
 from hera_tui.safety.detector import Detector
 from hera_tui.safety.reply_guard import check_reply, withheld_notice
 

@@ -204,7 +204,7 @@ def test_paediatric_thresholds_depend_on_age() -> None:
 
 
 def test_check_output_shows_every_number_used(capsys) -> None:
-    from hera_cli import main
+    from hera_tui.command import main
 
     assert main(["safety", "check", "--detector", "rules",
                  "T 38.9, HR 128, RR 28, BP 84/50, SpO2 91%, new confusion"]) == 0

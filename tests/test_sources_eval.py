@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from hera_cli import main
-from hera_train.sources.cli import FROZEN_DEVSETS
-from hera_train.sources.library import build_library
-from hera_train.sources.metrics import LabelledQueriesError, read_queries, summarise
+from hera_core.sources.cli import FROZEN_DEVSETS
+from hera_core.sources.library import build_library
+from hera_core.sources.metrics import LabelledQueriesError, read_queries, summarise
+from hera_tui.command import main
 
 SOURCES_DOC = Path(__file__).parent.parent / "docs" / "sources.md"
 MINI = Path(__file__).parent / "support" / "medquad_mini"

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from hera_train.formats import (
+from hera_core.formats import (
     CLINICIAN_LINE,
     NO_SOURCES_LINE,
     SOURCE_LEAD_PATTERN,
     Message,
     grounded_question,
 )
-from hera_train.sources.answering import ReplyPlan, finish_reply
-from hera_train.sources.grounding import (
+from hera_core.sources.answering import ReplyPlan, finish_reply
+from hera_core.sources.grounding import (
     EXCERPT_WORDS,
     Source,
     citations,
@@ -28,18 +28,18 @@ from hera_train.sources.grounding import (
     supported_share,
     supports,
 )
-from hera_train.sources.library import build_library
-from hera_train.sources.medquad import Passage, read_corpus
-from hera_train.sources.retrieve import Hit, open_retriever
-from hera_train.sources.text import negated_stems
-from hera_train.sources.trainset import (
+from hera_core.sources.library import build_library
+from hera_core.sources.medquad import Passage, read_corpus
+from hera_core.sources.retrieve import Hit, open_retriever
+from hera_core.sources.text import negated_stems
+from hera_core.sources.trainset import (
     gold_position,
     grounded_examples,
     held_out_foci,
     reply_from,
     reword,
 )
-from hera_train.sources.voice import doctor_voice
+from hera_core.sources.voice import doctor_voice
 
 MINI = Path(__file__).parent / "support" / "medquad_mini"
 
@@ -126,7 +126,7 @@ def test_negated_stems() -> None:
 
 
 def test_the_context_block() -> None:
-    from hera_train.formats import ContextPassage
+    from hera_core.formats import ContextPassage
 
     block = grounded_question("  how are they treated? ", [
         ContextPassage(1, "NIDDK: Gallstones", "Removed in an operation.\n"),
@@ -213,7 +213,7 @@ def test_grounded_examples_are_split_by_focus(tmp_path: Path,
     build_library(corpus, say=lambda _: None)
     passages = list(read_corpus(corpus))
     retriever = open_retriever()
-    from hera_train.sources.liveqa import ConsumerQuestion
+    from hera_core.sources.liveqa import ConsumerQuestion
 
     held = held_out_foci([ConsumerQuestion("q", "m", ("gallstones",), ("treatment",), ("a",))])
     examples, report = grounded_examples(retriever, passages, held, set(), 50, seed=1)
@@ -234,7 +234,7 @@ def test_grounded_examples_are_split_by_focus(tmp_path: Path,
             assert reply.content.startswith(NO_SOURCES_LINE)
     assert 0 < report["unanswerable"] < len(examples)
     # asked with no context block, as `ollama run hera` asks: never answered from memory
-    from hera_train.sources import trainset
+    from hera_core.sources import trainset
 
     monkeypatch.setattr(trainset, "PLAIN_SHARE", 0.5)
     retriever = open_retriever()

@@ -12,16 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hera_cli import main
-from hera_train.sources import library as library_module
-from hera_train.sources.library import (
+from hera_core.sources import library as library_module
+from hera_core.sources.library import (
     LibraryError,
     build_library,
     current_dir,
     open_library,
 )
-from hera_train.sources.medquad import CorpusError, CorpusStats, read_corpus
-from hera_train.sources.retrieve import Retriever, open_retriever
+from hera_core.sources.medquad import CorpusError, CorpusStats, read_corpus
+from hera_core.sources.retrieve import Retriever, open_retriever
+from hera_tui.command import main
 
 MINI = Path(__file__).parent / "support" / "medquad_mini"
 
@@ -113,7 +113,7 @@ def test_an_interrupted_build_resumes_and_keeps_the_old_library(
         corpus: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Vectors are committed chunk by chunk: a build killed half way leaves the library in
     use untouched, and the next build encodes only what was not encoded yet."""
-    from hera_train.encoder import minilm
+    from hera_core.encoder import minilm
 
     monkeypatch.setattr(library_module, "_CHUNK", 4)
     real_embed = minilm.SentenceEncoder.embed

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from hera_train.sources.cli import build_devsets
-from hera_train.sources.grounding import relevant, select_sources
-from hera_train.sources.library import LibraryError, build_library, current_dir
-from hera_train.sources.metrics import evaluate_retrieval, read_queries
-from hera_train.sources.retrieve import Retriever, open_retriever
+from hera_core.sources.cli import build_devsets
+from hera_core.sources.grounding import relevant, select_sources
+from hera_core.sources.library import LibraryError, build_library, current_dir
+from hera_core.sources.metrics import evaluate_retrieval, read_queries
+from hera_core.sources.retrieve import Retriever, open_retriever
 
 OFF_TOPIC = [
     "What's the capital of France?", "Can you write me a short poem about autumn?",

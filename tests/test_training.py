@@ -26,7 +26,7 @@ SHORT = ["--set", "stages.1.data.max_samples=48", "--set", "stages.2.data.max_sa
 
 
 def _hera(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hera_cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "hera_tui.command", *args], capture_output=True,
                           text=True, cwd=REPO, timeout=600, **kwargs)
 
 
@@ -111,8 +111,9 @@ def test_kill_9_then_resume_gives_the_same_run(tmp_path, tiny_model_dir, data_di
     assert straight.returncode == 0, straight.stderr[-2000:]
 
     out = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "hera_cli", *args, "--output-dir", str(out)],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hera_tui.command", *args, "--output-dir", str(out)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     checkpoints = out / "tiny-cpu" / "stage1" / "checkpoints"
     deadline = time.monotonic() + 300
     while not list(checkpoints.glob("step-*/state.json")):
@@ -186,7 +187,7 @@ def test_two_process_ddp_with_gloo(tmp_path, tiny_model_dir):
     result = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
          "--master_addr", "127.0.0.1", "--master_port", port,
-         "-m", "hera_cli", "train", str(TINY), *SHORT, "--output-dir", str(tmp_path)],
+         "-m", "hera_tui.command", "train", str(TINY), *SHORT, "--output-dir", str(tmp_path)],
         capture_output=True, text=True, cwd=REPO, timeout=600, env=env,
     )
     assert result.returncode == 0, result.stderr[-3000:]

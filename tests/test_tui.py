@@ -16,14 +16,14 @@ from pathlib import Path
 
 from support.chat_env import chat_env, send, settle, starter_gguf  # noqa: F401 - fixtures
 
-from hera_train.formats import Message
+from hera_core.formats import Message
+from hera_core.paths import hera_home
 from hera_tui.app.chat_app import HeraApp
 from hera_tui.app.screens.conversations import ConversationsScreen
 from hera_tui.app.screens.help import HelpScreen
 from hera_tui.app.screens.parameters import ParametersScreen
 from hera_tui.backends.base import GenerationParams
 from hera_tui.models import ModelChoice
-from hera_tui.settings import data_dir
 from hera_tui.store import ChatStore
 from hera_tui.widgets.messages import MessageView
 from hera_tui.widgets.notices import EmergencyNotice, EmergencyPanel, ErrorNotice, ModelBanner
@@ -34,7 +34,7 @@ FAST = GenerationParams(temperature=0.0, max_tokens=8, context_length=1024)
 
 
 def make_app(choice: ModelChoice | None, store: ChatStore | None = None) -> HeraApp:
-    store = store or ChatStore(data_dir() / "chats.db")
+    store = store or ChatStore(hera_home() / "chats.db")
     app = HeraApp(choice, store)
     app.chat.set_defaults("Answer briefly.", FAST)
     return app
@@ -279,12 +279,12 @@ def test_export_copy_edit_and_regenerate(chat_env: Path, starter_gguf: Path) -> 
         conv = app.store.list_conversations()[0]
         await pilot.press("ctrl+s")
         await pilot.pause()
-        [exported] = (data_dir() / "markdown").glob("*.md")
+        [exported] = (hera_home() / "markdown").glob("*.md")
         assert "What is a normal heart rate?" in exported.read_text()
         reply = views(app)[1].content
         await pilot.press("f2")
         await pilot.pause()
-        assert (data_dir() / "copied.md").read_text() == reply
+        assert (hera_home() / "copied.md").read_text() == reply
         old_reply_id = app.store.messages(conv.id)[1].id
         await pilot.press("ctrl+r")
         await settle(pilot)
@@ -326,7 +326,7 @@ def test_help_lists_the_keys_and_how_to_get_hera(chat_env: Path, starter_gguf: P
 
 
 def test_a_reply_cut_short_by_a_crash_is_shown_as_such(chat_env: Path, starter_gguf: Path) -> None:
-    store = ChatStore(data_dir() / "chats.db")
+    store = ChatStore(hera_home() / "chats.db")
     conv = store.create_conversation("crashed")
     store.add_message(conv.id, "user", "question")
     store.add_message(conv.id, "assistant", "half an ans", state="incomplete")
@@ -409,29 +409,21 @@ def test_context_overflow_is_explained(chat_env: Path, starter_gguf: Path) -> No
     run(scenario, app)
 
 
-def test_importing_hera_tui_does_not_import_torch() -> None:
-    code = (
-        "import sys, hera_tui, hera_tui.app.chat_app, hera_tui.cli, hera_tui.models; "
-        "assert 'torch' not in sys.modules, 'torch imported'"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
-
-
 def test_cli_errors_and_list(chat_env: Path, starter_gguf: Path) -> None:
     env = dict(os.environ)
     missing = subprocess.run(
-        [sys.executable, "-m", "hera_cli", "chat", "--model", "nope.gguf"],
+        [sys.executable, "-m", "hera_tui.command", "chat", "--model", "nope.gguf"],
         capture_output=True, text=True, env=env, check=False,
     )
     assert missing.returncode == 2
     assert missing.stderr.strip().startswith("hera: error: model file not found: nope.gguf")
     empty = subprocess.run(
-        [sys.executable, "-m", "hera_cli", "chat", "--list"],
+        [sys.executable, "-m", "hera_tui.command", "chat", "--list"],
         capture_output=True, text=True, env=env, check=True,
     )
     assert f"model: {starter_gguf} (starter)" in empty.stdout
     assert "no saved conversations" in empty.stdout
-    store = ChatStore(data_dir() / "chats.db", clock=lambda: 1_700_000_000.0)
+    store = ChatStore(hera_home() / "chats.db", clock=lambda: 1_700_000_000.0)
     conv = store.create_conversation("Knee pain", str(starter_gguf))
     store.add_message(conv.id, "user", "my knee hurts")
     store.add_message(conv.id, "assistant", "Rest it.", model=str(starter_gguf))
@@ -439,7 +431,7 @@ def test_cli_errors_and_list(chat_env: Path, starter_gguf: Path) -> None:
     store.add_message(other.id, "user", "fever?")
     store.close()
     listed = subprocess.run(
-        [sys.executable, "-m", "hera_cli", "chat", "--list"],
+        [sys.executable, "-m", "hera_tui.command", "chat", "--list"],
         capture_output=True, text=True, env=env, check=True,
     ).stdout.splitlines()
     when = datetime.fromtimestamp(1_700_000_000.0).strftime("%Y-%m-%d %H:%M")
@@ -448,7 +440,7 @@ def test_cli_errors_and_list(chat_env: Path, starter_gguf: Path) -> None:
     assert listed[3].split() == [str(conv.id), *when.split(), starter_gguf.name, "(starter,",
                                  "not", "HERA)", "2", "Knee", "pain"]
     unknown = subprocess.run(
-        [sys.executable, "-m", "hera_cli", "chat", "--conversation", "99"],
+        [sys.executable, "-m", "hera_tui.command", "chat", "--conversation", "99"],
         capture_output=True, text=True, env=env, check=False,
     )
     assert unknown.returncode == 2
@@ -458,9 +450,9 @@ def test_cli_errors_and_list(chat_env: Path, starter_gguf: Path) -> None:
 
 
 def test_hera_alone_opens_the_chat_app(monkeypatch) -> None:
-    import hera_cli
+    import hera_tui.command
 
     opened = []
-    monkeypatch.setattr(hera_cli, "run_chat", lambda args: opened.append(args) or 0)
-    assert hera_cli.main([]) == 0
+    monkeypatch.setattr(hera_tui.command, "run_chat", lambda args: opened.append(args) or 0)
+    assert hera_tui.command.main([]) == 0
     assert len(opened) == 1 and getattr(opened[0], "model", None) is None

@@ -74,10 +74,10 @@ def test_a_built_wheel_carries_the_style_files_where_an_install_looks(tmp_path: 
     it as an install would, and resolve every CSS_PATH from the unpacked copy alone."""
     src = tmp_path / "src"
     src.mkdir()
-    for name in ("pyproject.toml", "README.md", "hera_cli.py", "hera_build.py"):
+    for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, src / name)
     ignore = shutil.ignore_patterns("__pycache__", "model")
-    for package in ("hera_train", "hera_tui", "export"):
+    for package in ("hera_core", "hera_train", "hera_tui", "export"):
         shutil.copytree(REPO / package, src / package, ignore=ignore)
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",

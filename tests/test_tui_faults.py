@@ -26,12 +26,13 @@ from support.chat_env import chat_env, settle, starter_gguf  # noqa: F401 - fixt
 from support.quiet_http import QuietHTTPServer
 from textual.widgets import Input, Static
 
+from hera_core.paths import hera_home
 from hera_tui.app.chat_app import HeraApp
 from hera_tui.app.screens.benchmark import BenchmarkScreen
 from hera_tui.app.screens.models import ModelPickerScreen
 from hera_tui.backends.base import GenerationParams
 from hera_tui.models import ModelChoice
-from hera_tui.settings import ChatConfig, data_dir
+from hera_tui.settings import ChatConfig
 from hera_tui.store import ChatStore
 from hera_tui.widgets.notices import ErrorNotice
 from hera_tui.widgets.prompt_input import PromptInput
@@ -142,7 +143,7 @@ def test_broken_ollama_never_ends_the_app(chat_env: Path, fault: str) -> None:
     if fault == "html500":
         faults["/api/show"] = fault  # a proxy error page answers everything
     with broken_ollama(faults) as server:
-        store = ChatStore(data_dir() / "chats.db")
+        store = ChatStore(hera_home() / "chats.db")
         app = HeraApp(ModelChoice("ollama", "broken", "--model"), store,
                       ChatConfig(ollama_host=server.url))
         app.chat.set_defaults("", GenerationParams(max_tokens=8, context_length=1024))
@@ -190,7 +191,7 @@ def test_llama_cpp_failing_mid_decode_never_ends_the_app(
 ) -> None:
     import llama_cpp
 
-    store = ChatStore(data_dir() / "chats.db")
+    store = ChatStore(hera_home() / "chats.db")
     app = HeraApp(ModelChoice("gguf", str(starter_gguf), "--model"), store)
     app.chat.set_defaults("", GenerationParams(temperature=0.0, max_tokens=8,
                                                context_length=1024))
@@ -243,7 +244,7 @@ def test_a_failing_emergency_check_is_said_and_never_ends_the_app(
         raise ValueError("weights file is corrupt")
 
     monkeypatch.setattr(chat, "triage", broken)
-    store = ChatStore(data_dir() / "chats.db")
+    store = ChatStore(hera_home() / "chats.db")
     app = HeraApp(ModelChoice("gguf", str(starter_gguf), "--model"), store)
     app.chat.set_defaults("", GenerationParams(temperature=0.0, max_tokens=4,
                                                context_length=1024))

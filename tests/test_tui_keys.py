@@ -16,11 +16,11 @@ from support.chat_env import chat_env  # noqa: F401 - fixture
 from textual.binding import Binding
 from textual.widgets import Label, Static
 
+from hera_core.paths import hera_home
 from hera_tui.app.chat_app import HeraApp
 from hera_tui.app.keys import ANYWHERE, KeyRow, key_label, key_rows
 from hera_tui.app.registry import SCREENS
 from hera_tui.app.screens.help import HelpScreen
-from hera_tui.settings import data_dir
 from hera_tui.store import ChatStore
 
 CHAT_DOC = Path(__file__).resolve().parent.parent / "docs" / "chat.md"
@@ -33,7 +33,7 @@ OTHER_STYLE = re.compile(r"\b(ctrl|CTRL|shift|alt)\+|\bENTER\b|\bESC\b|\^[a-z]\b
 
 
 def _app() -> HeraApp:
-    return HeraApp(None, ChatStore(data_dir() / "chats.db"))
+    return HeraApp(None, ChatStore(hera_home() / "chats.db"))
 
 
 def _declared_by_hera(cls: type, binding: Binding) -> bool:

@@ -12,13 +12,14 @@ import pytest
 from support.chat_env import chat_env, gemma3_gguf, settle, starter_gguf  # noqa: F401
 from support.ollama_standin import OllamaStandIn
 
+from hera_core.paths import hera_home
 from hera_tui.app.chat_app import HeraApp
 from hera_tui.app.model_catalog import BASE_MODEL_NOTE
 from hera_tui.app.screens.models import ModelPickerScreen
 from hera_tui.backends.base import GenerationParams
 from hera_tui.backends.ollama import OllamaBackend
 from hera_tui.models import ModelChoice, ModelNotFoundError, local_ggufs, resolve_model
-from hera_tui.settings import ChatConfig, ChatConfigError, data_dir, load_config
+from hera_tui.settings import ChatConfig, ChatConfigError, load_config
 from hera_tui.store import ChatStore
 from hera_tui.widgets.messages import MessageView
 from hera_tui.widgets.notices import ErrorNotice
@@ -100,7 +101,7 @@ def test_picker_lists_ggufs_and_ollama_models_and_switches(
     _gguf(exports / "hera" / "hera-q4_k_m.gguf", starter_gguf)
     with OllamaStandIn({"hera": starter_gguf, "smol": starter_gguf}) as server:
         monkeypatch.setenv("OLLAMA_HOST", server.url)
-        store = ChatStore(data_dir() / "chats.db")
+        store = ChatStore(hera_home() / "chats.db")
         app = HeraApp(resolve_model(None, load_config()), store)
         app.chat.set_defaults("", GenerationParams(temperature=0.0, max_tokens=6,
                                                    context_length=1024))
@@ -145,7 +146,7 @@ def test_picker_lists_ggufs_and_ollama_models_and_switches(
 def test_command_palette_offers_every_registered_screen(chat_env: Path) -> None:
     from hera_tui.app.registry import SCREENS
 
-    app = HeraApp(None, ChatStore(data_dir() / "chats.db"))
+    app = HeraApp(None, ChatStore(hera_home() / "chats.db"))
 
     async def scenario() -> None:
         async with app.run_test(size=(100, 40)):
@@ -162,7 +163,7 @@ def test_ollama_dropping_mid_reply_keeps_the_partial_reply(
 ) -> None:
     with OllamaStandIn({"smol": starter_gguf}) as server:
         server.drop_after_chunks = 3
-        store = ChatStore(data_dir() / "chats.db")
+        store = ChatStore(hera_home() / "chats.db")
         app = HeraApp(ModelChoice("ollama", "smol", "--model"), store,
                       ChatConfig(ollama_host=server.url))
         app.chat.set_defaults("", GenerationParams(temperature=0.0, max_tokens=20,
@@ -210,7 +211,7 @@ def test_picker_opens_on_the_current_model_and_selects_on_enter(
     folder = tmp_path / "models"
     _gguf(folder / "copy-of-smol.gguf", starter_gguf)
     starter = ModelChoice("gguf", str(starter_gguf), "starter", is_starter=True)
-    app = HeraApp(starter, ChatStore(data_dir() / "chats.db"), ChatConfig(model_dirs=(folder,)))
+    app = HeraApp(starter, ChatStore(hera_home() / "chats.db"), ChatConfig(model_dirs=(folder,)))
 
     async def scenario(pilot) -> None:
         loaded = app.backend
@@ -238,7 +239,7 @@ def test_picker_opens_on_the_current_model_and_selects_on_enter(
 
 def test_picker_takes_a_typed_path(chat_env: Path, starter_gguf: Path, tmp_path: Path) -> None:
     typed = _gguf(tmp_path / "elsewhere" / "typed.gguf", starter_gguf)
-    app = HeraApp(None, ChatStore(data_dir() / "chats.db"))
+    app = HeraApp(None, ChatStore(hera_home() / "chats.db"))
 
     async def scenario(pilot) -> None:
         await pilot.press("ctrl+o")
@@ -270,7 +271,7 @@ def test_base_models_are_marked_and_warned_about(
             os.link(source, folder / name)
         except OSError:
             shutil.copyfile(source, folder / name)
-    app = HeraApp(None, ChatStore(data_dir() / "chats.db"), ChatConfig(model_dirs=(folder,)))
+    app = HeraApp(None, ChatStore(hera_home() / "chats.db"), ChatConfig(model_dirs=(folder,)))
 
     async def scenario(pilot) -> None:
         await pilot.press("ctrl+o")
@@ -302,7 +303,7 @@ def test_a_reopened_conversation_returns_to_its_model(
     chat_env: Path, starter_gguf: Path, tmp_path: Path
 ) -> None:
     other = _gguf(tmp_path / "models" / "other.gguf", starter_gguf).resolve()
-    store = ChatStore(data_dir() / "chats.db")
+    store = ChatStore(hera_home() / "chats.db")
     held = _conversation_with(store, str(other))
     starter = ModelChoice("gguf", str(starter_gguf), "starter", is_starter=True)
     app = HeraApp(starter, store, conversation_id=held)
@@ -318,7 +319,7 @@ def test_a_reopened_conversation_returns_to_its_model(
 
 
 def test_a_conversation_whose_model_is_gone_says_so(chat_env: Path, starter_gguf: Path) -> None:
-    store = ChatStore(data_dir() / "chats.db")
+    store = ChatStore(hera_home() / "chats.db")
     held = _conversation_with(store, "/gone/hera-q4_k_m.gguf")
     explicit = _conversation_with(store, "ollama:hera")
     starter = ModelChoice("gguf", str(starter_gguf), "starter", is_starter=True)

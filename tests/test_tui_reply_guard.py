@@ -15,14 +15,14 @@ from pathlib import Path
 
 from support.chat_env import chat_env, send, settle, starter_gguf  # noqa: F401
 
-from hera_train.formats import CLINICIAN_LINE, EMERGENCY_OPENING, Message
+from hera_core.formats import CLINICIAN_LINE, EMERGENCY_OPENING, Message
+from hera_core.paths import hera_home
 from hera_tui.answers import Answerer
 from hera_tui.app.chat_app import HeraApp
 from hera_tui.backends.base import DecodeRate, GenerationParams
 from hera_tui.models import ModelChoice
 from hera_tui.safety import triage
 from hera_tui.safety.reply_guard import StreamGuard, opens_with_guidance
-from hera_tui.settings import data_dir
 from hera_tui.store import ChatStore
 from hera_tui.widgets.messages import MessageView
 from hera_tui.widgets.notices import EmergencyPanel
@@ -62,7 +62,7 @@ class StubBackend:
 
 def _chat(starter_gguf: Path, reply: str, text: str, check) -> None:
     app = HeraApp(ModelChoice("gguf", str(starter_gguf), "starter", is_starter=True),
-                  ChatStore(data_dir() / "chats.db"))
+                  ChatStore(hera_home() / "chats.db"))
     app.chat.set_defaults("", GenerationParams(temperature=0.0, max_tokens=64))
     backend = StubBackend(reply)
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from support.chat_env import chat_env, starter_gguf  # noqa: F401 - fixtures
 
+from hera_core.paths import hera_home
 from hera_tui.app.chat_app import HeraApp
 from hera_tui.models import ModelChoice
-from hera_tui.settings import data_dir
 from hera_tui.store import ChatStore
 
 SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
@@ -34,7 +34,7 @@ def _clock():
 
 @pytest.fixture
 def app(chat_env: Path, starter_gguf: Path) -> HeraApp:
-    store = ChatStore(data_dir() / "chats.db", clock=_clock())
+    store = ChatStore(hera_home() / "chats.db", clock=_clock())
     other = store.create_conversation("Knee pain after running")
     store.add_message(other.id, "user", "My knee hurts after running")
     conv = store.create_conversation("Chest pain question")

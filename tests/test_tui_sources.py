@@ -16,18 +16,18 @@ from pathlib import Path
 import pytest
 from support.chat_env import chat_env, gemma3_gguf, send, settle, starter_gguf  # noqa: F401
 
-from hera_train.formats import GEMMA, Message
-from hera_train.ollama_client import neutralise
-from hera_train.sources.answering import plan_reply
-from hera_train.sources.library import build_library
-from hera_train.sources.retrieve import open_retriever
+from hera_core.formats import GEMMA, Message
+from hera_core.ollama_client import neutralise
+from hera_core.paths import hera_home
+from hera_core.sources.answering import plan_reply
+from hera_core.sources.library import build_library
+from hera_core.sources.retrieve import open_retriever
 from hera_tui.app.chat_app import HeraApp
 from hera_tui.app.screens.parameters import ParametersScreen
 from hera_tui.app.screens.sources import SourcesScreen
 from hera_tui.backends.base import DecodeRate, GenerationParams
 from hera_tui.backends.ollama import chat_request_messages
 from hera_tui.models import ModelChoice
-from hera_tui.settings import data_dir
 from hera_tui.store import ChatStore, export_markdown
 from hera_tui.widgets.messages import MessageView
 
@@ -67,7 +67,7 @@ class ScriptedBackend:
 
 def make_app(starter_gguf: Path, reply: str) -> tuple[HeraApp, ScriptedBackend]:
     app = HeraApp(ModelChoice("gguf", str(starter_gguf), "starter", is_starter=True),
-                  ChatStore(data_dir() / "chats.db"))
+                  ChatStore(hera_home() / "chats.db"))
     app.chat.set_defaults("", GenerationParams(temperature=0.0, max_tokens=8))
     return app, ScriptedBackend(reply)
 
@@ -112,7 +112,7 @@ def test_a_grounded_reply_shows_its_sources_and_f4_the_passages(
         assert "cited by the reply; NIDDK:0000001-2" in text and "cholecystectomy" in text
         await pilot.press("escape")
         await pilot.pause()
-        markdown = export_markdown(conv, app.store.messages(conv.id), data_dir()).read_text()
+        markdown = export_markdown(conv, app.store.messages(conv.id), hera_home()).read_text()
         assert "> Sources:" in markdown and "Gallstones (treatment)" in markdown
 
     run(app, backend, scenario)
@@ -202,7 +202,7 @@ def test_hera_ask_prints_the_answer_and_its_sources(
         capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
-    from hera_cli import main
+    from hera_tui.command import main
     from hera_tui.models import ModelChoice as Choice
 
     backend = ScriptedBackend(TREATMENT)
@@ -234,7 +234,7 @@ def test_hera_ask_with_the_real_starter_model(library: Path, starter_gguf: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
-    from hera_cli import main
+    from hera_tui.command import main
 
     assert main(["ask", "what are head lice?", "--model", str(starter_gguf), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

@@ -22,11 +22,12 @@ import pytest
 from support.chat_env import chat_env, settle, starter_gguf  # noqa: F401 - fixtures
 from support.ollama_standin import OllamaStandIn
 
+from hera_core.paths import hera_home
 from hera_tui.app.chat_app import HeraApp
 from hera_tui.backends.base import GenerationParams
 from hera_tui.conversation import prompt_messages
 from hera_tui.models import ModelChoice
-from hera_tui.settings import ChatConfig, data_dir
+from hera_tui.settings import ChatConfig
 from hera_tui.store import ChatStore
 from hera_tui.widgets.prompt_input import PromptInput
 
@@ -59,7 +60,7 @@ def test_esc_stops_llama_cpp_while_it_reads_a_long_message(
         original_eval(self, tokens)
         durations.append(time.perf_counter() - calls[-1][0])
 
-    store = ChatStore(data_dir() / "chats.db")
+    store = ChatStore(hera_home() / "chats.db")
     app = HeraApp(ModelChoice("gguf", str(starter_gguf), "starter", is_starter=True), store)
     app.chat.set_defaults("", LONG)
 
@@ -105,7 +106,7 @@ def test_esc_cancels_an_ollama_request_before_its_first_token(
     chat_env: Path, starter_gguf: Path
 ) -> None:
     with OllamaStandIn({"smol": starter_gguf}) as server:
-        store = ChatStore(data_dir() / "chats.db")
+        store = ChatStore(hera_home() / "chats.db")
         app = HeraApp(ModelChoice("ollama", "smol", "--model"), store,
                       ChatConfig(ollama_host=server.url))
         app.chat.set_defaults("", LONG)

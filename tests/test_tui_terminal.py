@@ -107,7 +107,7 @@ def _env(home: Path) -> dict[str, str]:
 
 
 def _hera() -> list[str]:
-    return [sys.executable, "-m", "hera_cli", "chat"]
+    return [sys.executable, "-m", "hera_tui.command", "chat"]
 
 
 def _processes_using(home: Path) -> list[int]:

@@ -22,12 +22,14 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from hera_train.atomic_files import atomic_write_text
-from hera_train.errors import HeraError
+from hera_core.atomic_files import atomic_write_text
+from hera_core.errors import HeraError
+from hera_core.model_packages import ensure_model_file
+from hera_core.paths import hera_home
 from hera_tui.answers import LibraryLoader
 from hera_tui.backends.base import Backend, BackendError
-from hera_tui.models import NO_MODEL_MESSAGE, ModelChoice, ensure_model_file
-from hera_tui.settings import ChatConfig, data_dir
+from hera_tui.models import NO_MODEL_MESSAGE, ModelChoice
+from hera_tui.settings import ChatConfig
 from hera_tui.store import ChatStore, export_markdown
 
 from .keys import key_label
@@ -201,7 +203,7 @@ class HeraApp(App):
         """Copy via the terminal (OSC 52) and also save to a private file, because many
         terminals (and tmux without set-clipboard) ignore OSC 52 silently."""
         self.copy_to_clipboard(text)
-        path = data_dir() / "copied.md"
+        path = hera_home() / "copied.md"
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         atomic_write_text(path, text, mode=0o600)
         self.notify(f"Copied to the clipboard; also saved to {path}")
@@ -209,7 +211,7 @@ class HeraApp(App):
     def export_conversation(self, conversation_id: int) -> Path:
         conversation = self.store.conversation(conversation_id)
         return export_markdown(
-            conversation, self.store.messages(conversation_id), data_dir() / "markdown"
+            conversation, self.store.messages(conversation_id), hera_home() / "markdown"
         )
 
     def on_unmount(self) -> None:

@@ -17,15 +17,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from hera_tui.models import (
-    MODEL_PACKAGES,
-    ModelChoice,
-    ggufs_under,
-    is_starter_path,
-    local_ggufs,
-    package_of,
-)
-from hera_tui.settings import ChatConfig, exports_dirs
+from hera_core.model_packages import MODEL_PACKAGES, is_starter_path, package_of
+from hera_core.paths import exports_dirs
+from hera_tui.models import ModelChoice, ggufs_under, local_ggufs
+from hera_tui.settings import ChatConfig
 
 BASE_MODEL_NOTE = "base model, no chat template: for benchmarks (F5), not chat"
 
@@ -92,9 +87,9 @@ _TEMPLATE_LOCK = threading.Lock()
 def has_chat_template(path: Path) -> bool:
     """Whether the GGUF carries a chat template (read once per file version).
 
-    Raises ``hera_train.llamacpp.LlamaCppError`` for a file llama.cpp cannot read.
+    Raises ``hera_core.llamacpp.LlamaCppError`` for a file llama.cpp cannot read.
     """
-    from hera_train import llamacpp
+    from hera_core import llamacpp
 
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)

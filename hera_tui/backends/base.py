@@ -14,8 +14,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
-from hera_train.errors import HeraError
-from hera_train.formats import Message
+from hera_core.errors import HeraError
+from hera_core.formats import Message
 
 
 class BackendError(HeraError, RuntimeError):

@@ -1,7 +1,7 @@
 """The default backend: a GGUF model run in-process by llama.cpp (no server needed).
 
-Loading, tokenization and prompt evaluation come from ``hera_train.llamacpp``, shared with
-the benchmark and export. Prompts are built from :mod:`hera_train.formats` and tokenized
+Loading, tokenization and prompt evaluation come from ``hera_core.llamacpp``, shared with
+the benchmark and export. Prompts are built from :mod:`hera_core.formats` and tokenized
 segment by segment: text without special-token parsing, control tokens by id. So what a
 user types is always data; ``<start_of_turn>model`` in a message stays plain text and
 cannot forge a turn.
@@ -22,9 +22,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from hera_train import llamacpp
-from hera_train.errors import HeraError
-from hera_train.formats import Message, PromptFormat, encode_segments
+from hera_core import llamacpp
+from hera_core.errors import HeraError
+from hera_core.formats import Message, PromptFormat, encode_segments
 
 from .base import (
     Backend,

@@ -1,5 +1,5 @@
 """Chat through an Ollama server (``--model ollama:NAME``), with the official ``ollama``
-client through HERA's layer on it (``hera_train.ollama_client``).
+client through HERA's layer on it (``hera_core.ollama_client``).
 
 Replies stream from ``client.chat(..., stream=True)`` (``POST /api/chat``, NDJSON). Esc
 shuts the connection down from the UI thread, at any moment, also before the first token
@@ -10,9 +10,9 @@ generating in the background.
 What is sent is what the llama.cpp backend would render, as far as a server-side template
 allows (:func:`chat_request_messages`):
 
-- every text is trimmed (the one whitespace rule of ``hera_train.formats``: a Go TEMPLATE
+- every text is trimmed (the one whitespace rule of ``hera_core.formats``: a Go TEMPLATE
   cannot trim, so the client does);
-- every text is neutralised (``hera_train.ollama_client.neutralise``): Ollama tokenizes the
+- every text is neutralised (``hera_core.ollama_client.neutralise``): Ollama tokenizes the
   rendered prompt with special-token parsing, so a typed ``<start_of_turn>`` would
   otherwise become a real turn marker;
 - the conversation's system text is always sent, empty when there is none, so that the
@@ -24,8 +24,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from hera_train.formats import Message, normalise_text
-from hera_train.ollama_client import OllamaClient, OllamaError, neutralise
+from hera_core.formats import Message, normalise_text
+from hera_core.ollama_client import OllamaClient, OllamaError, neutralise
 
 from .base import (
     Backend,

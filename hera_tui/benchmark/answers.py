@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hera_train.atomic_files import atomic_write_json
-from hera_train.errors import HeraError
-from hera_train.intervals import bootstrap_mean_ci, wilson
-from hera_train.jsonl import read_objects
-from hera_train.sources.grounding import claim_sentences, supported_share
-from hera_train.sources.voice import doctor_voice
+from hera_core.atomic_files import atomic_write_json
+from hera_core.errors import HeraError
+from hera_core.intervals import bootstrap_mean_ci, wilson
+from hera_core.jsonl import read_objects
+from hera_core.sources.grounding import claim_sentences, supported_share
+from hera_core.sources.voice import doctor_voice
 
 from .runner import read_cache
 

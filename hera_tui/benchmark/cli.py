@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hera_train.terminal_progress import ProgressLine
+from hera_core.terminal_progress import ProgressLine
 from hera_tui.benchmark.scorer_base import AUTO, FORMAT_CHOICES
 
 _MODEL_HELP = (
@@ -204,9 +204,9 @@ def report_cancelled(exc: Any) -> None:
 
 
 def _run_models(args: argparse.Namespace, benchmark: str, items: list, extra: dict) -> int:
+    from hera_core.paths import results_dir
     from hera_tui.benchmark.runner import RunCancelled, run_benchmark
     from hera_tui.benchmark.scorers import open_scorer
-    from hera_tui.settings import results_dir
 
     for spec in args.model:
         scorer = open_scorer(
@@ -257,8 +257,8 @@ def _bench_mcq(args: argparse.Namespace) -> int:
 def _bench_sources(args: argparse.Namespace) -> int:
     import json
 
-    from hera_train.sources.metrics import evaluate_retrieval, format_retrieval, read_queries
-    from hera_train.sources.retrieve import open_retriever
+    from hera_core.sources.metrics import evaluate_retrieval, format_retrieval, read_queries
+    from hera_core.sources.retrieve import open_retriever
 
     queries = read_queries(args.file, args.min_grade)
     retriever = open_retriever()
@@ -274,11 +274,11 @@ def _bench_sources(args: argparse.Namespace) -> int:
 def _bench_answers(args: argparse.Namespace) -> int:
     import json
 
-    from hera_train.terminal_progress import RateProgress
+    from hera_core.paths import results_dir
+    from hera_core.terminal_progress import RateProgress
     from hera_tui.answers import Answerer, open_library_retriever
     from hera_tui.benchmark.answers import format_answers, read_items, run_answers
     from hera_tui.models import parse_spec
-    from hera_tui.settings import results_dir
 
     _check_limit(args.limit)
     items = read_items(args.file)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hera_train.choices import reply_prefix
+from hera_core.choices import reply_prefix
 from hera_tui.benchmark.scorer_base import AUTO, ScorerError, choose_format
 
 

@@ -19,10 +19,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from hera_train.data_paths import data_file
-from hera_train.errors import HeraError
-from hera_train.formats import PARAGRAPH_BREAK
-from hera_train.pubmedqa import (
+from hera_core.errors import HeraError
+from hera_core.formats import PARAGRAPH_BREAK
+from hera_core.paths import data_file
+from hera_core.pubmedqa import (
     ANSWER_PREFIX,
     CHOICES,
     LABELS,
@@ -30,7 +30,7 @@ from hera_train.pubmedqa import (
     label_mixed_order,
     question_text,
 )
-from hera_train.pubmedqa_split import load_split
+from hera_core.pubmedqa_split import load_split
 
 PQAL_FILE = "pubmedqa/ori_pqal.json"
 TEST_IDS_FILE = "pubmedqa/test_ground_truth.json"
@@ -70,7 +70,7 @@ def pubmedqa_test_questions(
     :func:`pubmedqa_items` scores it in a label-mixed order).
 
     Paths default to ``$HERA_DATA_DIR/pubmedqa/...``; unknown ids or mismatched labels stop
-    with :class:`hera_train.pubmedqa.PubMedQAError`.
+    with :class:`hera_core.pubmedqa.PubMedQAError`.
     """
     pqal = pqal_path or data_file(PQAL_FILE)
     test_ids = test_ids_path or data_file(TEST_IDS_FILE)

@@ -1,7 +1,7 @@
 """Log-likelihood scoring through llama.cpp (GGUF, in-process), with KV-cache reuse.
 
-Loading, tokenization and prompt evaluation are ``hera_train.llamacpp``'s, shared with the
-chat backend. Tokens are laid out by ``hera_train.choices`` exactly as for Hugging Face:
+Loading, tokenization and prompt evaluation are ``hera_core.llamacpp``'s, shared with the
+chat backend. Tokens are laid out by ``hera_core.choices`` exactly as for Hugging Face:
 text without special-token parsing, control tokens looked up one by one. The continuation
 is scored from the logits after the context, so:
 
@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from hera_train import llamacpp
-from hera_train.choices import choice_pairs, reply_prefix
+from hera_core import llamacpp
+from hera_core.choices import choice_pairs, reply_prefix
 from hera_tui.benchmark.scorer_base import AUTO, ScorerError, choose_format
 
 DEFAULT_N_CTX = 4096

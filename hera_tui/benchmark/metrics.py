@@ -1,6 +1,6 @@
 """Benchmark metrics, honest about uncertainty.
 
-Accuracy and macro-F1 come from ``hera_train.pubmedqa`` (the same functions training's
+Accuracy and macro-F1 come from ``hera_core.pubmedqa`` (the same functions training's
 eval uses). Beside them: the confusion matrix, a seeded 95% bootstrap interval for the
 accuracy (questions resampled with replacement), and the majority baseline (always answer
 the most common gold label: 55.2% "yes" on the PubMedQA test set), which a model must beat
@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hera_train.intervals import BOOTSTRAP_SAMPLES, bootstrap_mean_ci
-from hera_train.pubmedqa import accuracy, macro_f1
+from hera_core.intervals import BOOTSTRAP_SAMPLES, bootstrap_mean_ci
+from hera_core.pubmedqa import accuracy, macro_f1
 
 
 def confusion_matrix(

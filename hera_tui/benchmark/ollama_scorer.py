@@ -10,7 +10,7 @@ yes/no/maybe this is the same quantity the other backends compute (tested agains
 llama.cpp scorer on the same GGUF, through the Ollama stand-in).
 
 Ollama tokenizes a raw prompt with special-token parsing, so the question text is
-neutralised (``hera_train.ollama_client.neutralise``) before it is laid out: a question
+neutralised (``hera_core.ollama_client.neutralise``) before it is laid out: a question
 that contains ``<start_of_turn>`` stays text, as in the other backends. A model whose
 template is Ollama's default (``{{ .Prompt }}``) has no chat format: ``auto`` scores it
 raw, like a GGUF without a chat template.
@@ -23,9 +23,9 @@ import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from hera_train.choices import reply_prefix
-from hera_train.formats import Message
-from hera_train.ollama_client import DEFAULT_TEMPLATE, OllamaClient, OllamaError, neutralise
+from hera_core.choices import reply_prefix
+from hera_core.formats import Message
+from hera_core.ollama_client import DEFAULT_TEMPLATE, OllamaClient, OllamaError, neutralise
 from hera_tui.benchmark.scorer_base import AUTO, ScorerError, choose_format
 
 TOP_LOGPROBS = 20

@@ -32,9 +32,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hera_train.atomic_files import atomic_write_json
-from hera_train.errors import HeraError
-from hera_train.intervals import wilson
+from hera_core.atomic_files import atomic_write_json
+from hera_core.errors import HeraError
+from hera_core.intervals import wilson
 from hera_tui.benchmark.items import BenchItem
 from hera_tui.benchmark.metrics import majority_of, summarize
 from hera_tui.benchmark.scorer_base import ChoiceScorer, ScorerError, format_name

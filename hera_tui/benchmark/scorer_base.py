@@ -2,8 +2,8 @@
 
 A scorer answers one question: given a prompt, the reply prefix and the choices, what is
 the log-likelihood of each choice? It lays the prompt out in its prompt format (a chat
-format from ``hera_train.formats``, or ``raw`` for base models) with the same token layout
-as training (``hera_train.choices``). The runner never sees tokens, so a fake scorer in the
+format from ``hera_core.formats``, or ``raw`` for base models) with the same token layout
+as training (``hera_core.choices``). The runner never sees tokens, so a fake scorer in the
 tests proves the pipeline without a model.
 
 Why a module of its own: the scorers (llama.cpp, Ollama, transformers) import these names
@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from hera_train.errors import HeraError
-from hera_train.format_detection import named_format
-from hera_train.formats import CHATML, GEMMA, PromptFormat, get_format
+from hera_core.errors import HeraError
+from hera_core.format_detection import named_format
+from hera_core.formats import CHATML, GEMMA, PromptFormat, get_format
 
 RAW = "raw"
 AUTO = "auto"

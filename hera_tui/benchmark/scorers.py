@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hera_core.model_spec import ModelNotFoundError, parse_model_spec
 from hera_tui.benchmark.scorer_base import AUTO, FORMAT_CHOICES, ChoiceScorer, ScorerError
-from hera_tui.model_spec import ModelNotFoundError, parse_model_spec
 
 #: What a caller that opens scorers needs in one place: the factory, the type it returns and
 #: the ``--format`` values it takes (the benchmark screen imports these from here).

@@ -57,7 +57,7 @@ def add_safety_parser(subparsers: argparse._SubParsersAction) -> None:
 def _detector(mode: str):
     """The app's detector in ``mode``; without the encoder, ``combined`` runs the rules
     (as the app does, and says so) and ``classifier`` is an error."""
-    from hera_train.encoder import EncoderMissingError
+    from hera_core.encoder import EncoderMissingError
     from hera_tui.safety.detector import Detector, default_detector, status
 
     detector = default_detector()

@@ -27,7 +27,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from hera_train.atomic_files import atomic_write_text
+from hera_core.atomic_files import atomic_write_text
 
 from .findings import FINDINGS
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from hera_train.errors import HeraError
+from hera_core.errors import HeraError
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hera_train.encoder import EncoderMissingError, SentenceEncoder, load_encoder
+from hera_core.encoder import EncoderMissingError, SentenceEncoder, load_encoder
 
 from .classifier import NONE, TrainedDetector
 from .conditions import GENERAL_ID, Guidance, conditions, general_guidance
@@ -96,7 +96,7 @@ class Alert:
 
     def prompt_context(self) -> tuple[str, str, tuple[str, ...]]:
         """The title, call instruction and steps the reply is generated with
-        (``hera_train.formats.emergency_context`` turns them into the prompt's text)."""
+        (``hera_core.formats.emergency_context`` turns them into the prompt's text)."""
         return self.guidance.title, self.guidance.call, self.guidance.steps
 
 

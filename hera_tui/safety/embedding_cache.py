@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hera_train.encoder import SentenceEncoder
+from hera_core.encoder import SentenceEncoder
 
 from .pieces import embed_pieces, piece_texts
 

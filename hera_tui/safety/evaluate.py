@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hera_train.intervals import wilson
+from hera_core.intervals import wilson
 
 from .detector import Assessment
 from .labelled import Labelled

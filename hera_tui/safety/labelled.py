@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from hera_train.errors import HeraError
+from hera_core.errors import HeraError
 
 
 class LabelledFileError(HeraError, ValueError):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hera_train.encoder import SentenceEncoder, mean_pool
+from hera_core.encoder import SentenceEncoder, mean_pool
 
 from .context import SENTENCE_SPLIT
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hera_train.encoder import EncoderMissingError, load_encoder
+from hera_core.encoder import EncoderMissingError, load_encoder
 
 from .classifier import (
     NONE,
@@ -82,7 +82,7 @@ def build_sha256(files: list[Path]) -> str:
     another value are stale: ``--if-stale`` retrains them."""
     digest = hashlib.sha256(corpus_sha256(files).encode())
     code = Path(__file__).resolve().parent
-    for path in sorted([*code.glob("*.py"), *(code.parent.parent / "hera_train" / "encoder")
+    for path in sorted([*code.glob("*.py"), *(code.parent.parent / "hera_core" / "encoder")
                         .glob("*.py")]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hera_train.errors import HeraError
+from hera_core.errors import HeraError
 from hera_tui.backends.base import GenerationParams
 
 from .migrations import MIGRATIONS, SCHEMA_VERSION

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hera_train.atomic_files import atomic_write_text
-from hera_train.sources.answering import footer_text
+from hera_core.atomic_files import atomic_write_text
+from hera_core.sources.answering import footer_text
 from hera_tui.models import spec_label
 
 from .db import Conversation, StoredMessage

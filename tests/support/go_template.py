@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from hera_train.atomic_files import atomic_path
-from hera_train.data_paths import cache_home
+from hera_core.atomic_files import atomic_path
+from hera_core.paths import cache_home
 
 SOURCE = Path(__file__).resolve().parent / "ollama_template"
 

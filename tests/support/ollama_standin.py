@@ -28,7 +28,7 @@ it:
   ``{"error": "..."}`` with Ollama's status codes.
 
 HERA reaches it as it reaches Ollama: through the official ``ollama`` Python client over
-real HTTP (``hera_train.ollama_client``), so it must accept exactly what that client sends
+real HTTP (``hera_core.ollama_client``), so it must accept exactly what that client sends
 (``"stream"`` always given, ``files`` and ``from`` in ``/api/create``, blob bodies with
 their ``Content-Length``) and answer in the shapes the client parses. It follows Ollama's
 behaviour (0.12 to 0.24) where the two could differ; it is never shaped to suit HERA's code.
@@ -58,10 +58,10 @@ from typing import Any
 
 import numpy as np
 
-from hera_train import llamacpp
-from hera_train.format_detection import named_format
+from hera_core import llamacpp
+from hera_core.format_detection import named_format
+from hera_core.ollama_client import DEFAULT_TEMPLATE
 from hera_train.manifest import file_sha256
-from hera_train.ollama_client import DEFAULT_TEMPLATE
 
 from .go_template import TemplateError, render
 from .quiet_http import QuietHTTPServer

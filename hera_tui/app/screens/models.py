@@ -19,11 +19,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from hera_train.ollama_client import OllamaClient, OllamaError, OllamaUnreachable
+from hera_core.ollama_client import OllamaClient, OllamaError, OllamaUnreachable
+from hera_core.paths import config_path
 from hera_tui.app.host import HeraHost
 from hera_tui.app.model_catalog import CatalogEntry, local_entries, with_chat_flag
 from hera_tui.models import ModelChoice, ModelNotFoundError, parse_spec
-from hera_tui.settings import config_path
 
 
 class ModelPickerScreen(ModalScreen[None]):

@@ -16,7 +16,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from hera_train.sources.grounding import citation_line
+from hera_core.sources.grounding import citation_line
 
 
 def passages_text(sources: dict) -> str:

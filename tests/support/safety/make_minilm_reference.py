@@ -19,7 +19,8 @@ from pathlib import Path
 import torch
 from transformers import AutoModel, AutoTokenizer
 
-from hera_train.encoder import MAX_TOKENS, encoder_dir
+from hera_core.encoder import MAX_TOKENS
+from hera_core.paths import encoder_dir
 
 SENTENCES = [
     "crushing pain in my chest going down my left arm",

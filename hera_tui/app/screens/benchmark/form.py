@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hera_train.pubmedqa import PubMedQAError
+from hera_core.pubmedqa import PubMedQAError
 from hera_tui.benchmark.items import BenchItem, BenchmarkInputError, load_mcq, pubmedqa_items
 
 DEFAULT_LIMIT = "50"

@@ -19,12 +19,13 @@ from typing import Any, Protocol
 
 from textual.worker import get_current_worker
 
-from hera_train.errors import HeraError
+from hera_core.errors import HeraError
+from hera_core.model_packages import ensure_model_file
 from hera_tui.benchmark.items import BenchItem
 from hera_tui.benchmark.metrics import label_mix_text
 from hera_tui.benchmark.runner import ProgressState, RunCancelled, run_benchmark
 from hera_tui.benchmark.scorers import ChoiceScorer
-from hera_tui.models import ensure_model_file, spec_label
+from hera_tui.models import spec_label
 
 from .form import INPUT_ERRORS
 

@@ -33,11 +33,11 @@ from textual.widgets import (
     Static,
 )
 
+from hera_core.paths import results_dir as default_results_dir
 from hera_tui.app.host import HeraHost
 from hera_tui.benchmark.runner import ProgressState, load_history
 from hera_tui.benchmark.scorers import FORMAT_CHOICES, ChoiceScorer, open_scorer
 from hera_tui.models import spec_label
-from hera_tui.settings import results_dir as default_results_dir
 
 from .dialogs import ConfirmLongRun, WrongAnswersScreen
 from .form import DEFAULT_LIMIT, INPUT_ERRORS, LIMIT_HINT, benchmark_items

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from hera_train.formats import Message as PromptMessage
-from hera_train.sources.answering import ReplyPlan, finish_reply, plan_reply
+from hera_core.formats import Message as PromptMessage
+from hera_core.sources.answering import ReplyPlan, finish_reply, plan_reply
 from hera_tui.answers import emergency_prompt, generate_guarded, withheld_reply
 from hera_tui.app.host import HeraHost
 from hera_tui.backends.base import BackendError, GenerationParams, ReplyStats, StopSignal

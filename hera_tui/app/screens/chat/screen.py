@@ -22,7 +22,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from hera_train.sources.answering import footer_text
+from hera_core.sources.answering import footer_text
 from hera_tui.app.host import HeraHost
 from hera_tui.backends.base import GenerationParams, StopSignal
 from hera_tui.conversation import prompt_messages

@@ -9,7 +9,7 @@ given it.
 
 from __future__ import annotations
 
-from hera_train.formats import HERA_SYSTEM_PROMPT
+from hera_core.formats import HERA_SYSTEM_PROMPT
 from hera_tui.backends.base import GenerationParams
 from hera_tui.store import ChatStore
 from hera_tui.store.db import Conversation, StoredMessage

@@ -10,8 +10,9 @@ Each step resumes: training from its last checkpoint (finished stages are skippe
 export is redone only when the run's final adapter changed since the last one (an export
 is all or nothing), and the benchmark continues from its per-question cache. So rerunning
 the same command after an interruption, at any point, finishes the build without
-repeating finished work. This module sits beside ``hera_cli`` because it is the one place
-that drives all three packages (training, export and the benchmark).
+repeating finished work. This module sits beside ``hera_tui.command``, in the package users
+run, because it is the one place that drives all three packages (training, export and the
+benchmark); the heavy ones are imported inside the step that runs them.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def _adapter_sha256(run_dir: Path) -> str:
 def _export(run_dir: Path, args: argparse.Namespace, state: dict[str, Any]) -> Path:
     """The run's export, made now unless an export of this exact adapter exists."""
     from export.pipeline import ExportOptions, run_export
-    from hera_train.atomic_files import atomic_write_json
+    from hera_core.atomic_files import atomic_write_json
 
     out_dir = args.out or DEFAULT_OUT_DIR
     adapter = _adapter_sha256(run_dir)
@@ -129,12 +130,12 @@ def _benchmark_summary(report: Any, gguf: Path) -> dict[str, Any]:
 def _benchmark(gguf: Path, limit: int) -> dict[str, Any]:
     """Score the export on PubMedQA (resuming from the cache). On Ctrl-C the partial run is
     shown as partial and the build stops: only a finished run goes into the model card."""
+    from hera_core.paths import results_dir
     from hera_tui.benchmark.cli import TerminalProgress, format_report, report_cancelled
     from hera_tui.benchmark.items import pubmedqa_items
     from hera_tui.benchmark.runner import RunCancelled, run_benchmark
     from hera_tui.benchmark.scorer_base import AUTO
     from hera_tui.benchmark.scorers import open_scorer
-    from hera_tui.settings import results_dir
 
     items = pubmedqa_items(limit, 0, None, None)
     scorer = open_scorer(str(gguf), AUTO, None)
@@ -156,20 +157,20 @@ def _benchmark(gguf: Path, limit: int) -> dict[str, Any]:
 def _grounded_answers(gguf: Path, run_dir: Path, limit: int) -> dict[str, Any] | None:
     """The export's grounded answers to the frozen LiveQA dev questions (with sources), or
     None with a note when the data or the library is missing."""
-    from hera_train.errors import HeraError
-    from hera_train.terminal_progress import RateProgress
+    from hera_core.errors import HeraError
+    from hera_core.paths import results_dir
+    from hera_core.terminal_progress import RateProgress
     from hera_tui.answers import Answerer, open_library_retriever
     from hera_tui.backends.llama_cpp_backend import LlamaCppBackend
     from hera_tui.benchmark.answers import format_answers, read_items, run_answers
     from hera_tui.benchmark.cli import model_identity
-    from hera_tui.settings import results_dir
 
     retriever, missing = open_library_retriever()
     if retriever is None:
         _say(f"grounded answers: skipped ({missing})")
         return None
     try:
-        from hera_train.sources.cli import write_frozen_devsets
+        from hera_core.sources.cli import write_frozen_devsets
 
         devsets = write_frozen_devsets(run_dir / "devsets")
     except HeraError as exc:
@@ -214,7 +215,7 @@ def _build(args: argparse.Namespace) -> int:
     summary = _benchmark(gguf, args.bench_limit)
     from export.model_card import ANSWERS_FILE, BENCHMARK_FILE, SAMPLES_FILE, record
     from export.sample_replies import as_records
-    from hera_train.atomic_files import atomic_write_json
+    from hera_core.atomic_files import atomic_write_json
     from hera_tui.answers import sample_replies
 
     record(gguf.parent, BENCHMARK_FILE, summary)

@@ -32,7 +32,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from hera_train.formats import (
+from hera_core.formats import (
     CLINICIAN_LINE,
     HERA_SYSTEM_PROMPT,
     NO_SOURCES_LINE,

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hera_train.errors import HeraError
-from hera_train.intervals import bootstrap_mean_ci, wilson
-from hera_train.jsonl import read_objects
+from hera_core.errors import HeraError
+from hera_core.intervals import bootstrap_mean_ci, wilson
+from hera_core.jsonl import read_objects
 
 
 class LabelledQueriesError(HeraError, ValueError):

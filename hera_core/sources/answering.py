@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from hera_train.formats import SOURCE_LEAD_PATTERN, Message, grounded_question, with_emergency
+from hera_core.formats import SOURCE_LEAD_PATTERN, Message, grounded_question, with_emergency
 
 from .grounding import Source, citation_line, citations, select_sources
 from .retrieve import Retriever

@@ -1,5 +1,6 @@
-"""The one data-folder rule every command shares (hera_train.data_paths): HERA_DATA_DIR when
-set, else ../shared/data beside the source checkout when it exists, else the hub."""
+"""HERA's location rules, in one module (hera_core.paths). The data-folder rule every command
+shares: HERA_DATA_DIR when set, else ../shared/data beside the source checkout when it
+exists, else the hub."""
 
 from __future__ import annotations
 
@@ -7,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from hera_train import data_paths
-from hera_train.data_paths import DataNotFoundError, data_dir, data_file
+from hera_core import paths
+from hera_core.paths import DataNotFoundError, data_dir, data_file
 
 
 @pytest.fixture
 def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A source checkout at tmp/work/hera with HERA_DATA_DIR unset; no ../shared/data yet."""
     root = tmp_path / "work" / "hera"
-    (root / "hera_train").mkdir(parents=True)
-    monkeypatch.setattr(data_paths, "CHECKOUT", root)
+    (root / "hera_core").mkdir(parents=True)
+    monkeypatch.setattr(paths, "CHECKOUT", root)
     monkeypatch.delenv("HERA_DATA_DIR", raising=False)
     return root
 
@@ -83,8 +84,8 @@ def test_the_benchmark_finds_the_test_set_by_the_rule(checkout, data_dir):
     assert len(pubmedqa_items(limit=5)) == 5
 
 
-def test_the_default_is_beside_the_folder_that_holds_hera_train():
+def test_the_default_is_beside_the_folder_that_holds_hera_core():
     """As the Makefile's ../shared/data is, from the project root it runs in."""
     root = Path(__file__).resolve().parent.parent
-    assert (data_paths.CHECKOUT / "hera_train" / "data_paths.py").is_file()
-    assert data_paths.checkout_data_dir() == root.parent / "shared" / "data"
+    assert (paths.CHECKOUT / "hera_core" / "paths.py").is_file()
+    assert paths.checkout_data_dir() == root.parent / "shared" / "data"

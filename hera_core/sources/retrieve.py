@@ -171,7 +171,7 @@ class Retriever:
     """Hybrid search over an opened library (see the module docstring)."""
 
     def __init__(self, library: Library, encoder=None) -> None:
-        """``encoder``: a :class:`hera_train.encoder.SentenceEncoder`; without one (or
+        """``encoder``: a :class:`hera_core.encoder.SentenceEncoder`; without one (or
         without dense vectors in the library) the dense part is left out."""
         self.library = library
         self.encoder = encoder if library.dense is not None else None
@@ -228,7 +228,7 @@ class Retriever:
 
 def open_retriever(home: Path | None = None) -> Retriever:
     """The current library with the encoder when it is installed (else lexical only)."""
-    from hera_train.encoder import EncoderMissingError, load_encoder
+    from hera_core.encoder import EncoderMissingError, load_encoder
 
     library = open_library(home)
     try:

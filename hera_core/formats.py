@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from hera_train.errors import HeraError
+from hera_core.errors import HeraError
 
 Role = Literal["system", "user", "assistant"]
 

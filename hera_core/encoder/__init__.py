@@ -1,10 +1,10 @@
 """all-MiniLM-L6-v2 sentence embeddings, torch-free: shared by the emergency check and the
 NIH library's dense retrieval.
 
-It lives in the torch-free part of ``hera_train`` because training reads it too: stage 2's
+It lives in the torch-free core because the chat, the build and training read it: stage 2's
 grounded examples carry the passages the retriever returns, and the retriever's dense half
-is this encoder. ``python -m hera_train.encoder.fetch`` (run by ``make setup``) installs the
-weights.
+is this encoder. ``python -m hera_core.encoder.fetch`` (run by ``make setup``) installs the
+weights into :func:`hera_core.paths.encoder_dir`.
 """
 
 from .minilm import (
@@ -12,7 +12,6 @@ from .minilm import (
     MODEL_NAME,
     EncoderMissingError,
     SentenceEncoder,
-    encoder_dir,
     load_encoder,
     mean_pool,
 )
@@ -22,7 +21,6 @@ __all__ = [
     "MODEL_NAME",
     "EncoderMissingError",
     "SentenceEncoder",
-    "encoder_dir",
     "load_encoder",
     "mean_pool",
 ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from hera_train.errors import HeraError
+from hera_core.errors import HeraError
 
 Kind = Literal["gguf", "ollama", "hf"]
 OLLAMA_PREFIX = "ollama:"

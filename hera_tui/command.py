@@ -10,12 +10,12 @@ import argparse
 import sys
 
 from export.cli import add_export_parser
-from hera_build import add_build_parser
+from hera_core.errors import HeraError
+from hera_core.sources.cli import add_sources_parser
 from hera_train.cli import add_doctor_parser, add_train_parser
-from hera_train.errors import HeraError
-from hera_train.sources.cli import add_sources_parser
 from hera_tui.ask import add_ask_parser
 from hera_tui.benchmark.cli import add_bench_parser
+from hera_tui.build import add_build_parser
 from hera_tui.cli import add_chat_parser, run_chat
 from hera_tui.safety.cli import add_safety_parser
 

@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hera_train.atomic_files import atomic_write_text
+from hera_core.atomic_files import atomic_write_text
 
 from .liveqa import ConsumerQuestion
 from .medquad import Passage

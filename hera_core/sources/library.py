@@ -35,9 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hera_train.atomic_files import atomic_write_json
-from hera_train.data_paths import cache_home, hera_home
-from hera_train.errors import HeraError
+from hera_core.atomic_files import atomic_write_json
+from hera_core.errors import HeraError
+from hera_core.paths import cache_home, hera_home
 
 from .medquad import CorpusStats, Passage, corpus_sha256, find_corpus, read_corpus
 
@@ -110,8 +110,8 @@ def _text_key(text: str) -> str:
 
 def _encode(passages: list[Passage], progress: Progress | None) -> np.ndarray | None:
     """The dense matrix, from the cache where it can; None when the encoder is missing."""
-    from hera_train.encoder import EncoderMissingError, load_encoder
-    from hera_train.encoder.fetch import WEIGHTS_SHA256
+    from hera_core.encoder import EncoderMissingError, load_encoder
+    from hera_core.encoder.fetch import WEIGHTS_SHA256
 
     try:
         encoder = load_encoder()
@@ -179,8 +179,8 @@ def read_meta(directory: Path) -> dict:
 
 
 def _encoder_digest() -> str | None:
-    from hera_train.encoder import encoder_dir
-    from hera_train.encoder.fetch import WEIGHTS_SHA256, installed
+    from hera_core.encoder.fetch import WEIGHTS_SHA256, installed
+    from hera_core.paths import encoder_dir
 
     return WEIGHTS_SHA256 if installed(encoder_dir()) else None
 

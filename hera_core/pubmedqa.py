@@ -1,7 +1,7 @@
 """PubMedQA: its files, the one question format, and the metrics.
 
 The standard test set is the 500 PQA-L questions whose ids are in ``test_ground_truth.json``
-(selected by id, never by position); :mod:`hera_train.pubmedqa_split` divides PQA-L by
+(selected by id, never by position); :mod:`hera_core.pubmedqa_split` divides PQA-L by
 them and guards training and model selection against test questions, by id and by content.
 
 The question format is shared by training stage 1 and the benchmark, in the
@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hera_train.errors import HeraError
-from hera_train.formats import PARAGRAPH_BREAK
+from hera_core.errors import HeraError
+from hera_core.formats import PARAGRAPH_BREAK
 
 LABELS = ("yes", "no", "maybe")
 ANSWER_PREFIX = "Answer:"

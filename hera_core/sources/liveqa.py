@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hera_train.errors import HeraError
+from hera_core.errors import HeraError
 
 #: the training files of the LiveQA medical task, by the short name used in question ids
 TRAIN_FILES = {

@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from hera_train.errors import HeraError
+from hera_core.errors import HeraError
 
 #: display names of MedQuAD's source sites, by the ``source`` attribute of its documents
 SITES: dict[str, str] = {
@@ -127,10 +127,10 @@ def xml_files(root: Path) -> list[Path]:
 
 
 def find_corpus(path: Path | None) -> Path:
-    """``path`` if given, else ``medquad`` in the data folder (:mod:`hera_train.data_paths`:
+    """``path`` if given, else ``medquad`` in the data folder (:mod:`hera_core.paths`:
     ``$HERA_DATA_DIR``, else ``../shared/data`` beside the checkout): MedQuAD's XML."""
     if path is None:
-        from hera_train.data_paths import data_dir, data_dir_source
+        from hera_core.paths import data_dir, data_dir_source
 
         base = data_dir()
         if base is None:

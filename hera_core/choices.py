@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from hera_train.formats import Message, PromptFormat, encode_segments
+from hera_core.formats import Message, PromptFormat, encode_segments
 
 
 def reply_prefix(fmt: PromptFormat | None, prefix: str) -> str:

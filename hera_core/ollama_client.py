@@ -52,7 +52,7 @@ import httpx
 import ollama
 import pydantic
 
-from hera_train.errors import HeraError
+from hera_core.errors import HeraError
 
 DEFAULT_PORT = 11434
 DEFAULT_HOST = f"http://127.0.0.1:{DEFAULT_PORT}"

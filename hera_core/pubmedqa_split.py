@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from hera_train.pubmedqa import (
+from hera_core.pubmedqa import (
     LeakedTestQuestionError,
     PubMedQAError,
     Question,

@@ -19,7 +19,7 @@ import os
 
 import numpy as np
 
-from hera_train.errors import HeraError
+from hera_core.errors import HeraError
 
 #: ONNX IR version 8 (onnxruntime >= 1.14 reads it) and the default-domain opset of the graph
 IR_VERSION = 8

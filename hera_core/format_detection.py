@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from hera_train.formats import CHATML, GEMMA, FormatError, PromptFormat
+from hera_core.formats import CHATML, GEMMA, FormatError, PromptFormat
 
 #: Gemma first: a Gemma vocabulary has no ChatML markers, but some ChatML models list
 #: Gemma-looking strings as plain text.

@@ -88,7 +88,7 @@ def _say(text: str) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from hera_train.terminal_progress import RateProgress
+    from hera_core.terminal_progress import RateProgress
 
     from .library import build_library
     from .medquad import CorpusError
@@ -135,7 +135,7 @@ def _search(args: argparse.Namespace) -> int:
 
 def build_devsets(out: Path, medquad: Path | None = None) -> dict[str, tuple[Path, str]]:
     """Write both dev sets into ``out``: each file's path and sha256, by name."""
-    from hera_train.data_paths import data_file
+    from hera_core.paths import data_file
 
     from .devsets import label, write_devsets
     from .liveqa import read_train

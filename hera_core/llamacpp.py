@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from hera_train.errors import HeraError
-from hera_train.format_detection import detect_format
-from hera_train.formats import PromptFormat
+from hera_core.errors import HeraError
+from hera_core.format_detection import detect_format
+from hera_core.formats import PromptFormat
 
 GGUF_MAGIC = b"GGUF"
 #: The first chunk of a stoppable prefill; later chunks are sized from its speed.
@@ -139,7 +139,7 @@ def control_id(llm: Any, token: str) -> int:
 
 
 def encoder(llm: Any) -> tuple[Callable[[str], list[int]], Callable[[str], int]]:
-    """``(encode_text, token_id)`` for :func:`hera_train.formats.encode_segments`."""
+    """``(encode_text, token_id)`` for :func:`hera_core.formats.encode_segments`."""
     return (lambda text: encode_text(llm, text)), (lambda token: control_id(llm, token))
 
 
